@@ -1,0 +1,3 @@
+global using DmarcSecurity.Data.Reports;
+global using Microsoft.AspNetCore.Http.HttpResults;
+global using Microsoft.AspNetCore.Mvc;

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using DmarcSecurity.Core.Ingestion;
+using DmarcSecurity.Data.Ingestion;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Api.Ingestion;
+
+/// <summary>Takes one received file to its outcome: duplicate by bytes, rejected with a reason, or stored.
+/// Every failure is confined to its own file.</summary>
+public sealed partial class FileIngestionService(
+    IReportIngestor ingestor,
+    IOptions<IngestionOptions> options,
+    TimeProvider time,
+    ILogger<FileIngestionService> logger)
+{
+    private readonly ReportExtractor _extractor = new(options.Value.ToLimits());
+
+    public async Task<FileIngestResult> IngestAsync(Stream content, string sha256, string source, string? fileName, long size, CancellationToken cancellationToken)
+    {
+        using var activity = IngestionTelemetry.Source.StartActivity("ingest file");
+        activity?.SetTag("dmarc.file.sha256", sha256);
+        activity?.SetTag("dmarc.file.size", size);
+
+        var result = await IngestCoreAsync(content, new IncomingFile(sha256, source, fileName, size, time.GetUtcNow()), cancellationToken);
+
+        activity?.SetTag("dmarc.file.outcome", result.Outcome.ToString());
+        IngestionTelemetry.Files.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome.ToString()));
+        if (result.Outcome == FileOutcome.Rejected)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Reason?.ToString());
+            IngestionTelemetry.Rejections.Add(1, new KeyValuePair<string, object?>("reason", result.Reason?.ToString()));
+        }
+        else
+        {
+            IngestionTelemetry.Reports.Add(result.StoredReportIds.Count);
+            IngestionTelemetry.Records.Add(result.RecordCount);
+        }
+
+        return result;
+    }
+
+    private async Task<FileIngestResult> IngestCoreAsync(Stream content, IncomingFile file, CancellationToken cancellationToken)
+    {
+        if (await ingestor.FindDuplicateFileAsync(file.Sha256, cancellationToken) is { } duplicate)
+        {
+            return duplicate;
+        }
+
+        IReadOnlyList<ExtractedReport> reports;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            reports = _extractor.Extract(content, file.FileName ?? "upload");
+        }
+        catch (ReportRejectedException e)
+        {
+            LogRejected(logger, file.FileName, file.Sha256, e.Reason, e.Message);
+            return await ingestor.RecordRejectionAsync(file, e.Reason, e.Message, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e, file.FileName, file.Sha256);
+            return await ingestor.RecordRejectionAsync(
+                file, RejectionReason.ProcessingFailed, "The file could not be processed; the error was logged.", cancellationToken);
+        }
+        finally
+        {
+            IngestionTelemetry.ParseDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        try
+        {
+            return await ingestor.StoreAsync(file, reports, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The store's transaction rolled back, so nothing of this file landed; the other files go on.
+            LogFailed(logger, e, file.FileName, file.Sha256);
+            return new FileIngestResult(FileOutcome.Rejected, null, [], [], 0, RejectionReason.ProcessingFailed,
+                "The file could not be stored; nothing of it was kept and the error was logged.");
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Rejected file {FileName} ({Sha256}): {Reason}: {Detail}")]
+    private static partial void LogRejected(ILogger logger, string? fileName, string sha256, RejectionReason reason, string detail);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Failed to process file {FileName} ({Sha256})")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string? fileName, string sha256);
+}

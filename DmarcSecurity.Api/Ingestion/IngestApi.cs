@@ -1,0 +1,109 @@
+using DmarcSecurity.Core.Ingestion;
+using DmarcSecurity.Data.Ingestion;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Api.Ingestion;
+
+/// <summary>What became of one uploaded file.</summary>
+public sealed record IngestedFileResponse(
+    string? FileName,
+    long Size,
+    string Sha256,
+    FileOutcome Outcome,
+    IReadOnlyList<long> ReportIds,
+    IReadOnlyList<long> DuplicateOfReportIds,
+    int Records,
+    RejectionReason? Reason,
+    string? Error);
+
+public sealed record IngestResponse(int Stored, int Duplicates, int Rejected, IReadOnlyList<IngestedFileResponse> Files);
+
+public static class IngestApi
+{
+    public const string UploadSource = "upload";
+
+    public static WebApplicationBuilder AddIngestion(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IngestionOptions>()
+            .BindConfiguration(IngestionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddScoped<FileIngestionService>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGroup("/api/ingest").WithTags("Ingestion")
+            .MapPost("/files", UploadFiles)
+            .WithName(nameof(UploadFiles))
+            .WithSummary("Upload 1 to 200 report files (XML, gzip, zip or e-mail); each file gets its own outcome.")
+            .Accepts<IFormFileCollection>("multipart/form-data")
+            .DisableAntiforgery();
+        return endpoints;
+    }
+
+    public static async Task<Results<Ok<IngestResponse>, ValidationProblem, ProblemHttpResult>> UploadFiles(
+        HttpRequest request,
+        FileIngestionService ingestion,
+        IOptions<IngestionOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType || request.ContentType?.Contains("multipart/", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["files"] = ["Send the files as multipart/form-data."] });
+        }
+
+        // The limit is ours (Ingestion:MaxUploadBytes), checked while spooling; lift the server's default cap.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = options.Value.MaxUploadBytes + 1024 * 1024;
+        }
+
+        List<SpooledFile> files;
+        try
+        {
+            files = await UploadSpooler.SpoolAsync(request, options.Value, cancellationToken);
+        }
+        catch (UploadTooLargeException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large");
+        }
+        catch (TooManyFilesException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["files"] = [e.Message] });
+        }
+
+        try
+        {
+            if (files.Count == 0)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["files"] = ["The upload holds no file."] });
+            }
+
+            var outcomes = new List<IngestedFileResponse>(files.Count);
+            foreach (var file in files)
+            {
+                var result = await ingestion.IngestAsync(file.Content, file.Sha256, UploadSource, file.FileName, file.Size, cancellationToken);
+                await file.DisposeAsync();
+                outcomes.Add(new IngestedFileResponse(
+                    file.FileName, file.Size, file.Sha256, result.Outcome, result.StoredReportIds, result.DuplicateOfReportIds,
+                    result.RecordCount, result.Reason, result.Error));
+            }
+
+            return TypedResults.Ok(new IngestResponse(
+                outcomes.Count(o => o.Outcome == FileOutcome.Stored),
+                outcomes.Count(o => o.Outcome == FileOutcome.Duplicate),
+                outcomes.Count(o => o.Outcome == FileOutcome.Rejected),
+                outcomes));
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                await file.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+using DmarcSecurity.Core.Ingestion;
+
+namespace DmarcSecurity.Api.Ingestion;
+
+/// <summary>Upload and unpacking limits (section <c>Ingestion</c>).</summary>
+public sealed class IngestionOptions
+{
+    public const string SectionName = "Ingestion";
+
+    /// <summary>Largest request body of one upload, all files together (default 1 GiB); above it the upload is answered 413.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxUploadBytes { get; set; } = 1L << 30;
+
+    [Range(1, 10_000)]
+    public int MaxFilesPerUpload { get; set; } = 200;
+
+    /// <summary>Bytes decompression may produce from one file (default 100 MB).</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxDecompressedBytes { get; set; } = 100L * 1024 * 1024;
+
+    [Range(2, 100_000)]
+    public double MaxCompressionRatio { get; set; } = 100;
+
+    [Range(1, 100_000)]
+    public int MaxArchiveEntries { get; set; } = 50;
+
+    [Range(0, 10)]
+    public int MaxNestingDepth { get; set; } = 2;
+
+    /// <summary>Where uploads are spooled while processed; the system temp folder when empty.</summary>
+    public string? TempDirectory { get; set; }
+
+    public ExtractionLimits ToLimits() => new()
+    {
+        MaxDecompressedBytes = MaxDecompressedBytes,
+        MaxCompressionRatio = MaxCompressionRatio,
+        MaxArchiveEntries = MaxArchiveEntries,
+        MaxNestingDepth = MaxNestingDepth,
+    };
+}

@@ -1,0 +1,62 @@
+using DmarcSecurity.Api.Common;
+using DmarcSecurity.Data.Stats;
+
+namespace DmarcSecurity.Api.Stats;
+
+/// <summary>Dashboard figures. Every endpoint takes the same filters (domain, reporter, from, to); lists also take <c>top</c> (1-1000, default 20).</summary>
+public static class StatsApi
+{
+    private const int DefaultTop = 20;
+    private const int MaxTop = 1000;
+
+    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/stats").WithTags("Stats");
+        group.MapGet("/summary", GetSummary).WithName(nameof(GetSummary)).WithSummary("Totals: messages, pass/fail, domains, sources, reporters, dispositions.");
+        group.MapGet("/timeline", GetTimeline).WithName(nameof(GetTimeline)).WithSummary("Per UTC day, reports spread over the days they cover in proportion to time.");
+        group.MapGet("/domains", GetDomains).WithName(nameof(GetDomains)).WithSummary("Per policy domain: volume and DMARC pass rate.");
+        group.MapGet("/sources", GetSources).WithName(nameof(GetSources)).WithSummary("Top source IPs by volume, with failure rate.");
+        group.MapGet("/alignment", GetAlignment).WithName(nameof(GetAlignment)).WithSummary("DKIM and SPF aligned pass, alone and together.");
+        group.MapGet("/reporters", GetReporters).WithName(nameof(GetReporters)).WithSummary("Volume by reporting organisation.");
+        return endpoints;
+    }
+
+    public static Task<Results<Ok<SummaryDto>, ValidationProblem>> GetSummary(
+        [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, null, (f, _) => stats.SummaryAsync(f, cancellationToken));
+
+    public static Task<Results<Ok<IReadOnlyList<TimelinePointDto>>, ValidationProblem>> GetTimeline(
+        [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, null, (f, _) => stats.TimelineAsync(f, cancellationToken));
+
+    public static Task<Results<Ok<IReadOnlyList<DomainStatsDto>>, ValidationProblem>> GetDomains(
+        [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, top, (f, t) => stats.DomainsAsync(f, t, cancellationToken));
+
+    public static Task<Results<Ok<IReadOnlyList<SourceStatsDto>>, ValidationProblem>> GetSources(
+        [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, top, (f, t) => stats.SourcesAsync(f, t, cancellationToken));
+
+    public static Task<Results<Ok<AlignmentDto>, ValidationProblem>> GetAlignment(
+        [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, null, (f, _) => stats.AlignmentAsync(f, cancellationToken));
+
+    public static Task<Results<Ok<IReadOnlyList<ReporterStatsDto>>, ValidationProblem>> GetReporters(
+        [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, top, (f, t) => stats.ReportersAsync(f, t, cancellationToken));
+
+    private static async Task<Results<Ok<T>, ValidationProblem>> Run<T>(
+        ReportFilterParameters filter, int? top, Func<ReportFilter, int, Task<T>> query)
+    {
+        var errors = new Dictionary<string, string[]>();
+        filter.Validate(errors);
+        if (top is < 1 or > MaxTop)
+        {
+            errors["top"] = [$"top must be between 1 and {MaxTop}."];
+        }
+
+        return errors.Count > 0
+            ? TypedResults.ValidationProblem(errors)
+            : TypedResults.Ok(await query(filter.ToFilter(), top ?? DefaultTop));
+    }
+}

@@ -1,0 +1,7 @@
+namespace DmarcSecurity.Data.Database;
+
+public enum DatabaseProvider
+{
+    PostgreSql,
+    Sqlite,
+}

@@ -1,0 +1,33 @@
+using DmarcSecurity.Data.Reports;
+
+namespace DmarcSecurity.Data.Database;
+
+/// <summary>What differs between PostgreSQL and SQLite outside the bulk writer: address filters and the
+/// fragments and values of the hand-written statistics SQL.</summary>
+internal interface ISqlDialect
+{
+    DatabaseProvider Provider { get; }
+
+    bool IsUniqueViolation(Exception exception);
+
+    IQueryable<RecordEntity> WhereSourceIpIn(IQueryable<RecordEntity> records, IpNetwork network);
+
+    IOrderedQueryable<RecordEntity> OrderBySourceIp(IQueryable<RecordEntity> records, bool descending);
+
+    /// <summary>Seconds from <paramref name="earlier"/> to <paramref name="later"/> as a double-precision SQL expression.</summary>
+    string Seconds(string later, string earlier);
+
+    string Least(string a, string b);
+
+    string Greatest(string a, string b);
+
+    /// <summary>A double-precision 1.</summary>
+    string One { get; }
+
+    /// <summary>Settings for the statistics queries' read-only transaction, or null when the provider needs none.</summary>
+    string? StatsSettings { get; }
+
+    object TimestampValue(DateTimeOffset value);
+
+    DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal);
+}

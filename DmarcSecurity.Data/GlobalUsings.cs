@@ -1,0 +1,4 @@
+global using System.Data.Common;
+global using System.Net;
+global using DmarcSecurity.Data.Database;
+global using Microsoft.EntityFrameworkCore;

@@ -1,0 +1,43 @@
+using DmarcSecurity.Core.Ingestion;
+
+namespace DmarcSecurity.Data.Ingestion;
+
+/// <summary>A file as received, before its content is looked at.</summary>
+/// <param name="Sha256">Lower-case hex SHA-256 of the file's bytes.</param>
+/// <param name="Source">Where it came from: "upload", "imap:...", "folder:...".</param>
+public sealed record IncomingFile(string Sha256, string Source, string? FileName, long Size, DateTimeOffset ReceivedAt);
+
+public enum FileOutcome
+{
+    Stored,
+    Duplicate,
+    Rejected,
+}
+
+/// <summary>What became of one file.</summary>
+/// <param name="FileId">The ingested_files row written for this file (for a byte-identical duplicate: the earlier file's id).</param>
+/// <param name="StoredReportIds">Reports newly stored from this file.</param>
+/// <param name="DuplicateOfReportIds">Already-stored reports this file repeated (same bytes, or same reporter org + report id + policy domain + date range).</param>
+/// <param name="RecordCount">Records newly stored.</param>
+public sealed record FileIngestResult(
+    FileOutcome Outcome,
+    long? FileId,
+    IReadOnlyList<long> StoredReportIds,
+    IReadOnlyList<long> DuplicateOfReportIds,
+    int RecordCount,
+    RejectionReason? Reason = null,
+    string? Error = null);
+
+/// <summary>Stores parsed files: one transaction per file, dedup by bytes and by report identity, records in bulk.</summary>
+public interface IReportIngestor
+{
+    /// <summary>When a file with these exact bytes is already stored, its outcome as a duplicate; otherwise null.</summary>
+    Task<FileIngestResult?> FindDuplicateFileAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Stores the file and its reports atomically. Reports already stored are answered as duplicates and not stored again;
+    /// when every report is a duplicate the outcome is <see cref="FileOutcome.Duplicate"/>.</summary>
+    Task<FileIngestResult> StoreAsync(IncomingFile file, IReadOnlyList<ExtractedReport> reports, CancellationToken cancellationToken);
+
+    /// <summary>Records that a file was refused, with the reason, and returns the rejected outcome.</summary>
+    Task<FileIngestResult> RecordRejectionAsync(IncomingFile file, RejectionReason reason, string error, CancellationToken cancellationToken);
+}

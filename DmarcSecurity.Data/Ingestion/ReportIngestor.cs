@@ -1,0 +1,188 @@
+using DmarcSecurity.Core.Ingestion;
+using DmarcSecurity.Data.Reports;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Data.Ingestion;
+
+internal sealed partial class ReportIngestor(
+    IDbContextFactory<DmarcDbContext> contextFactory,
+    IRecordBulkWriter recordWriter,
+    ISqlDialect dialect,
+    IOptions<DataOptions> options,
+    ILogger<ReportIngestor> logger) : IReportIngestor
+{
+    // A unique violation means a concurrent request stored the same file or report first; one retry sees it
+    // committed and answers duplicate. More attempts only guard against a third writer in the same instant.
+    private const int MaxAttempts = 3;
+    private const int MaxErrorLength = 4000;
+
+    public async Task<FileIngestResult?> FindDuplicateFileAsync(string sha256, CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await FindStoredFileAsync(context, sha256.ToLowerInvariant(), cancellationToken);
+    }
+
+    public async Task<FileIngestResult> StoreAsync(IncomingFile file, IReadOnlyList<ExtractedReport> reports, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(reports);
+        if (reports.Count == 0)
+        {
+            throw new ArgumentException("A file without reports is recorded with RecordRejectionAsync, not stored.", nameof(reports));
+        }
+
+        var maxRawXmlBytes = options.Value.MaxRawXmlBytes;
+        var prepared = reports.Select(r => PreparedReport.Create(r, maxRawXmlBytes)).ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStoreAsync(file, prepared, checkBytes: attempt > 1, cancellationToken);
+            }
+            catch (Exception e) when (attempt < MaxAttempts && dialect.IsUniqueViolation(e))
+            {
+                LogConcurrentDuplicate(logger, file.Sha256, attempt);
+            }
+        }
+    }
+
+    public async Task<FileIngestResult> RecordRejectionAsync(IncomingFile file, RejectionReason reason, string error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        // The message may quote attacker-controlled input; keep the row bounded.
+        var stored = error.Length > MaxErrorLength ? error[..MaxErrorLength] : error;
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var entity = NewFile(file, FileOutcome.Rejected);
+        entity.RejectionReason = reason;
+        entity.Error = stored;
+        context.IngestedFiles.Add(entity);
+        await context.SaveChangesAsync(cancellationToken);
+        LogRejected(logger, entity.Id, reason);
+        return new FileIngestResult(FileOutcome.Rejected, entity.Id, [], [], 0, reason, stored);
+    }
+
+    /// <param name="checkBytes">False on the first attempt: callers look for a byte-identical file before parsing
+    /// (<see cref="FindDuplicateFileAsync"/>), so the unique index on sha256 is left to catch the rare race, saving a round trip.</param>
+    private async Task<FileIngestResult> TryStoreAsync(IncomingFile file, List<PreparedReport> prepared, bool checkBytes, CancellationToken cancellationToken)
+    {
+        var sha256 = file.Sha256.ToLowerInvariant();
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        // The whole transaction is rolled back on any failure, so EF's savepoint around SaveChanges is a wasted round trip.
+        context.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+
+        if (checkBytes && await FindStoredFileAsync(context, sha256, cancellationToken) is { } earlier)
+        {
+            return earlier;
+        }
+
+        var keys = prepared.Select(p => p.IdentityKey).Distinct().ToList();
+        var known = await context.Reports
+            .Where(r => keys.Contains(r.IdentityKey))
+            .Select(r => new { r.IdentityKey, r.Id })
+            .ToDictionaryAsync(r => r.IdentityKey, r => r.Id, cancellationToken);
+
+        var fileEntity = NewFile(file, keys.All(known.ContainsKey) ? FileOutcome.Duplicate : FileOutcome.Stored);
+        context.IngestedFiles.Add(fileEntity);
+
+        // Per report in file order: the new entity, or the id of the stored report it repeats.
+        var slots = new List<(ReportEntity? New, long ExistingId)>(prepared.Count);
+        var newByKey = new Dictionary<string, (ReportEntity Entity, PreparedReport Prepared)>();
+        var linked = new HashSet<long>();
+        foreach (var report in prepared)
+        {
+            if (known.TryGetValue(report.IdentityKey, out var existingId))
+            {
+                slots.Add((null, existingId));
+                if (linked.Add(existingId))
+                {
+                    context.DuplicateReports.Add(new DuplicateReportEntity { File = fileEntity, ReportId = existingId });
+                }
+            }
+            else if (newByKey.TryGetValue(report.IdentityKey, out var sameInFile))
+            {
+                // The same report twice in one file: stored once, the repeat answered as its duplicate.
+                slots.Add((sameInFile.Entity, 0));
+            }
+            else
+            {
+                var entity = report.ToEntity(fileEntity);
+                newByKey.Add(report.IdentityKey, (entity, report));
+                slots.Add((entity, 0));
+                context.Reports.Add(entity);
+                if (report.XmlGzip is { } xml)
+                {
+                    context.RawXml.Add(new RawXmlEntity { Report = entity, XmlGzip = xml });
+                }
+            }
+        }
+
+        await context.SaveChangesAsync(cancellationToken);
+
+        var records = newByKey.Values
+            .SelectMany(n => n.Prepared.Report.Records.Select(r => new PendingRecord(n.Entity.Id, r)))
+            .ToList();
+
+        await recordWriter.WriteAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), records, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        var storedIds = newByKey.Values.Select(n => n.Entity.Id).ToList();
+        var firstSeen = new HashSet<ReportEntity>(ReferenceEqualityComparer.Instance);
+        var duplicateIds = new List<long>();
+        foreach (var (entity, existingId) in slots)
+        {
+            if (entity is null)
+            {
+                duplicateIds.Add(existingId);
+            }
+            else if (!firstSeen.Add(entity))
+            {
+                duplicateIds.Add(entity.Id);
+            }
+        }
+
+        LogStored(logger, fileEntity.Id, storedIds.Count, duplicateIds.Count, records.Count);
+        return new FileIngestResult(fileEntity.Outcome, fileEntity.Id, storedIds, duplicateIds, records.Count);
+    }
+
+    private static async Task<FileIngestResult?> FindStoredFileAsync(DmarcDbContext context, string sha256, CancellationToken cancellationToken)
+    {
+        var fileId = await context.IngestedFiles
+            .Where(f => f.Sha256 == sha256 && f.Outcome != FileOutcome.Rejected)
+            .Select(f => (long?)f.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (fileId is not { } id)
+        {
+            return null;
+        }
+
+        var reportIds = await context.Reports.Where(r => r.FileId == id).Select(r => r.Id)
+            .Union(context.DuplicateReports.Where(d => d.FileId == id).Select(d => d.ReportId))
+            .OrderBy(r => r)
+            .ToListAsync(cancellationToken);
+        return new FileIngestResult(FileOutcome.Duplicate, id, [], reportIds, 0);
+    }
+
+    private static IngestedFileEntity NewFile(IncomingFile file, FileOutcome outcome) => new()
+    {
+        Sha256 = file.Sha256.ToLowerInvariant(),
+        Source = file.Source,
+        FileName = file.FileName,
+        Size = file.Size,
+        ReceivedAt = file.ReceivedAt.ToUniversalTime(),
+        Outcome = outcome,
+    };
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
+        Message = "Stored file {FileId}: {StoredReports} new reports, {DuplicateReports} duplicates, {Records} records")]
+    private static partial void LogStored(ILogger logger, long fileId, int storedReports, int duplicateReports, int records);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Recorded rejected file {FileId}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, long fileId, RejectionReason reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug,
+        Message = "File {Sha256} met a concurrent copy of itself or of one of its reports (attempt {Attempt}); retrying")]
+    private static partial void LogConcurrentDuplicate(ILogger logger, string sha256, int attempt);
+}

@@ -1,0 +1,45 @@
+using DmarcSecurity.Data.Reports;
+
+namespace DmarcSecurity.Data.Stats;
+
+/// <summary>DMARC pass = DKIM or SPF passed as evaluated for policy (policy_evaluated). Counts are message counts.
+/// With a date range, a report that lies partly outside it counts in proportion to the time inside it;
+/// the timeline spreads every report over the UTC days it covers in proportion to time.</summary>
+public sealed record SummaryDto(
+    long Reports,
+    long Records,
+    long Messages,
+    long Passing,
+    long Failing,
+    double PassRate,
+    long Domains,
+    long Sources,
+    long Reporters,
+    IReadOnlyDictionary<string, long> Dispositions);
+
+public sealed record TimelinePointDto(
+    DateOnly Day, double Messages, double Passing, double Failing, double DkimAlignedPass, double SpfAlignedPass,
+    double None, double Quarantine, double Reject);
+
+public sealed record DomainStatsDto(string Domain, long Reports, long Messages, long Passing, long Failing, double PassRate, long Sources);
+
+public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains);
+
+public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
+
+public sealed record ReporterStatsDto(string OrgName, long Reports, long Messages, long Passing, long Failing);
+
+public interface IStatsQueries
+{
+    Task<SummaryDto> SummaryAsync(ReportFilter filter, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DomainStatsDto>> DomainsAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
+
+    Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
+}

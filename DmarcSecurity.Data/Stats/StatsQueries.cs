@@ -1,0 +1,205 @@
+using System.Globalization;
+using DmarcSecurity.Data.Reports;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace DmarcSecurity.Data.Stats;
+
+/// <summary>Dashboard statistics. Totals, timeline, alignment, domains and reporters read the per-report counters
+/// (reports table only); source counts and dispositions read the selected reports' records (index-only scans on
+/// PostgreSQL). Every method costs a fixed number of round trips whatever the data volume.</summary>
+internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFactory, ISqlDialect dialect) : IStatsQueries
+{
+    private const string Passing = "(dkim_pass_count + spf_pass_count - both_pass_count)";
+    private const string RecordFails = "NOT (r.dkim_policy_result = 'pass' OR r.spf_policy_result = 'pass')";
+    private const string JoinedRecords = "FROM records r JOIN sel ON sel.id = r.report_id";
+
+    public async Task<SummaryDto> SummaryAsync(ReportFilter filter, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+
+        var totals = (await QueryAsync(context, selection,
+            "SELECT COUNT(*), COALESCE(SUM(record_count), 0), COALESCE(SUM(message_count * w), 0), " +
+            $"COALESCE(SUM({Passing} * w), 0), COUNT(DISTINCT lower(policy_domain)), COUNT(DISTINCT lower(org_name)) FROM sel",
+            r => (Reports: Long(r, 0), Records: Long(r, 1), Messages: Double(r, 2), Passing: Double(r, 3), Domains: Long(r, 4), Reporters: Long(r, 5)),
+            cancellationToken)).Single();
+
+        var sources = (await QueryAsync(context, selection,
+            $"SELECT COUNT(*) FROM (SELECT r.source_ip {selection.Records} GROUP BY r.source_ip) s",
+            r => Long(r, 0), cancellationToken)).Single();
+
+        var dispositions = await QueryAsync(context, selection,
+            $"SELECT r.disposition, SUM({selection.Weighted("r.count")}) {selection.Records} GROUP BY r.disposition",
+            r => (Disposition: r.GetString(0), Messages: Round(Double(r, 1))), cancellationToken);
+
+        var messages = Round(totals.Messages);
+        var passing = Round(totals.Passing);
+        return new SummaryDto(
+            totals.Reports,
+            totals.Records,
+            messages,
+            passing,
+            messages - passing,
+            Rate(totals.Passing, totals.Messages),
+            totals.Domains,
+            sources,
+            totals.Reporters,
+            dispositions.ToDictionary(d => d.Disposition, d => d.Messages));
+    }
+
+    public async Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+
+        // Reports usually share their window (a UTC day), so grouping by window keeps the rows few.
+        var windows = await QueryAsync(context, selection,
+            "SELECT begin_at, end_at, SUM(message_count), SUM(dkim_pass_count), SUM(spf_pass_count), SUM(both_pass_count), " +
+            "SUM(none_count), SUM(quarantine_count), SUM(reject_count) FROM sel GROUP BY begin_at, end_at",
+            r => (dialect.ReadTimestamp(r, 0), dialect.ReadTimestamp(r, 1),
+                new MessageTotals(Double(r, 2), Double(r, 3), Double(r, 4), Double(r, 5), Double(r, 6), Double(r, 7), Double(r, 8))),
+            cancellationToken);
+        return DaySpreader.Spread(windows, filter.From?.ToUniversalTime(), filter.To?.ToUniversalTime());
+    }
+
+    public async Task<IReadOnlyList<DomainStatsDto>> DomainsAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+
+        var domains = await QueryAsync(context, selection,
+            $"SELECT lower(policy_domain), COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
+            "GROUP BY lower(policy_domain) ORDER BY 3 DESC, 1 LIMIT @top",
+            r => (Domain: r.GetString(0), Reports: Long(r, 1), Messages: Double(r, 2), Passing: Double(r, 3)),
+            cancellationToken, ("@top", Top(top)));
+        if (domains.Count == 0)
+        {
+            return [];
+        }
+
+        var names = domains.Select((d, i) => (Name: $"@d{i}", Value: (object)d.Domain)).ToArray();
+        var sources = (await QueryAsync(context, selection,
+            $"SELECT lower(sel.policy_domain), COUNT(DISTINCT r.source_ip) {JoinedRecords} " +
+            $"WHERE lower(sel.policy_domain) IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY lower(sel.policy_domain)",
+            r => (Domain: r.GetString(0), Sources: Long(r, 1)), cancellationToken, names))
+            .ToDictionary(s => s.Domain, s => s.Sources);
+
+        return domains
+            .Select(d => new DomainStatsDto(
+                d.Domain, d.Reports, Round(d.Messages), Round(d.Passing), Round(d.Messages) - Round(d.Passing),
+                Rate(d.Passing, d.Messages), sources.GetValueOrDefault(d.Domain)))
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+
+        var weight = selection.Weighted("r.count");
+        var sources = await QueryAsync(context, selection,
+            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) {selection.Records} " +
+            "GROUP BY r.source_ip ORDER BY 2 DESC, 1 LIMIT @top",
+            r => (Address: r.GetValue(0), Messages: Double(r, 1), Failing: Double(r, 2)),
+            cancellationToken, ("@top", Top(top)));
+        if (sources.Count == 0)
+        {
+            return [];
+        }
+
+        // Distinct domains only for the top addresses: an index lookup each, not a second pass over every record.
+        var addresses = sources.Select((s, i) => (Name: $"@s{i}", Value: s.Address)).ToArray();
+        var domains = (await QueryAsync(context, selection,
+            $"SELECT r.source_ip, COUNT(DISTINCT lower(sel.policy_domain)) {JoinedRecords} " +
+            $"WHERE r.source_ip IN ({string.Join(", ", addresses.Select(a => a.Name))}) GROUP BY r.source_ip",
+            r => (Address: Text(r, 0), Domains: Long(r, 1)), cancellationToken, addresses))
+            .ToDictionary(d => d.Address, d => d.Domains);
+
+        return sources
+            .Select(s => new SourceStatsDto(
+                Text(s.Address), Round(s.Messages), Round(s.Failing), Rate(s.Failing, s.Messages), domains.GetValueOrDefault(Text(s.Address))))
+            .ToList();
+    }
+
+    public async Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+
+        var (messages, dkim, spf, both) = (await QueryAsync(context, selection,
+            "SELECT COALESCE(SUM(message_count * w), 0), COALESCE(SUM(dkim_pass_count * w), 0), " +
+            "COALESCE(SUM(spf_pass_count * w), 0), COALESCE(SUM(both_pass_count * w), 0) FROM sel",
+            r => (Double(r, 0), Double(r, 1), Double(r, 2), Double(r, 3)), cancellationToken)).Single();
+        return new AlignmentDto(
+            Round(messages), Round(dkim), Round(spf), Round(both), Round(dkim - both), Round(spf - both),
+            Math.Max(0, Round(messages - dkim - spf + both)));
+    }
+
+    public async Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+
+        return await QueryAsync(context, selection,
+            $"SELECT MIN(org_name), COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
+            "GROUP BY lower(org_name) ORDER BY 3 DESC, 1 LIMIT @top",
+            r => new ReporterStatsDto(r.GetString(0), Long(r, 1), Round(Double(r, 2)), Round(Double(r, 3)), Round(Double(r, 2)) - Round(Double(r, 3))),
+            cancellationToken, ("@top", Top(top)));
+    }
+
+    private async Task<DmarcDbContext> OpenAsync(CancellationToken cancellationToken)
+    {
+        var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        if (dialect.StatsSettings is { } settings)
+        {
+            // Rolled back when the context is disposed; it only carries the SET LOCALs.
+            await context.Database.BeginTransactionAsync(cancellationToken);
+            await context.Database.ExecuteSqlRawAsync(settings, cancellationToken);
+        }
+
+        return context;
+    }
+
+    private static async Task<List<T>> QueryAsync<T>(
+        DmarcDbContext context, ReportSelection selection, string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken,
+        params (string Name, object Value)[] parameters)
+    {
+        await using var command = context.Database.GetDbConnection().CreateCommand();
+        command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = selection.Cte + sql;
+        foreach (var (name, value) in selection.Parameters.Concat(parameters))
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Addresses come back as IPAddress (PostgreSQL inet) or text (SQLite).</summary>
+    private static string Text(object address) => Convert.ToString(address, CultureInfo.InvariantCulture)!;
+
+    private static string Text(DbDataReader reader, int ordinal) => Text(reader.GetValue(ordinal));
+
+    private static int Top(int top) => Math.Clamp(top, 1, PageRequest.MaxPageSize);
+
+    private static double Double(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? 0 : Convert.ToDouble(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static long Long(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static long Round(double value) => (long)Math.Round(value, MidpointRounding.AwayFromZero);
+
+    private static double Rate(double part, double whole) => whole > 0 ? part / whole : 0;
+}

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace DmarcSecurity.ServiceDefaults.Health;
+
+public static class HealthEndpoints
+{
+    /// <summary>Checks tagged with this take part in liveness (<c>/alive</c>); every check takes part in readiness (<c>/health</c>).</summary>
+    public const string LiveTag = "live";
+
+    public const string HealthPath = "/health";
+    public const string AlivePath = "/alive";
+
+    internal static IHealthChecksBuilder AddDefaultHealthChecks(this IServiceCollection services) =>
+        services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+    /// <summary>Maps <c>/health</c> (ready: every check) and <c>/alive</c> (live: the process answers). Both are
+    /// mapped in every environment because the AppHost and container probes depend on them.</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks(HealthPath);
+        endpoints.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        return endpoints;
+    }
+}

@@ -1,0 +1,14 @@
+using DmarcSecurity.Benchmarks;
+
+// Usage: DmarcSecurity.Benchmarks [parse] [ingest]  (both when none is named). bench/run.sh sets up what ingest needs.
+var which = args.Length == 0 ? ["parse", "ingest"] : args;
+Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+if (which.Contains("parse"))
+{
+    ParseBenchmark.Run(Console.Out);
+}
+
+if (which.Contains("ingest"))
+{
+    await IngestBenchmark.RunAsync(Console.Out);
+}

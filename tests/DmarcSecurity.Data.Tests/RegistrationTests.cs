@@ -1,0 +1,52 @@
+using DmarcSecurity.Data.Database;
+using DmarcSecurity.Data.Schema;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Data.Tests;
+
+public sealed class RegistrationTests
+{
+    [Theory]
+    [InlineData("Data Source=/var/lib/dmarc/dmarc.db", DatabaseProvider.Sqlite)]
+    [InlineData("data source=dmarc.db;Cache=Shared", DatabaseProvider.Sqlite)]
+    [InlineData("Host=db;Port=5432;Database=dmarcdb;Username=dmarc", DatabaseProvider.PostgreSql)]
+    [InlineData("Server=db;Database=dmarcdb", DatabaseProvider.PostgreSql)]
+    public void Provider_is_chosen_by_the_connection_string(string connectionString, DatabaseProvider expected)
+    {
+        Assert.Equal(expected, DataServiceCollectionExtensions.DetectProvider(connectionString));
+    }
+
+    [Fact]
+    public void Services_the_api_needs_are_registered_with_default_options()
+    {
+        using var services = DataFixture.BuildServices("Data Source=" + Path.Combine(Path.GetTempPath(), "unused.db"));
+
+        Assert.NotNull(services.GetRequiredService<IReportIngestor>());
+        Assert.NotNull(services.GetRequiredService<IReportQueries>());
+        Assert.NotNull(services.GetRequiredService<IStatsQueries>());
+        Assert.NotNull(services.GetRequiredService<SchemaMigrator>());
+        Assert.Equal(25L * 1024 * 1024, services.GetRequiredService<IOptions<DataOptions>>().Value.MaxRawXmlBytes);
+    }
+
+    [Fact]
+    public void Invalid_archive_cap_fails_validation_naming_the_setting()
+    {
+        using var services = DataFixture.BuildServices("Host=localhost", new Dictionary<string, string?> { ["Storage:MaxRawXmlBytes"] = "-1" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<DataOptions>>().Value);
+
+        Assert.Contains("Storage:MaxRawXmlBytes", error.Message);
+    }
+
+    [Fact]
+    public void Each_provider_has_its_scripts_numbered_from_one_without_gaps()
+    {
+        foreach (var provider in Enum.GetValues<DatabaseProvider>())
+        {
+            var scripts = SchemaMigrator.Scripts(provider);
+            Assert.Equal(Enumerable.Range(1, scripts.Count), scripts.Select(s => s.Version));
+            Assert.Equal("initial", scripts[0].Name);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+namespace DmarcSecurity.Data.Tests;
+
+public abstract class StatsTests(DataFixture fixture)
+{
+    private static readonly DateTimeOffset Day0 = new(2025, 9, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Summary_counts_reports_records_messages_passing_sources_and_dispositions()
+    {
+        var s = await SeedAsync();
+
+        var summary = await fixture.Stats.SummaryAsync(new ReportFilter(Domain: s.Domain.ToUpperInvariant()), CancellationToken.None);
+
+        Assert.Equal((2L, 4L, 200L, 190L, 10L, 1L, 3L, 2L),
+            (summary.Reports, summary.Records, summary.Messages, summary.Passing, summary.Failing, summary.Domains, summary.Sources, summary.Reporters));
+        Assert.Equal(0.95, summary.PassRate, 6);
+        Assert.Equal(new Dictionary<string, long> { ["none"] = 160, ["quarantine"] = 30, ["reject"] = 10 }, summary.Dispositions);
+    }
+
+    [Fact]
+    public async Task Summary_with_a_partial_range_counts_each_report_in_proportion_to_its_time_inside()
+    {
+        var s = await SeedAsync();
+
+        // Half of report A (24 h from Day0) and a quarter of report B (48 h from Day1).
+        var summary = await fixture.Stats.SummaryAsync(
+            new ReportFilter(Domain: s.Domain, From: Day0.AddHours(12), To: Day0.AddHours(36)), CancellationToken.None);
+        // Only report B, 12 of its 48 hours.
+        var laterHalfDay = await fixture.Stats.SummaryAsync(
+            new ReportFilter(Domain: s.Domain, From: Day0.AddHours(36), To: Day0.AddHours(48)), CancellationToken.None);
+
+        Assert.Equal((2L, 4L, 75L, 70L, 5L), (summary.Reports, summary.Records, summary.Messages, summary.Passing, summary.Failing));
+        Assert.Equal(new Dictionary<string, long> { ["none"] = 55, ["quarantine"] = 15, ["reject"] = 5 }, summary.Dispositions);
+        Assert.Equal((1L, 1L, 25L, 25L, 0L, 1L), (laterHalfDay.Reports, laterHalfDay.Records, laterHalfDay.Messages, laterHalfDay.Passing, laterHalfDay.Failing, laterHalfDay.Sources));
+    }
+
+    [Fact]
+    public async Task Timeline_spreads_a_48_hour_report_evenly_over_its_two_days()
+    {
+        var domain = ReportBuilder.UniqueDomain();
+        await StoreAsync(ReportBuilder.For(domain).Covering(Day0, TimeSpan.FromHours(48)).Record("192.0.2.1", 100, "none", "pass", "fail"));
+
+        var timeline = await fixture.Stats.TimelineAsync(new ReportFilter(Domain: domain), CancellationToken.None);
+
+        Assert.Equal([DateOnly.FromDateTime(Day0.UtcDateTime), DateOnly.FromDateTime(Day0.UtcDateTime.AddDays(1))], timeline.Select(p => p.Day));
+        Assert.All(timeline, p => AssertPoint(p, messages: 50, passing: 50, dkim: 50, spf: 0, none: 50, quarantine: 0, reject: 0));
+    }
+
+    [Fact]
+    public async Task Timeline_splits_a_report_that_starts_mid_day_by_time_and_adds_reports_of_the_same_day()
+    {
+        var s = await SeedAsync();
+        await StoreAsync(ReportBuilder.For(s.Domain).By(s.Alpha).Covering(Day0.AddDays(3).AddHours(18), TimeSpan.FromHours(24)).Record("192.0.2.1", 100));
+
+        var timeline = await fixture.Stats.TimelineAsync(new ReportFilter(Domain: s.Domain), CancellationToken.None);
+
+        Assert.Equal(5, timeline.Count);
+        AssertPoint(timeline[0], messages: 100, passing: 90, dkim: 60, spf: 90, none: 60, quarantine: 30, reject: 10);
+        AssertPoint(timeline[1], messages: 50, passing: 50, dkim: 50, spf: 0, none: 50, quarantine: 0, reject: 0);
+        AssertPoint(timeline[2], messages: 50, passing: 50, dkim: 50, spf: 0, none: 50, quarantine: 0, reject: 0);
+        AssertPoint(timeline[3], messages: 25, passing: 25, dkim: 25, spf: 25, none: 25, quarantine: 0, reject: 0);
+        AssertPoint(timeline[4], messages: 75, passing: 75, dkim: 75, spf: 75, none: 75, quarantine: 0, reject: 0);
+        Assert.Equal(DateOnly.FromDateTime(Day0.UtcDateTime.AddDays(4)), timeline[4].Day);
+    }
+
+    [Fact]
+    public async Task Timeline_with_a_range_keeps_only_the_time_inside_it()
+    {
+        var s = await SeedAsync();
+
+        var timeline = await fixture.Stats.TimelineAsync(
+            new ReportFilter(Domain: s.Domain, From: Day0.AddHours(12), To: Day0.AddHours(36)), CancellationToken.None);
+
+        Assert.Equal(2, timeline.Count);
+        AssertPoint(timeline[0], messages: 50, passing: 45, dkim: 30, spf: 45, none: 30, quarantine: 15, reject: 5);
+        AssertPoint(timeline[1], messages: 25, passing: 25, dkim: 25, spf: 0, none: 25, quarantine: 0, reject: 0);
+    }
+
+    [Fact]
+    public async Task Domains_rank_by_messages_with_pass_rate_and_distinct_sources()
+    {
+        var s = await SeedAsync();
+
+        var domains = await fixture.Stats.DomainsAsync(new ReportFilter(Reporter: s.Alpha), 10, CancellationToken.None);
+        var top1 = await fixture.Stats.DomainsAsync(new ReportFilter(Reporter: s.Alpha), 1, CancellationToken.None);
+
+        Assert.Equal(2, domains.Count);
+        Assert.Equal(new DomainStatsDto(s.Domain, 1, 100, 90, 10, 0.9, 3), domains[0]);
+        Assert.Equal((s.OtherDomain, 1L, 45L, 5L, 40L, 2L), (domains[1].Domain, domains[1].Reports, domains[1].Messages, domains[1].Passing, domains[1].Failing, domains[1].Sources));
+        Assert.Equal(5.0 / 45, domains[1].PassRate, 6);
+        Assert.Equal([s.Domain], top1.Select(d => d.Domain));
+    }
+
+    [Fact]
+    public async Task Sources_rank_by_messages_with_failure_rate_and_distinct_domains()
+    {
+        var s = await SeedAsync();
+
+        var sources = await fixture.Stats.SourcesAsync(new ReportFilter(Reporter: s.Alpha), 2, CancellationToken.None);
+        var ofDomain = await fixture.Stats.SourcesAsync(new ReportFilter(Domain: s.Domain), 10, CancellationToken.None);
+
+        Assert.Equal([new SourceStatsDto("192.0.2.1", 65, 0, 0, 2), new SourceStatsDto("203.0.113.9", 40, 40, 1, 1)], sources);
+        Assert.Equal(
+            [new SourceStatsDto("192.0.2.1", 160, 0, 0, 1), new SourceStatsDto("192.0.2.2", 30, 0, 0, 1), new SourceStatsDto("198.51.100.1", 10, 10, 1, 1)],
+            ofDomain);
+    }
+
+    [Fact]
+    public async Task Alignment_splits_messages_by_dkim_and_spf_results()
+    {
+        var s = await SeedAsync();
+
+        var all = await fixture.Stats.AlignmentAsync(new ReportFilter(Domain: s.Domain), CancellationToken.None);
+        var partial = await fixture.Stats.AlignmentAsync(new ReportFilter(Domain: s.Domain, From: Day0.AddHours(36), To: Day0.AddHours(48)), CancellationToken.None);
+
+        Assert.Equal(new AlignmentDto(200, 160, 90, 60, 100, 30, 10), all);
+        Assert.Equal(new AlignmentDto(25, 25, 0, 0, 25, 0, 0), partial);
+    }
+
+    [Fact]
+    public async Task Reporters_rank_by_messages()
+    {
+        var s = await SeedAsync();
+        await StoreAsync(ReportBuilder.For(s.Domain).By(s.Beta).Covering(Day0.AddDays(7), TimeSpan.FromDays(1)).Record("192.0.2.77", 1, "reject", "fail", "fail"));
+
+        var reporters = await fixture.Stats.ReportersAsync(new ReportFilter(Domain: s.Domain), 10, CancellationToken.None);
+
+        Assert.Equal([new ReporterStatsDto(s.Beta, 2, 101, 100, 1), new ReporterStatsDto(s.Alpha, 1, 100, 90, 10)], reporters);
+    }
+
+    [Fact]
+    public async Task Stats_of_nothing_are_zero()
+    {
+        var filter = new ReportFilter(Domain: "nothing-here.example");
+
+        var summary = await fixture.Stats.SummaryAsync(filter, CancellationToken.None);
+
+        Assert.Equal((0L, 0L, 0L, 0.0, 0L), (summary.Reports, summary.Messages, summary.Sources, summary.PassRate, summary.Reporters));
+        Assert.Empty(summary.Dispositions);
+        Assert.Empty(await fixture.Stats.TimelineAsync(filter, CancellationToken.None));
+        Assert.Empty(await fixture.Stats.DomainsAsync(filter, 5, CancellationToken.None));
+        Assert.Empty(await fixture.Stats.SourcesAsync(filter, 5, CancellationToken.None));
+        Assert.Empty(await fixture.Stats.ReportersAsync(filter, 5, CancellationToken.None));
+        Assert.Equal(new AlignmentDto(0, 0, 0, 0, 0, 0, 0), await fixture.Stats.AlignmentAsync(filter, CancellationToken.None));
+    }
+
+    private static void AssertPoint(TimelinePointDto point, double messages, double passing, double dkim, double spf, double none, double quarantine, double reject)
+    {
+        Assert.Equal(messages, point.Messages, 6);
+        Assert.Equal(passing, point.Passing, 6);
+        Assert.Equal(messages - passing, point.Failing, 6);
+        Assert.Equal(dkim, point.DkimAlignedPass, 6);
+        Assert.Equal(spf, point.SpfAlignedPass, 6);
+        Assert.Equal(none, point.None, 6);
+        Assert.Equal(quarantine, point.Quarantine, 6);
+        Assert.Equal(reject, point.Reject, 6);
+    }
+
+    /// <summary>
+    /// Domain D: report A (alpha, Day0, 24 h): 60 none dkim+spf pass, 30 quarantine spf-only pass, 10 reject failing;
+    ///           report B (beta, Day1, 48 h): 100 none dkim-only pass.
+    /// Domain D2: report C (alpha, Day0, 24 h): 40 none failing from 203.0.113.9, 5 passing from 192.0.2.1.
+    /// </summary>
+    private async Task<Seed> SeedAsync()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var seed = new Seed(ReportBuilder.UniqueDomain("main"), ReportBuilder.UniqueDomain("other"), "alpha-" + suffix, "beta-" + suffix);
+        await StoreAsync(ReportBuilder.For(seed.Domain).By(seed.Alpha).Covering(Day0, TimeSpan.FromHours(24))
+            .Record("192.0.2.1", 60, "none", "pass", "pass")
+            .Record("192.0.2.2", 30, "quarantine", "fail", "pass")
+            .Record("198.51.100.1", 10, "reject", "fail", "fail"));
+        await StoreAsync(ReportBuilder.For(seed.Domain).By(seed.Beta).Covering(Day0.AddDays(1), TimeSpan.FromHours(48))
+            .Record("192.0.2.1", 100, "none", "pass", "fail"));
+        await StoreAsync(ReportBuilder.For(seed.OtherDomain).By(seed.Alpha).Covering(Day0, TimeSpan.FromHours(24))
+            .Record("203.0.113.9", 40, "none", "fail", "fail")
+            .Record("192.0.2.1", 5, "none", "pass", "pass"));
+        return seed;
+    }
+
+    private async Task StoreAsync(ReportBuilder builder)
+    {
+        var report = builder.Extract();
+        var result = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(report), [report], CancellationToken.None);
+        Assert.Equal(FileOutcome.Stored, result.Outcome);
+    }
+
+    private sealed record Seed(string Domain, string OtherDomain, string Alpha, string Beta);
+}
+
+public sealed class StatsTestsOnPostgreSql(PostgreSqlFixture fixture) : StatsTests(fixture), IClassFixture<PostgreSqlFixture>;
+
+public sealed class StatsTestsOnSqlite(SqliteFixture fixture) : StatsTests(fixture), IClassFixture<SqliteFixture>;
