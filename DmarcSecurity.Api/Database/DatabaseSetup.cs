@@ -22,18 +22,41 @@ internal static class DatabaseSetup
         }
 
         builder.Services.AddDmarcData(connectionString);
+        builder.Services.AddSingleton(new DatabaseDescription(Describe(connectionString)));
         builder.Services.AddHostedService<SchemaMigrationService>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
+
+    /// <summary>Where the data lives, for the start-up log: never the password.</summary>
+    private static string Describe(string connectionString)
+    {
+        if (DataServiceCollectionExtensions.DetectProvider(connectionString) == DatabaseProvider.Sqlite)
+        {
+            return "SQLite at " + Path.GetFullPath(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource);
+        }
+
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSQL database {npgsql.Database ?? npgsql.Username} on {npgsql.Host}:{npgsql.Port}";
+    }
 }
 
+internal sealed record DatabaseDescription(string Text);
+
 /// <summary>Brings the schema up to date before the server accepts requests (hosted services start first).</summary>
-internal sealed class SchemaMigrationService(SchemaMigrator migrator) : IHostedService
+internal sealed partial class SchemaMigrationService(SchemaMigrator migrator, DatabaseDescription database, ILogger<SchemaMigrationService> logger)
+    : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogDatabase(logger, database.Text);
+        await migrator.MigrateAsync(cancellationToken);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Using {Database}")]
+    private static partial void LogDatabase(ILogger logger, string database);
 }
 
 internal sealed class DatabaseHealthCheck(IDbContextFactory<DmarcDbContext> contexts) : IHealthCheck

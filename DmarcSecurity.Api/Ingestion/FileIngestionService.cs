@@ -81,9 +81,9 @@ public sealed partial class FileIngestionService(
         }
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Rejected file {FileName} ({Sha256}): {Reason}: {Detail}")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Rejected file {FileName} ({Sha256}): {Reason}: {Detail}")]
     private static partial void LogRejected(ILogger logger, string? fileName, string sha256, RejectionReason reason, string detail);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Failed to process file {FileName} ({Sha256})")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Failed to process file {FileName} ({Sha256})")]
     private static partial void LogFailed(ILogger logger, Exception exception, string? fileName, string sha256);
 }
