@@ -1,8 +1,12 @@
+using DmarcSecurity.Api.ApiKeys;
+using DmarcSecurity.Api.Audit;
+using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Database;
 using DmarcSecurity.Api.Ingestion;
 using DmarcSecurity.Api.Reports;
 using DmarcSecurity.Api.Stats;
+using DmarcSecurity.Api.Users;
 using DmarcSecurity.ServiceDefaults;
 using DmarcSecurity.ServiceDefaults.Health;
 
@@ -10,19 +14,31 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddDatabase();
+builder.AddAuth();
 builder.AddIngestion();
 builder.AddApiConventions();
 
 var app = builder.Build();
 
+if (args is [CreateAdminCommand.Name, ..])
+{
+    return await CreateAdminCommand.RunAsync(app, args);
+}
+
 app.UseApiConventions();
+app.UseAuth();
 app.MapDefaultEndpoints();
+app.MapAuthApi();
+app.MapUsersApi();
+app.MapApiKeysApi();
+app.MapAuditApi();
 app.MapIngestApi();
 app.MapReportsApi();
 app.MapRecordsApi();
 app.MapStatsApi();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, public so integration tests can host the Api.</summary>
 public partial class Program;

@@ -14,7 +14,7 @@ internal static class ApiConventions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemesTransformer>());
         return builder;
     }
 
@@ -22,12 +22,13 @@ internal static class ApiConventions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi(OpenApiDocumentPath);
+        app.MapOpenApi(OpenApiDocumentPath).AllowAnonymous();
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = ApiPagePath;
             o.SwaggerEndpoint(OpenApiDocumentPath, "DmarcSecurity API v1");
             o.DocumentTitle = "DmarcSecurity API";
+            o.EnablePersistAuthorization();
         });
         return app;
     }

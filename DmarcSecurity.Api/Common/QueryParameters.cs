@@ -1,7 +1,7 @@
 namespace DmarcSecurity.Api.Common;
 
 /// <summary>Paging and sorting, the same on every list endpoint: <c>page</c> (1-based), <c>pageSize</c> (1-500), <c>sort</c> (field, '-' for descending).</summary>
-public sealed record PagingParameters(int? Page, int? PageSize, string? Sort)
+public sealed record PagingParameters(int? Page, int? PageSize, string? Sort) : IValidatable
 {
     public PageRequest ToPageRequest() => new(Page ?? 1, PageSize ?? 50, Sort);
 
@@ -20,7 +20,7 @@ public sealed record PagingParameters(int? Page, int? PageSize, string? Sort)
 }
 
 /// <summary>Report filters shared by the report and stats endpoints. <c>from</c>/<c>to</c> select reports overlapping [from, to).</summary>
-public sealed record ReportFilterParameters(string? Domain, string? Reporter, DateTimeOffset? From, DateTimeOffset? To)
+public sealed record ReportFilterParameters(string? Domain, string? Reporter, DateTimeOffset? From, DateTimeOffset? To) : IValidatable
 {
     public ReportFilter ToFilter() => new(Domain?.Trim(), Reporter?.Trim(), From, To);
 

@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Common;
 using DmarcSecurity.Data;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Schema;
@@ -16,9 +17,7 @@ internal static class DatabaseSetup
         var connectionString = builder.Configuration.GetConnectionString(ResourceNames.Database);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            var dataDirectory = Path.GetFullPath(builder.Configuration["Storage:DataDirectory"] is { Length: > 0 } dir ? dir : "data");
-            Directory.CreateDirectory(dataDirectory);
-            connectionString = $"Data Source={Path.Combine(dataDirectory, "dmarcsecurity.db")}";
+            connectionString = $"Data Source={Path.Combine(DataDirectory.Resolve(builder.Configuration), "dmarcsecurity.db")}";
         }
 
         builder.Services.AddDmarcData(connectionString);

@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Core.Ingestion;
 using DmarcSecurity.Data.Ingestion;
 using Microsoft.AspNetCore.Http.Features;
@@ -35,7 +36,7 @@ public static class IngestApi
 
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGroup("/api/ingest").WithTags("Ingestion")
+        endpoints.MapGroup("/api/ingest").WithTags("Ingestion").RequireAuthorization(Policies.Analyst)
             .MapPost("/files", UploadFiles)
             .WithName(nameof(UploadFiles))
             .WithSummary("Upload 1 to 200 report files (XML, gzip, zip or e-mail); each file gets its own outcome.")

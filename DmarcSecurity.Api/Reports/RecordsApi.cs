@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Auth;
 using System.Net;
 using DmarcSecurity.Api.Common;
 
@@ -5,7 +6,7 @@ namespace DmarcSecurity.Api.Reports;
 
 /// <summary>Record filters: <c>sourceIp</c> takes an address or a CIDR block (IPv4 or IPv6).</summary>
 public sealed record RecordFilterParameters(
-    string? Domain, string? SourceIp, string? Disposition, string? Dkim, string? Spf, DateTimeOffset? From, DateTimeOffset? To)
+    string? Domain, string? SourceIp, string? Disposition, string? Dkim, string? Spf, DateTimeOffset? From, DateTimeOffset? To) : IValidatable
 {
     public RecordFilter ToFilter() => new(Domain?.Trim(), SourceIp?.Trim(), Disposition?.Trim(), Dkim?.Trim(), Spf?.Trim(), From, To);
 
@@ -23,7 +24,7 @@ public static class RecordsApi
 {
     public static IEndpointRouteBuilder MapRecordsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGroup("/api/records").WithTags("Records")
+        endpoints.MapGroup("/api/records").WithTags("Records").RequireAuthorization(Policies.Viewer)
             .MapGet("/", ListRecords).WithName(nameof(ListRecords)).WithSummary("Search records across reports.");
         return endpoints;
     }
@@ -34,12 +35,9 @@ public static class RecordsApi
         IReportQueries queries,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        filter.Validate(errors);
-        paging.Validate(errors);
-        if (errors.Count > 0)
+        if (Validation.Check(filter, paging) is { } problem)
         {
-            return TypedResults.ValidationProblem(errors);
+            return problem;
         }
 
         return TypedResults.Ok(await queries.ListRecordsAsync(filter.ToFilter(), paging.ToPageRequest(), cancellationToken));

@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 
 namespace DmarcSecurity.Api.Reports;
@@ -6,7 +7,7 @@ public static class ReportsApi
 {
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/reports").WithTags("Reports");
+        var group = endpoints.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization(Policies.Viewer);
         group.MapGet("/", ListReports).WithName(nameof(ListReports)).WithSummary("List aggregate reports, newest first by default.");
         group.MapGet("/{id:long}", GetReport).WithName(nameof(GetReport)).WithSummary("One report with its policy and records.");
         group.MapGet("/{id:long}/xml", GetReportXml).WithName(nameof(GetReportXml))
@@ -21,12 +22,9 @@ public static class ReportsApi
         IReportQueries queries,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        filter.Validate(errors);
-        paging.Validate(errors);
-        if (errors.Count > 0)
+        if (Validation.Check(filter, paging) is { } problem)
         {
-            return TypedResults.ValidationProblem(errors);
+            return problem;
         }
 
         return TypedResults.Ok(await queries.ListReportsAsync(filter.ToFilter(), paging.ToPageRequest(), cancellationToken));

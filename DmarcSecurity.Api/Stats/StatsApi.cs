@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Data.Stats;
 
@@ -7,11 +8,10 @@ namespace DmarcSecurity.Api.Stats;
 public static class StatsApi
 {
     private const int DefaultTop = 20;
-    private const int MaxTop = 1000;
 
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/stats").WithTags("Stats");
+        var group = endpoints.MapGroup("/api/stats").WithTags("Stats").RequireAuthorization(Policies.Viewer);
         group.MapGet("/summary", GetSummary).WithName(nameof(GetSummary)).WithSummary("Totals: messages, pass/fail, domains, sources, reporters, dispositions.");
         group.MapGet("/timeline", GetTimeline).WithName(nameof(GetTimeline)).WithSummary("Per UTC day, reports spread over the days they cover in proportion to time.");
         group.MapGet("/domains", GetDomains).WithName(nameof(GetDomains)).WithSummary("Per policy domain: volume and DMARC pass rate.");
@@ -48,15 +48,25 @@ public static class StatsApi
     private static async Task<Results<Ok<T>, ValidationProblem>> Run<T>(
         ReportFilterParameters filter, int? top, Func<ReportFilter, int, Task<T>> query)
     {
-        var errors = new Dictionary<string, string[]>();
-        filter.Validate(errors);
-        if (top is < 1 or > MaxTop)
+        if (Validation.Check(filter, new TopParameter(top)) is { } problem)
         {
-            errors["top"] = [$"top must be between 1 and {MaxTop}."];
+            return problem;
         }
 
-        return errors.Count > 0
-            ? TypedResults.ValidationProblem(errors)
-            : TypedResults.Ok(await query(filter.ToFilter(), top ?? DefaultTop));
+        return TypedResults.Ok(await query(filter.ToFilter(), top ?? DefaultTop));
+    }
+}
+
+/// <summary>How many rows a stats list returns.</summary>
+internal sealed record TopParameter(int? Top) : IValidatable
+{
+    public const int Max = 1000;
+
+    public void Validate(IDictionary<string, string[]> errors)
+    {
+        if (Top is < 1 or > Max)
+        {
+            errors["top"] = [$"top must be between 1 and {Max}."];
+        }
     }
 }

@@ -1,3 +1,4 @@
+using DmarcSecurity.Data.Identity;
 using DmarcSecurity.Data.Ingestion;
 using DmarcSecurity.Data.Reports;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -15,6 +16,14 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
     public DbSet<DuplicateReportEntity> DuplicateReports => Set<DuplicateReportEntity>();
 
     public DbSet<RecordEntity> Records => Set<RecordEntity>();
+
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    public DbSet<RefreshTokenEntity> RefreshTokens => Set<RefreshTokenEntity>();
+
+    public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
+
+    public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
@@ -37,6 +46,10 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new RawXmlConfiguration());
         modelBuilder.ApplyConfiguration(new DuplicateReportConfiguration());
         modelBuilder.ApplyConfiguration(new RecordConfiguration(provider));
+        modelBuilder.ApplyConfiguration(new UserConfiguration());
+        modelBuilder.ApplyConfiguration(new RefreshTokenConfiguration());
+        modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
+        modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
     }
 }
 

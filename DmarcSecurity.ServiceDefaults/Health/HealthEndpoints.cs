@@ -16,12 +16,13 @@ public static class HealthEndpoints
     internal static IHealthChecksBuilder AddDefaultHealthChecks(this IServiceCollection services) =>
         services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
 
-    /// <summary>Maps <c>/health</c> (ready: every check) and <c>/alive</c> (live: the process answers). Both are
-    /// mapped in every environment because the AppHost and container probes depend on them.</summary>
+    /// <summary>Maps <c>/health</c> (ready: every check) and <c>/alive</c> (live: the process answers), open to anonymous
+    /// callers. Both are mapped in every environment because the AppHost and container probes depend on them.</summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks(HealthPath);
-        endpoints.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        // Probes do not sign in; the answers hold no data beyond healthy or not.
+        endpoints.MapHealthChecks(HealthPath).AllowAnonymous();
+        endpoints.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
         return endpoints;
     }
 }

@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Common;
+using DmarcSecurity.Data.Database;
+using DmarcSecurity.Data.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmarcSecurity.Api.ApiKeys;
+
+public sealed record ApiKeyDto(
+    long Id, long UserId, string Name, string Prefix, UserRole Role, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>A new key: <see cref="Key"/> is shown this once and never again.</summary>
+public sealed record CreatedApiKey(ApiKeyDto ApiKey, string Key);
+
+/// <summary>Users manage their own keys; Admins manage anyone's. A key's role may not exceed its owner's.</summary>
+public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, TimeProvider time)
+{
+    /// <summary>Keys look like <c>dmsk_&lt;43 URL-safe characters&gt;</c>; the first 12 characters are the listed prefix.</summary>
+    public const string KeyPrefix = "dmsk_";
+    private const int ShownPrefixLength = 12;
+
+    public async Task<Outcome<CreatedApiKey>> CreateAsync(
+        ClaimsPrincipal actor, long? ownerId, string name, UserRole? role, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        var actorId = actor.UserId()!.Value;
+        var owner = ownerId ?? actorId;
+        if (owner != actorId && !actor.IsAdmin())
+        {
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.Forbidden, "Only an Admin creates keys for others.");
+        }
+
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        {
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, "Name the key (1-100 characters).", "name");
+        }
+
+        var now = time.GetUtcNow();
+        if (expiresAt <= now)
+        {
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, "The expiry must be in the future.", "expiresAt");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var ownerRole = await db.Users.Where(u => u.Id == owner).Select(u => (UserRole?)u.Role).SingleOrDefaultAsync(cancellationToken);
+        if (ownerRole is null)
+        {
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.NotFound, "No such user.");
+        }
+
+        if (role > ownerRole)
+        {
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, $"A key may act at most with its owner's role ({ownerRole}).", "role");
+        }
+
+        var key = KeyPrefix + TokenService.NewSecret();
+        var entity = new ApiKeyEntity
+        {
+            UserId = owner,
+            Name = name.Trim(),
+            Prefix = key[..ShownPrefixLength],
+            KeyHash = TokenService.Hash(key),
+            Role = role ?? ownerRole.Value,
+            CreatedAt = now,
+            CreatedByUserId = actorId,
+            ExpiresAt = expiresAt,
+        };
+        db.ApiKeys.Add(entity);
+        await db.SaveChangesAsync(cancellationToken);
+        return Outcome<CreatedApiKey>.Ok(new CreatedApiKey(ToDto(entity), key));
+    }
+
+    /// <summary>The actor's own keys; an Admin may name another user, or pass none with <paramref name="all"/> to see every key.</summary>
+    public async Task<Outcome<IReadOnlyList<ApiKeyDto>>> ListAsync(ClaimsPrincipal actor, long? userId, bool all, CancellationToken cancellationToken)
+    {
+        var actorId = actor.UserId()!.Value;
+        if ((all || (userId is not null && userId != actorId)) && !actor.IsAdmin())
+        {
+            return Outcome<IReadOnlyList<ApiKeyDto>>.Fail(ProblemKind.Forbidden, "Only an Admin lists others' keys.");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = all && userId is null ? db.ApiKeys : db.ApiKeys.Where(k => k.UserId == (userId ?? actorId));
+        var keys = await query.OrderBy(k => k.Id).ToListAsync(cancellationToken);
+        return Outcome<IReadOnlyList<ApiKeyDto>>.Ok(keys.Select(ToDto).ToList());
+    }
+
+    public async Task<Outcome<ApiKeyDto>> RevokeAsync(ClaimsPrincipal actor, long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var key = await db.ApiKeys.AsTracking().SingleOrDefaultAsync(k => k.Id == id, cancellationToken);
+        if (key is null || (key.UserId != actor.UserId() && !actor.IsAdmin()))
+        {
+            // Someone else's key is reported as missing, not as forbidden: ids do not leak.
+            return Outcome<ApiKeyDto>.Fail(ProblemKind.NotFound, "No such key.");
+        }
+
+        key.RevokedAt ??= time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return Outcome<ApiKeyDto>.Ok(ToDto(key));
+    }
+
+    private static ApiKeyDto ToDto(ApiKeyEntity k) =>
+        new(k.Id, k.UserId, k.Name, k.Prefix, k.Role, k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt);
+}

@@ -1,0 +1,88 @@
+using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Common;
+using DmarcSecurity.Data.Database;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmarcSecurity.Api.Audit;
+
+public sealed record AuditEntryDto(
+    long Id, DateTimeOffset At, long? UserId, string? UserEmail, long? ApiKeyId, string Action, string? Target,
+    string? ClientAddress, string Outcome, int? StatusCode, string? Detail);
+
+/// <summary>Audit filters: <c>userId</c>, <c>email</c>, <c>action</c> (prefix, e.g. "auth." or "POST /api/users"),
+/// <c>outcome</c> (success, failure, denied, locked), and the time range <c>from</c>/<c>to</c>.</summary>
+public sealed record AuditFilterParameters(long? UserId, string? Email, string? Action, string? Outcome, DateTimeOffset? From, DateTimeOffset? To)
+    : IValidatable
+{
+    public void Validate(IDictionary<string, string[]> errors) => DateRange.Validate(From, To, errors);
+}
+
+/// <summary>The audit trail (Admin): newest first unless <c>sort=at</c>.</summary>
+public static class AuditApi
+{
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Policies.Admin)
+            .MapGet("/", ListAudit).WithName(nameof(ListAudit)).WithSummary("Who did what, when, from where, and how it ended.");
+        return endpoints;
+    }
+
+    public static async Task<Results<Ok<PagedResult<AuditEntryDto>>, ValidationProblem>> ListAudit(
+        [AsParameters] AuditFilterParameters filter,
+        [AsParameters] PagingParameters paging,
+        IDbContextFactory<DmarcDbContext> contexts,
+        CancellationToken cancellationToken)
+    {
+        if (Validation.Check(filter, paging) is { } problem)
+        {
+            return problem;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.AuditEntries.AsQueryable();
+        if (filter.UserId is { } userId)
+        {
+            query = query.Where(a => a.UserId == userId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Email))
+        {
+            var email = filter.Email.Trim().ToLowerInvariant();
+            query = query.Where(a => a.UserEmail != null && a.UserEmail.ToLower() == email);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Action))
+        {
+            query = query.Where(a => a.Action.StartsWith(filter.Action));
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Outcome))
+        {
+            query = query.Where(a => a.Outcome == filter.Outcome);
+        }
+
+        if (filter.From is { } from)
+        {
+            query = query.Where(a => a.At >= from);
+        }
+
+        if (filter.To is { } to)
+        {
+            query = query.Where(a => a.At < to);
+        }
+
+        var page = paging.ToPageRequest();
+        if (page.Sort is not (null or "at" or "-at"))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sort"] = ["The audit trail sorts by at (oldest first) or -at (newest first, the default)."] });
+        }
+
+        var total = await query.LongCountAsync(cancellationToken);
+        var ordered = page.Sort == "at" ? query.OrderBy(a => a.At).ThenBy(a => a.Id) : query.OrderByDescending(a => a.At).ThenByDescending(a => a.Id);
+        var items = await ordered
+            .Skip((page.Page - 1) * page.PageSize).Take(page.PageSize)
+            .Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserEmail, a.ApiKeyId, a.Action, a.Target, a.ClientAddress, a.Outcome, a.StatusCode, a.Detail))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new PagedResult<AuditEntryDto>(items, page.Page, page.PageSize, total));
+    }
+}
