@@ -22,7 +22,7 @@ public static class AuthApi
         var group = endpoints.MapGroup("/api/auth").WithTags("Authentication");
         group.MapPost("/login", Login).WithName(nameof(Login)).AllowAnonymous().WithMetadata(new AuditedByHandlerAttribute())
             .WithSummary("Sign in with e-mail and password; returns an access token and a refresh token.");
-        group.MapPost("/refresh", Refresh).WithName(nameof(Refresh)).AllowAnonymous().WithMetadata(new AuditedByHandlerAttribute())
+        group.MapPost("/refresh", Refresh).WithName(nameof(Refresh)).AllowAnonymous()
             .WithSummary("Trade a refresh token for new tokens; each refresh token works once.");
         group.MapPost("/logout", Logout).WithName(nameof(Logout)).RequireAuthorization(Policies.SignedIn)
             .WithSummary("Revoke a refresh token and every token renewed from the same sign-in.");
@@ -57,12 +57,18 @@ public static class AuthApi
         }
     }
 
-    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Refresh(
-        RefreshRequest request, AuthService auth, HttpContext context, CancellationToken cancellationToken) =>
-        string.IsNullOrEmpty(request.RefreshToken)
-        || await auth.RefreshAsync(request.RefreshToken, context.Connection.RemoteIpAddress?.ToString(), cancellationToken) is not { } pair
-            ? TypedResults.Problem("The refresh token is unknown, expired or revoked; sign in again.", statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed")
-            : TypedResults.Ok(ToResponse(pair));
+    public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Refresh(
+        RefreshRequest request, AuthService auth, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.RefreshToken))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refreshToken"] = ["Give the refresh token."] });
+        }
+
+        return await auth.RefreshAsync(request.RefreshToken, context.Connection.RemoteIpAddress?.ToString(), cancellationToken) is { } pair
+            ? TypedResults.Ok(ToResponse(pair))
+            : TypedResults.Problem("The refresh token is unknown, expired or revoked; sign in again.", statusCode: StatusCodes.Status401Unauthorized, title: "Refresh failed");
+    }
 
     public static async Task<Results<NoContent, ValidationProblem>> Logout(
         RefreshRequest request, AuthService auth, HttpContext context, CancellationToken cancellationToken)

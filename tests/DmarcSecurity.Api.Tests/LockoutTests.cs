@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DmarcSecurity.Api.Audit;
+using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Tests.Infrastructure;
+using DmarcSecurity.Api.Users;
+using DmarcSecurity.Data.Identity;
+using DmarcSecurity.Data.Reports;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Api.Tests;
+
+/// <summary>Five wrong passwords within the window are tolerated; the sixth locks the account for the lockout duration.</summary>
+public abstract class LockoutTests(ApiFixture fixture)
+{
+    private AuthOptions Options => fixture.Factory.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+
+    [Fact]
+    public async Task Sixth_wrong_password_locks_the_account_with_Retry_After()
+    {
+        var (user, _) = await NewUserAsync("locks");
+        Assert.Equal(5, Options.LockoutThreshold);
+
+        var tolerated = new List<HttpStatusCode>();
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var wrong = await LoginAsync(user.Email, WrongPassword());
+            tolerated.Add(wrong.StatusCode);
+        }
+
+        using var sixth = await LoginAsync(user.Email, WrongPassword());
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), tolerated);
+        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, sixth.StatusCode);
+        Assert.Equal("Account locked", await TitleAsync(sixth));
+        AssertRetryAfterIsTheLockoutDuration(sixth);
+        var stored = await fixture.Factory.Services.GetRequiredService<UserService>().GetAsync(user.Id, CancellationToken.None);
+        Assert.NotNull(stored?.LockedUntil);
+        Assert.InRange(stored.LockedUntil.Value, DateTimeOffset.UtcNow + Options.LockoutDuration - TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow + Options.LockoutDuration);
+    }
+
+    [Fact]
+    public async Task Right_password_during_lockout_is_refused_as_locked()
+    {
+        var (user, password) = await NewUserAsync("locked-right");
+        await LockAsync(user.Email);
+
+        using var right = await LoginAsync(user.Email, password);
+
+        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, right.StatusCode);
+        AssertRetryAfterIsTheLockoutDuration(right);
+        Assert.DoesNotContain("accessToken", await right.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Audit_trail_holds_the_failed_sign_ins_and_the_lockout()
+    {
+        var (user, password) = await NewUserAsync("locked-audit");
+        await LockAsync(user.Email);
+        using var right = await LoginAsync(user.Email, password);
+
+        var audit = await Upload.GetAsync<PagedResult<AuditEntryDto>>(fixture.Client, $"/api/audit?userId={user.Id}&action=auth.&sort=at");
+
+        string[] expected =
+        [
+            "auth.login failure wrong password (1 of 5 allowed)",
+            "auth.login failure wrong password (2 of 5 allowed)",
+            "auth.login failure wrong password (3 of 5 allowed)",
+            "auth.login failure wrong password (4 of 5 allowed)",
+            "auth.login failure wrong password (5 of 5 allowed)",
+            "auth.login failure wrong password",
+            "auth.lockout locked 6 failed sign-ins within 15 minutes",
+            "auth.login locked locked until",
+        ];
+        var actual = audit.Items.Select(e => $"{e.Action} {e.Outcome} {e.Detail}").ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.All(expected.Zip(actual), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
+        var lockout = Assert.Single(audit.Items, e => e.Action == AuthService.LockoutAction);
+        Assert.Equal(AuditWriter.Locked, lockout.Outcome);
+        Assert.Equal(user.Id, lockout.UserId);
+        Assert.Equal(user.Email, lockout.UserEmail);
+        Assert.Equal($"user:{user.Id}", lockout.Target);
+        Assert.All(audit.Items, e => Assert.Equal(user.Email, e.UserEmail));
+        Assert.Equal(6, audit.Items.Count(e => e.Action == AuthService.LoginAction && e.Outcome == AuditWriter.Failure));
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_for_an_unknown_email_never_answer_locked()
+    {
+        var email = $"nobody-{Guid.NewGuid():N}@lockout.example";
+
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 1; attempt <= 8; attempt++)
+        {
+            using var response = await LoginAsync(email, WrongPassword());
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 8), statuses);
+        var audit = await Upload.GetAsync<PagedResult<AuditEntryDto>>(fixture.Client, $"/api/audit?email={Uri.EscapeDataString(email)}&action=auth.");
+        Assert.Equal(8, audit.TotalCount);
+        Assert.All(audit.Items, e =>
+        {
+            Assert.Equal((AuthService.LoginAction, AuditWriter.Failure, "unknown account"), (e.Action, e.Outcome, e.Detail));
+            Assert.Null(e.UserId);
+        });
+    }
+
+    [Fact]
+    public async Task Right_password_after_four_wrong_ones_signs_in_and_resets_the_count()
+    {
+        var (user, password) = await NewUserAsync("reset-count");
+
+        var beforeSuccess = new List<HttpStatusCode>();
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            using var wrong = await LoginAsync(user.Email, WrongPassword());
+            beforeSuccess.Add(wrong.StatusCode);
+        }
+
+        using var right = await LoginAsync(user.Email, password);
+        var afterSuccess = new List<HttpStatusCode>();
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var wrong = await LoginAsync(user.Email, WrongPassword());
+            afterSuccess.Add(wrong.StatusCode);
+        }
+
+        using var sixthAfterSuccess = await LoginAsync(user.Email, WrongPassword());
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 4), beforeSuccess);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.False(string.IsNullOrEmpty(JsonSerializer.Deserialize<TokenResponse>(await right.Content.ReadAsStringAsync(), Upload.Json)?.AccessToken));
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), afterSuccess);
+        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, sixthAfterSuccess.StatusCode);
+    }
+
+    private static string WrongPassword() => $"wrong-{Guid.NewGuid():N}";
+
+    private async Task<(UserDto User, string Password)> NewUserAsync(string purpose)
+    {
+        var password = $"pw-{Guid.NewGuid():N}";
+        var user = await fixture.CreateUserAsync($"{purpose}-{Guid.NewGuid():N}@lockout.example", UserRole.Analyst, password);
+        return (user, password);
+    }
+
+    /// <summary>Six wrong passwords: the last one locks.</summary>
+    private async Task LockAsync(string email)
+    {
+        for (var attempt = 1; attempt <= 6; attempt++)
+        {
+            using var response = await LoginAsync(email, WrongPassword());
+            Assert.Equal(attempt <= 5 ? HttpStatusCode.Unauthorized : (HttpStatusCode)StatusCodes.Status423Locked, response.StatusCode);
+        }
+    }
+
+    private async Task<HttpResponseMessage> LoginAsync(string email, string password)
+    {
+        using var client = fixture.Anonymous();
+        return await client.PostAsJsonAsync("/api/auth/login", new LoginRequest(email, password), Upload.Json);
+    }
+
+    private void AssertRetryAfterIsTheLockoutDuration(HttpResponseMessage response)
+    {
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, Options.LockoutDuration - TimeSpan.FromMinutes(1), Options.LockoutDuration);
+    }
+
+    private static async Task<string?> TitleAsync(HttpResponseMessage response)
+    {
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return problem.RootElement.GetProperty("title").GetString();
+    }
+}
+
+[Trait("Provider", "PostgreSql")]
+public sealed class LockoutPostgreSqlTests(PostgreSqlApiFixture fixture) : LockoutTests(fixture), IClassFixture<PostgreSqlApiFixture>;
+
+[Trait("Provider", "Sqlite")]
+public sealed class LockoutSqliteTests(SqliteApiFixture fixture) : LockoutTests(fixture), IClassFixture<SqliteApiFixture>;

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text;
+using DmarcSecurity.Api.Tests.Infrastructure;
+using DmarcSecurity.Data.Identity;
+
+namespace DmarcSecurity.Api.Tests;
+
+/// <summary>Every endpoint times every kind of caller: anonymous, a signed-in Viewer, Analyst and Admin, an API key of
+/// each role, and an Admin's key lowered to Viewer. Each must get 401, 403, or through to the handler.</summary>
+public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
+{
+    /// <summary>Who may call what. null: anyone signed in (any role). A new endpoint must be added here, or the test fails.</summary>
+    private static readonly Dictionary<string, UserRole?> s_minimumRole = new()
+    {
+        ["POST /api/auth/logout"] = null,
+        ["GET /api/auth/me"] = null,
+        ["POST /api/auth/change-password"] = null,
+        ["GET /api/api-keys"] = UserRole.Viewer,
+        ["POST /api/api-keys"] = UserRole.Viewer,
+        ["DELETE /api/api-keys/{id:long}"] = UserRole.Viewer,
+        ["GET /api/reports"] = UserRole.Viewer,
+        ["GET /api/reports/{id:long}"] = UserRole.Viewer,
+        ["GET /api/reports/{id:long}/xml"] = UserRole.Viewer,
+        ["GET /api/records"] = UserRole.Viewer,
+        ["GET /api/stats/summary"] = UserRole.Viewer,
+        ["GET /api/stats/timeline"] = UserRole.Viewer,
+        ["GET /api/stats/domains"] = UserRole.Viewer,
+        ["GET /api/stats/sources"] = UserRole.Viewer,
+        ["GET /api/stats/alignment"] = UserRole.Viewer,
+        ["GET /api/stats/reporters"] = UserRole.Viewer,
+        ["POST /api/ingest/files"] = UserRole.Analyst,
+        ["GET /api/users"] = UserRole.Admin,
+        ["POST /api/users"] = UserRole.Admin,
+        ["PUT /api/users/{id:long}/role"] = UserRole.Admin,
+        ["POST /api/users/{id:long}/disable"] = UserRole.Admin,
+        ["POST /api/users/{id:long}/enable"] = UserRole.Admin,
+        ["POST /api/users/{id:long}/reset-password"] = UserRole.Admin,
+        ["GET /api/audit"] = UserRole.Admin,
+    };
+
+    private readonly List<(string Name, UserRole? Role, HttpClient Client)> _callers = [];
+
+    public async Task InitializeAsync()
+    {
+        _callers.Add(("anonymous", null, fixture.Anonymous()));
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        foreach (var role in Enum.GetValues<UserRole>())
+        {
+            var email = $"{role.ToString().ToLowerInvariant()}-{suffix}@rbac.example";
+            await fixture.CreateUserAsync(email, role, "matrix-password-" + suffix);
+            var bearer = await fixture.SignInAsync(email, "matrix-password-" + suffix);
+            _callers.Add(($"{role} (token)", role, bearer));
+            _callers.Add(($"{role} (API key)", role, fixture.WithApiKey(await ApiFixture.CreateApiKeyAsync(bearer, "matrix"))));
+        }
+
+        _callers.Add(("Admin's key lowered to Viewer", UserRole.Viewer,
+            fixture.WithApiKey(await ApiFixture.CreateApiKeyAsync(fixture.Client, "lowered", UserRole.Viewer))));
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var (_, _, client) in _callers)
+        {
+            client.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Every_endpoint_answers_every_caller_as_its_policy_says()
+    {
+        var failures = new List<string>();
+        var checkedPairs = 0;
+        foreach (var (method, endpoint) in EndpointPolicyTests.Endpoints(fixture.Factory.Services))
+        {
+            var key = EndpointPolicyTests.Key(method, endpoint);
+            var anonymousEndpoint = EndpointPolicyTests.AnonymousEndpoints.Contains(key);
+            if (!anonymousEndpoint && !s_minimumRole.ContainsKey(key))
+            {
+                failures.Add($"{key}: not in the matrix; add its expected role");
+                continue;
+            }
+
+            var url = Url(endpoint.RoutePattern.RawText!);
+            foreach (var (name, role, client) in _callers)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), url);
+                if (method is "POST" or "PUT")
+                {
+                    // An empty body of the kind the endpoint accepts: handlers answer 400 or 404 after authorization,
+                    // and nothing changes.
+                    var accepts = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>();
+                    request.Content = accepts?.ContentTypes.Contains("multipart/form-data") == true
+                        ? new MultipartFormDataContent()
+                        : new StringContent("{}", Encoding.UTF8, "application/json");
+                }
+
+                using var response = await client.SendAsync(request);
+                var status = response.StatusCode;
+                var expected = anonymousEndpoint ? "through"
+                    : role is null ? "401"
+                    : s_minimumRole[key] is { } minimum && role < minimum ? "403"
+                    : "through";
+                var actual = status switch
+                {
+                    HttpStatusCode.Unauthorized => "401",
+                    HttpStatusCode.Forbidden => "403",
+                    _ => "through",
+                };
+                checkedPairs++;
+                if (actual != expected)
+                {
+                    failures.Add($"{key} as {name}: expected {expected}, got {(int)status}");
+                }
+            }
+        }
+
+        Assert.Empty(failures);
+        Assert.True(checkedPairs >= s_minimumRole.Count * _callers.Count);
+    }
+
+    /// <summary>Fills route parameters with values that exist nowhere, so handlers answer 404 instead of changing data.</summary>
+    private static string Url(string pattern) => System.Text.RegularExpressions.Regex
+        .Replace(pattern, @"\{(\w+)(:[^}]*)?\}", m => "987654321");
+}
+
+[Trait("Provider", "PostgreSql")]
+public sealed class RbacMatrixPostgreSqlTests(PostgreSqlApiFixture fixture) : RbacMatrixTests(fixture), IClassFixture<PostgreSqlApiFixture>;
+
+[Trait("Provider", "Sqlite")]
+public sealed class RbacMatrixSqliteTests(SqliteApiFixture fixture) : RbacMatrixTests(fixture), IClassFixture<SqliteApiFixture>;
