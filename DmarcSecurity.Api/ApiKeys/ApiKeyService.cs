@@ -49,9 +49,12 @@ public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, Ti
             return Outcome<CreatedApiKey>.Fail(ProblemKind.NotFound, "No such user.");
         }
 
-        if (role > ownerRole)
+        // A caller acting through a lowered key cannot mint a stronger one for itself: the ceiling is the lower of the
+        // owner's role and the role the caller is acting with.
+        var ceiling = owner == actorId && actor.Role() is { } acting && acting < ownerRole ? acting : ownerRole.Value;
+        if (role > ceiling)
         {
-            return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, $"A key may act at most with its owner's role ({ownerRole}).", "role");
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, $"A key may act at most with the role {ceiling}.", "role");
         }
 
         var key = KeyPrefix + TokenService.NewSecret();
@@ -61,7 +64,7 @@ public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, Ti
             Name = name.Trim(),
             Prefix = key[..ShownPrefixLength],
             KeyHash = TokenService.Hash(key),
-            Role = role ?? ownerRole.Value,
+            Role = role ?? ceiling,
             CreatedAt = now,
             CreatedByUserId = actorId,
             ExpiresAt = expiresAt,

@@ -57,13 +57,21 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var role = (UserRole)Math.Min((int)found.Key.Role, (int)found.User.Role);
+        List<Claim> claims =
+        [
+            new(AuthClaims.Subject, found.User.Id.ToString(CultureInfo.InvariantCulture)),
+            new(AuthClaims.Email, found.User.Email),
+            new(AuthClaims.Role, role.ToString()),
+            new(AuthClaims.ApiKeyId, found.Key.Id.ToString(CultureInfo.InvariantCulture)),
+        ];
+        if (found.User.MustChangePassword)
+        {
+            // After a password reset the account may be compromised: its keys, too, wait for the new password.
+            claims.Add(new Claim(AuthClaims.MustChangePassword, "true"));
+        }
+
         var identity = new ClaimsIdentity(
-            [
-                new Claim(AuthClaims.Subject, found.User.Id.ToString(CultureInfo.InvariantCulture)),
-                new Claim(AuthClaims.Email, found.User.Email),
-                new Claim(AuthClaims.Role, role.ToString()),
-                new Claim(AuthClaims.ApiKeyId, found.Key.Id.ToString(CultureInfo.InvariantCulture)),
-            ],
+            claims,
             SchemeName,
             AuthClaims.Email,
             AuthClaims.Role);

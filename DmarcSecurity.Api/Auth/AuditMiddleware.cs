@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace DmarcSecurity.Api.Auth;
 
-/// <summary>Marks endpoints whose handler writes its own, more precise audit entries (sign-in).</summary>
+/// <summary>Marks endpoints whose handler writes its own, more precise audit entries (sign-in, refresh).</summary>
 public sealed class AuditedByHandlerAttribute : Attribute;
 
 /// <summary>Records every state-changing request (POST, PUT, PATCH, DELETE) with who, what, target, when, from where

@@ -22,7 +22,7 @@ public static class AuthApi
         var group = endpoints.MapGroup("/api/auth").WithTags("Authentication");
         group.MapPost("/login", Login).WithName(nameof(Login)).AllowAnonymous().WithMetadata(new AuditedByHandlerAttribute())
             .WithSummary("Sign in with e-mail and password; returns an access token and a refresh token.");
-        group.MapPost("/refresh", Refresh).WithName(nameof(Refresh)).AllowAnonymous()
+        group.MapPost("/refresh", Refresh).WithName(nameof(Refresh)).AllowAnonymous().WithMetadata(new AuditedByHandlerAttribute())
             .WithSummary("Trade a refresh token for new tokens; each refresh token works once.");
         group.MapPost("/logout", Logout).WithName(nameof(Logout)).RequireAuthorization(Policies.SignedIn)
             .WithSummary("Revoke a refresh token and every token renewed from the same sign-in.");
@@ -34,7 +34,7 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Login(
-        LoginRequest request, AuthService auth, HttpContext context, CancellationToken cancellationToken)
+        LoginRequest request, AuthService auth, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
         {
@@ -47,7 +47,7 @@ public static class AuthApi
             case SignInStatus.Success:
                 return TypedResults.Ok(ToResponse(result.Tokens!));
             case SignInStatus.LockedOut:
-                var wait = result.LockedUntil!.Value - DateTimeOffset.UtcNow;
+                var wait = result.LockedUntil!.Value - time.GetUtcNow();
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 return TypedResults.Problem("Too many failed sign-ins: the account is locked for a while.", statusCode: StatusCodes.Status423Locked, title: "Account locked");
             case SignInStatus.Disabled:
@@ -95,7 +95,8 @@ public static class AuthApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["Give the current and the new password."] });
         }
 
-        return await auth.ChangePasswordAsync(context.User.UserId()!.Value, request.CurrentPassword, request.NewPassword, cancellationToken) is { } problem
+        return await auth.ChangePasswordAsync(
+            context.User.UserId()!.Value, request.CurrentPassword, request.NewPassword, context.Connection.RemoteIpAddress?.ToString(), cancellationToken) is { } problem
             ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["newPassword"] = [problem] })
             : TypedResults.NoContent();
     }

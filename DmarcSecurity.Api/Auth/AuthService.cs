@@ -29,6 +29,7 @@ public sealed partial class AuthService(
 {
     public const string LoginAction = "auth.login";
     public const string LockoutAction = "auth.lockout";
+    public const string RefreshAction = "auth.refresh";
     public const string RefreshReuseAction = "auth.refresh-reuse";
 
     // Verifying against this when the e-mail is unknown keeps the answer's timing from telling which accounts exist.
@@ -129,31 +130,28 @@ public sealed partial class AuthService(
         var token = await db.RefreshTokens.SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
         if (token is null)
         {
+            await AuditRefreshAsync(null, AuditWriter.Denied, "unknown refresh token", clientAddress, cancellationToken);
             return null;
         }
 
+        var user = await db.Users.AsTracking().SingleOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
         if (token.RevokedAt is not null)
         {
             if (token.RevokedReason == RevokeReasons.Rotated)
             {
-                await RevokeFamilyAsync(db, token.FamilyId, RevokeReasons.Reuse, now, cancellationToken);
-                await audit.WriteAsync(new AuditEntryEntity
-                {
-                    UserId = token.UserId,
-                    Action = RefreshReuseAction,
-                    Target = $"user:{token.UserId}",
-                    ClientAddress = clientAddress,
-                    Outcome = AuditWriter.Denied,
-                    Detail = "a rotated refresh token was presented again; its token family was revoked",
-                }, cancellationToken);
+                await ReuseDetectedAsync(db, token, user, clientAddress, cancellationToken);
+            }
+            else
+            {
+                await AuditRefreshAsync(user, AuditWriter.Denied, $"refresh token revoked ({token.RevokedReason})", clientAddress, cancellationToken);
             }
 
             return null;
         }
 
-        var user = await db.Users.AsTracking().SingleOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
         if (token.ExpiresAt <= now || user is null || user.Disabled)
         {
+            await AuditRefreshAsync(user, AuditWriter.Denied, user is { Disabled: false } ? "refresh token expired" : "account disabled", clientAddress, cancellationToken);
             return null;
         }
 
@@ -165,7 +163,7 @@ public sealed partial class AuthService(
         if (rotated == 0)
         {
             await transaction.RollbackAsync(cancellationToken);
-            await RevokeFamilyAsync(db, token.FamilyId, RevokeReasons.Reuse, now, cancellationToken);
+            await ReuseDetectedAsync(db, token, user, clientAddress, cancellationToken);
             return null;
         }
 
@@ -174,8 +172,37 @@ public sealed partial class AuthService(
         await db.RefreshTokens.Where(t => t.Id == token.Id)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.ReplacedById, successor.Id), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await AuditRefreshAsync(user, AuditWriter.Success, null, clientAddress, cancellationToken);
         return pair;
     }
+
+    /// <summary>A rotated token came back: whoever holds the family now (owner or thief) must sign in again.</summary>
+    private async Task ReuseDetectedAsync(DmarcDbContext db, RefreshTokenEntity token, UserEntity? user, string? clientAddress, CancellationToken cancellationToken)
+    {
+        await RevokeFamilyAsync(db, token.FamilyId, RevokeReasons.Reuse, time.GetUtcNow(), cancellationToken);
+        await audit.WriteAsync(new AuditEntryEntity
+        {
+            UserId = token.UserId,
+            UserEmail = user?.Email,
+            Action = RefreshReuseAction,
+            Target = $"user:{token.UserId}",
+            ClientAddress = clientAddress,
+            Outcome = AuditWriter.Denied,
+            Detail = "a rotated refresh token was presented again; its token family was revoked",
+        }, cancellationToken);
+    }
+
+    private Task AuditRefreshAsync(UserEntity? user, string outcome, string? detail, string? clientAddress, CancellationToken cancellationToken) =>
+        audit.WriteAsync(new AuditEntryEntity
+        {
+            UserId = user?.Id,
+            UserEmail = user?.Email,
+            Action = RefreshAction,
+            Target = user is null ? null : $"user:{user.Id}",
+            ClientAddress = clientAddress,
+            Outcome = outcome,
+            Detail = detail,
+        }, cancellationToken);
 
     /// <summary>Revokes the family of a refresh token that belongs to the user; unknown tokens are ignored.</summary>
     public async Task SignOutAsync(long userId, string refreshToken, CancellationToken cancellationToken)
@@ -190,12 +217,24 @@ public sealed partial class AuthService(
     }
 
     /// <summary>Null on success, otherwise why not. Revokes the user's refresh tokens and invalidates their access tokens.</summary>
-    public async Task<string?> ChangePasswordAsync(long userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
+    public async Task<string?> ChangePasswordAsync(long userId, string currentPassword, string newPassword, string? clientAddress, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);
-        if (user is null || hasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword) == PasswordVerificationResult.Failed)
+        if (user is null)
         {
+            return "The current password is wrong.";
+        }
+
+        if (user.LockoutEnd > time.GetUtcNow())
+        {
+            return "Too many wrong passwords: the account is locked for a while.";
+        }
+
+        // A wrong current password counts like a failed sign-in, so a stolen token cannot be used to guess it.
+        if (hasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword) == PasswordVerificationResult.Failed)
+        {
+            await RegisterFailureAsync(db, user, time.GetUtcNow(), clientAddress, cancellationToken);
             return "The current password is wrong.";
         }
 
@@ -220,6 +259,7 @@ public sealed partial class AuthService(
         user.MustChangePassword = mustChange;
         user.SecurityStamp = NewStamp();
         user.FailedLoginCount = 0;
+        user.FailedLoginWindowStart = null;
         user.LockoutEnd = null;
         await db.SaveChangesAsync(cancellationToken);
         await RevokeUserTokensAsync(db, user.Id, reason, cancellationToken);

@@ -43,6 +43,25 @@ public abstract class LockoutTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Wrong_current_passwords_on_change_password_count_toward_lockout()
+    {
+        var (user, password) = await NewUserAsync("change-guess");
+        using var signedIn = await fixture.SignInAsync(user.Email, password);
+
+        var answers = new List<HttpStatusCode>();
+        for (var attempt = 1; attempt <= 6; attempt++)
+        {
+            using var guess = await signedIn.PostAsJsonAsync("/api/auth/change-password", new ChangePasswordRequest(WrongPassword(), "a-new-passphrase-42"), Upload.Json);
+            answers.Add(guess.StatusCode);
+        }
+
+        using var login = await LoginAsync(user.Email, password);
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a));
+        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, login.StatusCode);
+    }
+
+    [Fact]
     public async Task Right_password_during_lockout_is_refused_as_locked()
     {
         var (user, password) = await NewUserAsync("locked-right");
@@ -178,7 +197,7 @@ public abstract class LockoutTests(ApiFixture fixture)
 }
 
 [Trait("Provider", "PostgreSql")]
-public sealed class LockoutPostgreSqlTests(PostgreSqlApiFixture fixture) : LockoutTests(fixture), IClassFixture<PostgreSqlApiFixture>;
+public sealed class PostgreSqlLockoutTests(PostgreSqlApiFixture fixture) : LockoutTests(fixture), IClassFixture<PostgreSqlApiFixture>;
 
 [Trait("Provider", "Sqlite")]
-public sealed class LockoutSqliteTests(SqliteApiFixture fixture) : LockoutTests(fixture), IClassFixture<SqliteApiFixture>;
+public sealed class SqliteLockoutTests(SqliteApiFixture fixture) : LockoutTests(fixture), IClassFixture<SqliteApiFixture>;
