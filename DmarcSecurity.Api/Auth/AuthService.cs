@@ -192,18 +192,6 @@ public sealed partial class AuthService(
         }, cancellationToken);
     }
 
-    private Task AuditRefreshAsync(UserEntity? user, string outcome, string? detail, string? clientAddress, CancellationToken cancellationToken) =>
-        audit.WriteAsync(new AuditEntryEntity
-        {
-            UserId = user?.Id,
-            UserEmail = user?.Email,
-            Action = RefreshAction,
-            Target = user is null ? null : $"user:{user.Id}",
-            ClientAddress = clientAddress,
-            Outcome = outcome,
-            Detail = detail,
-        }, cancellationToken);
-
     /// <summary>Revokes the family of a refresh token that belongs to the user; unknown tokens are ignored.</summary>
     public async Task SignOutAsync(long userId, string refreshToken, CancellationToken cancellationToken)
     {
@@ -299,11 +287,17 @@ public sealed partial class AuthService(
             .SetProperty(t => t.RevokedReason, reason), cancellationToken);
 
     private Task AuditAsync(UserEntity? user, string email, string outcome, string? detail, string? clientAddress, CancellationToken cancellationToken) =>
+        AuditAsync(LoginAction, user, email, outcome, detail, clientAddress, cancellationToken);
+
+    private Task AuditRefreshAsync(UserEntity? user, string outcome, string? detail, string? clientAddress, CancellationToken cancellationToken) =>
+        AuditAsync(RefreshAction, user, user?.Email, outcome, detail, clientAddress, cancellationToken);
+
+    private Task AuditAsync(string action, UserEntity? user, string? email, string outcome, string? detail, string? clientAddress, CancellationToken cancellationToken) =>
         audit.WriteAsync(new AuditEntryEntity
         {
             UserId = user?.Id,
             UserEmail = email,
-            Action = LoginAction,
+            Action = action,
             Target = user is null ? null : $"user:{user.Id}",
             ClientAddress = clientAddress,
             Outcome = outcome,
