@@ -1,21 +1,26 @@
+using DmarcSecurity.Api.Alerts;
 using DmarcSecurity.Api.ApiKeys;
 using DmarcSecurity.Api.Audit;
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
-using DmarcSecurity.Api.Database;
+using DmarcSecurity.Api.Decisions;
+using DmarcSecurity.Api.Grains;
 using DmarcSecurity.Api.Ingestion;
 using DmarcSecurity.Api.Reports;
 using DmarcSecurity.Api.Stats;
 using DmarcSecurity.Api.Users;
+using DmarcSecurity.Data.Hosting;
 using DmarcSecurity.ServiceDefaults;
 using DmarcSecurity.ServiceDefaults.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddDatabase();
+builder.AddDmarcDatabase(ResourceNames.Database);
 builder.AddAuth();
 builder.AddIngestion();
+builder.AddAlerts();
+builder.AddDecisions();
 builder.AddApiConventions();
 
 var app = builder.Build();
@@ -36,6 +41,14 @@ app.MapIngestApi();
 app.MapReportsApi();
 app.MapRecordsApi();
 app.MapStatsApi();
+app.MapAlertsApi();
+app.MapAlertRulesApi();
+app.MapSuppressionsApi();
+app.MapDecisionsApi();
+app.MapAllowlistApi();
+app.MapDomainsApi();
+app.MapSourcesApi();
+app.MapSiloApi();
 
 app.Run();
 return 0;

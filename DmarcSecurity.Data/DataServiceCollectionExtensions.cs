@@ -1,9 +1,11 @@
+using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Ingestion;
 using DmarcSecurity.Data.Reports;
 using DmarcSecurity.Data.Schema;
 using DmarcSecurity.Data.Stats;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DmarcSecurity.Data;
 
@@ -11,7 +13,8 @@ public static class DataServiceCollectionExtensions
 {
     private const string SqlitePrefix = "Data Source=";
 
-    /// <summary>Registers the DbContext factory, the schema migrator, the ingestor and the queries.
+    /// <summary>Registers the DbContext factory, the schema migrator, the ingestor, the queries and the grain inbox
+    /// writer and status query.
     /// A connection string that starts with <c>Data Source=</c> selects SQLite; anything else is an Npgsql connection string.</summary>
     public static IServiceCollection AddDmarcData(this IServiceCollection services, string connectionString)
     {
@@ -40,6 +43,16 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IReportIngestor, ReportIngestor>();
         services.AddSingleton<IReportQueries, ReportQueries>();
         services.AddSingleton<IStatsQueries, StatsQueries>();
+
+        services.AddOptions<GrainClusterOptions>()
+            .BindConfiguration(GrainClusterOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new DatabaseConnections(connectionString));
+        services.AddSingleton<GrainPartitions>();
+        services.AddSingleton<IGrainInboxWriter, GrainInboxWriter>();
+        services.AddSingleton<IGrainStatusQueries, GrainStatusQueries>();
         return services;
     }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every benchmark and prints its figures: parse throughput (MB/s, reports/s) and ingest throughput into
-# PostgreSQL through the real Api (records/s) with the Api's peak memory. Starts a throwaway PostgreSQL server with
-# default durability settings on 127.0.0.1 and stops it at the end. Usage: bench/run.sh [parse] [ingest]
+# Runs every benchmark and prints its figures: parse throughput (MB/s, reports/s), ingest throughput into
+# PostgreSQL through the real Api (records/s) with the Api's peak memory, and grain throughput (events/s, one silo and
+# two). Starts a throwaway PostgreSQL server with default durability settings on 127.0.0.1 and stops it at the end.
+# Usage: bench/run.sh [parse] [ingest] [grains]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -10,7 +11,7 @@ trap stop_postgres EXIT
 
 dotnet build DmarcSecurity.Api -c Release -nologo -v quiet >/dev/null || exit 1
 dotnet build bench/DmarcSecurity.Benchmarks -c Release -nologo -v quiet >/dev/null || exit 1
-if [ $# -eq 0 ] || [[ " $* " == *" ingest "* ]]; then
+if [ $# -eq 0 ] || [[ " $* " == *" ingest "* ]] || [[ " $* " == *" grains "* ]]; then
     ensure_postgres && PG_DURABLE=1 start_postgres || exit 1
     export DMARC_API_DLL="$ROOT/DmarcSecurity.Api/bin/Release/net10.0/DmarcSecurity.Api.dll"
 fi

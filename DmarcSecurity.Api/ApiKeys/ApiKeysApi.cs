@@ -20,15 +20,15 @@ public static class ApiKeysApi
         return endpoints;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<ApiKeyDto>>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> ListApiKeys(
+    public static async Task<Results<Ok<IReadOnlyList<ApiKeyDto>>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> ListApiKeys(
         long? userId, bool? all, HttpContext context, ApiKeyService keys, CancellationToken cancellationToken) =>
         (await keys.ListAsync(context.User, userId, all ?? false, cancellationToken)).ToResult();
 
-    public static async Task<Results<Ok<CreatedApiKey>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> CreateApiKey(
+    public static async Task<Results<Ok<CreatedApiKey>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> CreateApiKey(
         CreateApiKeyRequest request, HttpContext context, ApiKeyService keys, CancellationToken cancellationToken) =>
         (await keys.CreateAsync(context.User, request.UserId, request.Name ?? "", request.Role, request.ExpiresAt, cancellationToken)).ToResult();
 
-    public static async Task<Results<Ok<ApiKeyDto>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> RevokeApiKey(
+    public static async Task<Results<Ok<ApiKeyDto>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> RevokeApiKey(
         long id, HttpContext context, ApiKeyService keys, CancellationToken cancellationToken) =>
         (await keys.RevokeAsync(context.User, id, cancellationToken)).ToResult();
 }

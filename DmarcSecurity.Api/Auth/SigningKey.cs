@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using DmarcSecurity.Api.Common;
+using DmarcSecurity.Data.Hosting;
 using Microsoft.IdentityModel.Tokens;
 
 namespace DmarcSecurity.Api.Auth;
@@ -35,7 +35,7 @@ public sealed class SigningKey(SymmetricSecurityKey key)
                 $"key of at least {AuthOptions.MinimumSigningKeyLength} characters from configuration, e.g. `openssl rand -base64 66`.");
         }
 
-        var path = Path.Combine(DataDirectory.Resolve(configuration), FileName);
+        var path = Path.Combine(DatabaseHosting.DataDirectory(configuration), FileName);
         if (!File.Exists(path))
         {
             var generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(66));

@@ -15,13 +15,14 @@ public sealed record Outcome<T>(T? Value, ProblemKind? Problem = null, string? F
 
     public static Outcome<T> Fail(ProblemKind kind, string message, string? field = null) => new(default, kind, field, message);
 
-    /// <summary>Maps the outcome to a typed result: 200 with the value, or 404, 400 (validation), 409 or 403.</summary>
-    public Results<Ok<T>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult> ToResult() => Problem switch
+    /// <summary>Maps the outcome to a typed result: 200 with the value, or 404, 400 (validation), 409 (as problem+json) or 403.</summary>
+    public Results<Ok<T>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult> ToResult() => Problem switch
     {
         null => TypedResults.Ok(Value!),
         ProblemKind.NotFound => TypedResults.NotFound(),
         ProblemKind.Invalid => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [Field ?? "request"] = [Message!] }),
-        ProblemKind.Conflict => TypedResults.Conflict(new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = Message }),
+        // A problem result, not Conflict<ProblemDetails>: that one is sent as application/json, not application/problem+json.
+        ProblemKind.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: Message),
         _ => TypedResults.Forbid(),
     };
 }

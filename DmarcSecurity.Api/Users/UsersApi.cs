@@ -40,27 +40,27 @@ public static class UsersApi
         return TypedResults.Ok(await users.ListAsync(request.Page, request.PageSize, cancellationToken));
     }
 
-    public static async Task<Results<Ok<UserWithPassword>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> CreateUser(
+    public static async Task<Results<Ok<UserWithPassword>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> CreateUser(
         CreateUserRequest request, UserService users, CancellationToken cancellationToken) =>
         request.Email is null || request.Role is null
             ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["user"] = ["Give the e-mail and the role."] })
             : (await users.CreateAsync(request.Email, request.DisplayName, request.Role.Value, request.Password, cancellationToken)).ToResult();
 
-    public static async Task<Results<Ok<UserDto>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeRole(
+    public static async Task<Results<Ok<UserDto>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> ChangeRole(
         long id, ChangeRoleRequest request, UserService users, CancellationToken cancellationToken) =>
         request.Role is null
             ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = ["Give the role: Viewer, Analyst or Admin."] })
             : (await users.SetRoleAsync(id, request.Role.Value, cancellationToken)).ToResult();
 
-    public static async Task<Results<Ok<UserDto>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> DisableUser(
+    public static async Task<Results<Ok<UserDto>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> DisableUser(
         long id, UserService users, CancellationToken cancellationToken) =>
         (await users.SetDisabledAsync(id, true, cancellationToken)).ToResult();
 
-    public static async Task<Results<Ok<UserDto>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> EnableUser(
+    public static async Task<Results<Ok<UserDto>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> EnableUser(
         long id, UserService users, CancellationToken cancellationToken) =>
         (await users.SetDisabledAsync(id, false, cancellationToken)).ToResult();
 
-    public static async Task<Results<Ok<UserWithPassword>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> ResetPassword(
+    public static async Task<Results<Ok<UserWithPassword>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> ResetPassword(
         long id, ResetPasswordRequest request, UserService users, CancellationToken cancellationToken) =>
         (await users.ResetPasswordAsync(id, request.Password, cancellationToken)).ToResult();
 }

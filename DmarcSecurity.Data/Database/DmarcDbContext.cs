@@ -1,3 +1,7 @@
+using System.Data.Common;
+using DmarcSecurity.Data.Alerts;
+using DmarcSecurity.Data.Decisions;
+using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Identity;
 using DmarcSecurity.Data.Ingestion;
 using DmarcSecurity.Data.Reports;
@@ -25,7 +29,50 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
+    public DbSet<GrainInboxEntity> GrainInbox => Set<GrainInboxEntity>();
+
+    public DbSet<GrainStateEntity> GrainStates => Set<GrainStateEntity>();
+
+    public DbSet<SiloMemberEntity> SiloMembers => Set<SiloMemberEntity>();
+
+    public DbSet<GrainPartitioningEntity> GrainPartitioning => Set<GrainPartitioningEntity>();
+
+    public DbSet<AlertRuleEntity> AlertRules => Set<AlertRuleEntity>();
+
+    public DbSet<AlertEntity> Alerts => Set<AlertEntity>();
+
+    public DbSet<AlertHistoryEntity> AlertHistory => Set<AlertHistoryEntity>();
+
+    public DbSet<SuppressionEntity> Suppressions => Set<SuppressionEntity>();
+
+    public DbSet<DecisionEntity> Decisions => Set<DecisionEntity>();
+
+    public DbSet<AllowlistEntity> Allowlist => Set<AllowlistEntity>();
+
+    public DbSet<OutboxMessageEntity> Outbox => Set<OutboxMessageEntity>();
+
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
+
+    /// <summary>A context over an open connection, enlisted in <paramref name="transaction"/>: for code that writes with EF
+    /// inside a transaction another component began (the silo's output writer).</summary>
+    public static DmarcDbContext ForTransaction(DbConnection connection, DbTransaction transaction)
+    {
+        var options = new DbContextOptionsBuilder<DmarcDbContext>();
+        if (connection is Npgsql.NpgsqlConnection)
+        {
+            options.UseNpgsql(connection);
+        }
+        else
+        {
+            options.UseSqlite(connection);
+        }
+
+        options.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+        options.ReplaceService<IModelCacheKeyFactory, ProviderModelCacheKeyFactory>();
+        var context = new DmarcDbContext(options.Options);
+        context.Database.UseTransaction(transaction);
+        return context;
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -50,6 +97,17 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new RefreshTokenConfiguration());
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
+        modelBuilder.ApplyConfiguration(new GrainInboxConfiguration());
+        modelBuilder.ApplyConfiguration(new GrainStateConfiguration());
+        modelBuilder.ApplyConfiguration(new SiloMemberConfiguration());
+        modelBuilder.ApplyConfiguration(new GrainPartitioningConfiguration());
+        modelBuilder.ApplyConfiguration(new AlertRuleConfiguration());
+        modelBuilder.ApplyConfiguration(new AlertConfiguration());
+        modelBuilder.ApplyConfiguration(new AlertHistoryConfiguration());
+        modelBuilder.ApplyConfiguration(new SuppressionConfiguration());
+        modelBuilder.ApplyConfiguration(new DecisionConfiguration());
+        modelBuilder.ApplyConfiguration(new AllowlistConfiguration());
+        modelBuilder.ApplyConfiguration(new OutboxMessageConfiguration());
     }
 }
 

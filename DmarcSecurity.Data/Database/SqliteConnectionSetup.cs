@@ -7,7 +7,7 @@ namespace DmarcSecurity.Data.Database;
 /// avoids an fsync per commit.</summary>
 internal sealed class SqliteConnectionSetup : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+    internal const string Pragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
 
     public static SqliteConnectionSetup Instance { get; } = new();
 

@@ -1,4 +1,5 @@
 using DmarcSecurity.Core.Ingestion;
+using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Reports;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
@@ -9,6 +10,7 @@ namespace DmarcSecurity.Data.Ingestion;
 internal sealed partial class ReportIngestor(
     IDbContextFactory<DmarcDbContext> contextFactory,
     IRecordBulkWriter recordWriter,
+    IGrainInboxWriter inbox,
     ISqlDialect dialect,
     IOptions<DataOptions> options,
     ILogger<ReportIngestor> logger) : IReportIngestor
@@ -125,7 +127,11 @@ internal sealed partial class ReportIngestor(
             .SelectMany(n => n.Prepared.Report.Records.Select(r => new PendingRecord(n.Entity.Id, r)))
             .ToList();
 
-        await recordWriter.WriteAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), records, cancellationToken);
+        var connection = context.Database.GetDbConnection();
+        await recordWriter.WriteAsync(connection, transaction.GetDbTransaction(), records, cancellationToken);
+        // The grains hear of exactly what was stored: the events commit or roll back with the records.
+        var events = newByKey.Values.SelectMany(n => GrainEvents.For(n.Entity.Id, n.Prepared.Report)).ToList();
+        await inbox.EnqueueAsync(connection, transaction.GetDbTransaction(), events, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         var storedIds = newByKey.Values.Select(n => n.Entity.Id).ToList();

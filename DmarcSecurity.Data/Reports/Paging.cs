@@ -3,7 +3,7 @@ using System.Linq.Expressions;
 namespace DmarcSecurity.Data.Reports;
 
 /// <summary>Sort and page handling shared by the list queries.</summary>
-internal sealed class SortOrder<T>(string defaultSort, IReadOnlyDictionary<string, Func<IQueryable<T>, bool, IOrderedQueryable<T>>> fields)
+public sealed class SortOrder<T>(string defaultSort, IReadOnlyDictionary<string, Func<IQueryable<T>, bool, IOrderedQueryable<T>>> fields)
 {
     /// <summary>Orders by the requested field ("-field" descending), then by <paramref name="tieBreaker"/> so pages never overlap.</summary>
     public IOrderedQueryable<T> Apply<TKey>(IQueryable<T> query, string? sort, Expression<Func<T, TKey>> tieBreaker)
@@ -22,7 +22,7 @@ internal sealed class SortOrder<T>(string defaultSort, IReadOnlyDictionary<strin
     }
 }
 
-internal static class Paging
+public static class Paging
 {
     public static (int Page, int PageSize) Clamp(PageRequest request) =>
         (Math.Max(1, request.Page), Math.Clamp(request.PageSize, 1, PageRequest.MaxPageSize));

@@ -1,7 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [ingest]  (both when none is named). bench/run.sh sets up what ingest needs.
-var which = args.Length == 0 ? ["parse", "ingest"] : args;
+// Usage: DmarcSecurity.Benchmarks [parse] [ingest] [grains]  (all when none is named). bench/run.sh sets up what
+// ingest and grains need.
+var which = args.Length == 0 ? ["parse", "ingest", "grains"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -11,4 +12,9 @@ if (which.Contains("parse"))
 if (which.Contains("ingest"))
 {
     await IngestBenchmark.RunAsync(Console.Out);
+}
+
+if (which.Contains("grains"))
+{
+    await GrainBenchmark.RunAsync(Console.Out);
 }

@@ -36,6 +36,29 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["POST /api/users/{id:long}/enable"] = UserRole.Admin,
         ["POST /api/users/{id:long}/reset-password"] = UserRole.Admin,
         ["GET /api/audit"] = UserRole.Admin,
+        ["GET /api/alerts"] = UserRole.Viewer,
+        ["GET /api/alerts/{id:long}"] = UserRole.Viewer,
+        ["POST /api/alerts/{id:long}/acknowledge"] = UserRole.Analyst,
+        ["POST /api/alerts/{id:long}/resolve"] = UserRole.Analyst,
+        ["GET /api/alert-rules"] = UserRole.Viewer,
+        ["GET /api/alert-rules/{key}"] = UserRole.Viewer,
+        ["PUT /api/alert-rules/{key}"] = UserRole.Admin,
+        ["GET /api/suppressions"] = UserRole.Viewer,
+        ["GET /api/suppressions/{id:long}"] = UserRole.Viewer,
+        ["POST /api/suppressions"] = UserRole.Analyst,
+        ["PUT /api/suppressions/{id:long}"] = UserRole.Analyst,
+        ["DELETE /api/suppressions/{id:long}"] = UserRole.Analyst,
+        ["GET /api/decisions"] = UserRole.Viewer,
+        ["GET /api/decisions/{id:guid}"] = UserRole.Viewer,
+        ["POST /api/decisions/{id:guid}/approve"] = UserRole.Analyst,
+        ["POST /api/decisions/{id:guid}/dismiss"] = UserRole.Analyst,
+        ["GET /api/allowlist"] = UserRole.Viewer,
+        ["POST /api/allowlist"] = UserRole.Admin,
+        ["DELETE /api/allowlist/{id:long}"] = UserRole.Admin,
+        ["GET /api/domains"] = UserRole.Viewer,
+        ["GET /api/domains/{domain}"] = UserRole.Viewer,
+        ["GET /api/sources/{ip}"] = UserRole.Viewer,
+        ["GET /api/silo/status"] = UserRole.Viewer,
     };
 
     private readonly List<(string Name, UserRole? Role, HttpClient Client)> _callers = [];
@@ -120,9 +143,12 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         Assert.True(checkedPairs >= s_minimumRole.Count * _callers.Count);
     }
 
-    /// <summary>Fills route parameters with values that exist nowhere, so handlers answer 404 instead of changing data.</summary>
+    /// <summary>Fills route parameters with values that exist nowhere, so handlers answer 404 instead of changing data.
+    /// A Guid route gets a fresh Guid: a number would not match its constraint, and routing, not the policy, would answer.</summary>
     private static string Url(string pattern) => System.Text.RegularExpressions.Regex
-        .Replace(pattern, @"\{(\w+)(:[^}]*)?\}", m => "987654321");
+        .Replace(pattern, @"\{(\w+)(:[^}]*)?\}", m => m.Groups[2].Value.Contains("guid", StringComparison.OrdinalIgnoreCase)
+            ? Guid.NewGuid().ToString()
+            : "987654321");
 }
 
 [Trait("Provider", "PostgreSql")]

@@ -1,23 +1,27 @@
-using DmarcSecurity.Api.Common;
-using DmarcSecurity.Data;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Schema;
-using Microsoft.EntityFrameworkCore;
-using DmarcSecurity.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace DmarcSecurity.Api.Database;
+namespace DmarcSecurity.Data.Hosting;
 
-internal static class DatabaseSetup
+/// <summary>How every host (the Api, the silo) finds and prepares its database.</summary>
+public static class DatabaseHosting
 {
-    /// <summary>Reads <c>ConnectionStrings:dmarcdb</c> (PostgreSQL, or SQLite for <c>Data Source=...</c>); with none,
-    /// SQLite in a <c>data</c> folder under the working directory (or <c>Storage:DataDirectory</c>), created on demand.</summary>
-    public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
+    /// <summary>Reads the connection string named <paramref name="connectionName"/> (as Aspire injects it,
+    /// <c>ConnectionStrings__dmarcdb</c>): PostgreSQL, or SQLite for <c>Data Source=...</c>; with none, SQLite in the
+    /// data folder. Registers the data services, the schema migration (run before anything else starts) and a
+    /// database health check.</summary>
+    public static TBuilder AddDmarcDatabase<TBuilder>(this TBuilder builder, string connectionName)
+        where TBuilder : IHostApplicationBuilder
     {
-        var connectionString = builder.Configuration.GetConnectionString(ResourceNames.Database);
+        var connectionString = builder.Configuration.GetConnectionString(connectionName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            connectionString = $"Data Source={Path.Combine(DataDirectory.Resolve(builder.Configuration), "dmarcsecurity.db")}";
+            connectionString = $"Data Source={Path.Combine(DataDirectory(builder.Configuration), "dmarcsecurity.db")}";
         }
 
         builder.Services.AddDmarcData(connectionString);
@@ -25,6 +29,15 @@ internal static class DatabaseSetup
         builder.Services.AddHostedService<SchemaMigrationService>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
+    }
+
+    /// <summary>The folder for local state (the default SQLite database, the Development signing key):
+    /// <c>Storage:DataDirectory</c>, or <c>data</c> under the working directory. Created on first use.</summary>
+    public static string DataDirectory(IConfiguration configuration)
+    {
+        var path = Path.GetFullPath(configuration["Storage:DataDirectory"] is { Length: > 0 } dir ? dir : "data");
+        Directory.CreateDirectory(path);
+        return path;
     }
 
     /// <summary>Where the data lives, for the start-up log: never the password.</summary>
@@ -42,7 +55,8 @@ internal static class DatabaseSetup
 
 internal sealed record DatabaseDescription(string Text);
 
-/// <summary>Brings the schema up to date before the server accepts requests (hosted services start first).</summary>
+/// <summary>Brings the schema up to date before the host does anything else (hosted services start in order, and
+/// this one is registered with the database).</summary>
 internal sealed partial class SchemaMigrationService(SchemaMigrator migrator, DatabaseDescription database, ILogger<SchemaMigrationService> logger)
     : IHostedService
 {
@@ -54,7 +68,7 @@ internal sealed partial class SchemaMigrationService(SchemaMigrator migrator, Da
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Using {Database}")]
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Using {Database}")]
     private static partial void LogDatabase(ILogger logger, string database);
 }
 

@@ -1,0 +1,17 @@
+namespace DmarcSecurity.Core.Grains;
+
+/// <summary>The inbox event type names the grains understand; ingestion writes them next to the JSON payload.</summary>
+public static class GrainEventTypes
+{
+    /// <summary><see cref="DmarcReportEvent"/>, for the domain grain of the report's policy domain.</summary>
+    public const string DmarcReport = "dmarc.report";
+
+    /// <summary><see cref="DmarcRecordEvent"/>, for the source-IP grain of the record's source address.</summary>
+    public const string DmarcRecord = "dmarc.record";
+
+    /// <summary><see cref="AlertClosedEvent"/>, for the grain that raised the alert.</summary>
+    public const string AlertClosed = "alert.closed";
+
+    /// <summary><see cref="DecisionReviewedEvent"/>, for the source-IP grain that made the decision.</summary>
+    public const string DecisionReviewed = "decision.reviewed";
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using DmarcSecurity.Grains.Settings;
+
+namespace DmarcSecurity.Grains.Decisions;
+
+/// <summary>Turns a threat score into a decision: action by severity layer, scope, TTL, reason, dry-run and allowlist.</summary>
+public static class DecisionMaker
+{
+    public static DecisionOutput Make(
+        IPAddress address,
+        ThreatScore score,
+        ThreatEvidence evidence,
+        AllowlistEntry? allowlisted,
+        string origin,
+        Guid id,
+        Guid? supersedes,
+        DateTimeOffset now,
+        DecisionSettings settings)
+    {
+        var action = SeverityLayers.ActionFor(score.Severity);
+        var ttl = Ttl(evidence.PriorOffences, settings);
+        var prefix = address.AddressFamily == AddressFamily.InterNetwork ? settings.BlockPrefixV4 : settings.BlockPrefixV6;
+        var block = Networks.Block(address, prefix ?? (address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
+        return new DecisionOutput(
+            id, Networks.Normalize(address).ToString(), prefix is null ? DecisionScope.Ip : DecisionScope.Cidr, block.ToString(),
+            action, score.Severity, score.Score, score.Breakdown, ttl, now, now + ttl,
+            action == DecisionAction.Reassess ? now + settings.ReassessAfter : null,
+            origin, Reason(score, evidence, allowlisted), !settings.Enforce, allowlisted is not null, allowlisted?.Reason,
+            evidence.PriorOffences, supersedes);
+    }
+
+    /// <summary>DefaultTtl × 2^priorOffences, at most MaxTtl.</summary>
+    public static TimeSpan Ttl(int priorOffences, DecisionSettings settings)
+    {
+        var ticks = settings.DefaultTtl.Ticks * Math.Pow(2, Math.Clamp(priorOffences, 0, 62));
+        return ticks >= settings.MaxTtl.Ticks ? settings.MaxTtl : TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>A name-based id (RFC 9562 version 8) from the grain key and its decision sequence: the same batch
+    /// retried makes the same decision id, two grains or two decisions never do.</summary>
+    public static Guid Id(string grainKey, long sequence)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{GrainTypes.SourceIp}\u001f{grainKey}\u001f{sequence.ToString(CultureInfo.InvariantCulture)}"));
+        var bytes = hash.AsSpan(0, 16);
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private static string Reason(ThreatScore score, ThreatEvidence e, AllowlistEntry? allowlisted)
+    {
+        var b = score.Breakdown;
+        var text = new StringBuilder(Invariant($"{score.Severity} threat score {score.Score:0.000} = "))
+            .Append(string.Join(" + ", new[] { ("pattern", b.Pattern), ("context", b.Context), ("history", b.History), ("reputation", b.Reputation), ("anomaly", b.Anomaly) }
+                .Select(c => Invariant($"{c.Item1} {c.Item2.Value:0.000}×{c.Item2.Weight:0.##}"))))
+            .Append(Invariant($"; {e.FailingBoth} of {e.Messages} messages failed DKIM and SPF alignment, as {e.FailingDomains} domain(s) on {e.FailingDays} day(s)"))
+            .Append(Invariant($"; {e.PriorOffences} earlier offence(s)"));
+        if (e.ListedReputation is { } listed)
+        {
+            text.Append(Invariant($"; reputation list {listed:0.00} ({e.ReputationSource})"));
+        }
+
+        if (allowlisted is not null)
+        {
+            text.Append($"; allowlisted ({allowlisted.Reason}): recorded only, never blocked");
+        }
+
+        return text.Append('.').ToString();
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

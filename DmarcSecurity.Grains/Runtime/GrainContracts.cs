@@ -1,0 +1,47 @@
+using System.Data.Common;
+
+namespace DmarcSecurity.Grains.Runtime;
+
+/// <summary>One event taken from a grain's inbox.</summary>
+/// <param name="Id">Inbox row id: events of one grain are applied in id order.</param>
+/// <param name="Payload">The event as JSON, written by whoever enqueued it.</param>
+public sealed record InboxEvent(long Id, string GrainType, string GrainKey, string EventType, string Payload, DateTimeOffset EnqueuedAt);
+
+/// <summary>Something a grain produced that the runtime stores in the same transaction as the grain's new state.</summary>
+/// <param name="Kind">What it is, for the output writer (e.g. "alert", "decision", "outbox").</param>
+/// <param name="Payload">JSON.</param>
+public sealed record GrainOutput(string Kind, string Payload);
+
+/// <summary>A grain's new state (JSON) and what it produced.</summary>
+public sealed record GrainUpdate(string State, IReadOnlyList<GrainOutput> Outputs);
+
+/// <summary>
+/// The behaviour of one grain type, as the runtime sees it: state in, events in, new state and outputs out.
+/// Implementations are pure (no I/O) and deterministic for the same inputs and clock; the runtime owns storage,
+/// ordering, batching and retries. The runtime knows nothing of DMARC.
+/// </summary>
+public interface IGrainHandler
+{
+    /// <summary>A short stable name, part of every grain's identity ("domain", "source-ip").</summary>
+    string GrainType { get; }
+
+    /// <summary>How often <see cref="Tick"/> runs for each active grain; null for never.</summary>
+    TimeSpan? TickInterval { get; }
+
+    /// <summary>Applies <paramref name="events"/> (in inbox order) to <paramref name="state"/> (null for a new grain).</summary>
+    GrainUpdate Apply(string key, string? state, IReadOnlyList<InboxEvent> events, DateTimeOffset now);
+
+    /// <summary>Periodic work (expiries, reassessment, daily baselines); null when nothing changes.</summary>
+    GrainUpdate? Tick(string key, string state, DateTimeOffset now);
+}
+
+/// <summary>Stores grain outputs inside the transaction that consumes the events and writes the new states, so
+/// outputs exist exactly when the state change that produced them does.</summary>
+public interface IGrainOutputWriter
+{
+    Task WriteAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        IReadOnlyList<(string GrainType, string GrainKey, GrainOutput Output)> outputs,
+        CancellationToken cancellationToken);
+}

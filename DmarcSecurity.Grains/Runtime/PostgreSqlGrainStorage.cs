@@ -1,0 +1,146 @@
+using System.Data.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DmarcSecurity.Grains.Runtime;
+
+internal sealed class PostgreSqlGrainStorage : IGrainStorage
+{
+    // SKIP LOCKED: a second consumer of the same partition (during a handover, or two silos that both believe they
+    // own it) takes other rows instead of waiting, and can never take these. "= ANY(ARRAY(...))" makes the ids a
+    // value for a primary-key lookup; "IN (...)" lets the planner hash-join against a scan of the whole inbox.
+    private const string Take =
+        "DELETE FROM grain_inbox WHERE id = ANY(ARRAY(" +
+        "SELECT id FROM grain_inbox WHERE partition = @partition AND grain_type = ANY(@types) " +
+        "ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)) " +
+        "RETURNING id, grain_type, grain_key, event_type, payload, enqueued_at";
+
+    private const string Load =
+        "SELECT grain_key, version, state FROM grain_states WHERE grain_type = @type AND grain_key = ANY(@keys)";
+
+    private const string Update =
+        "UPDATE grain_states AS s SET version = s.version + 1, state = u.state, updated_at = @now " +
+        "FROM unnest(@types, @keys, @versions, @states) AS u(grain_type, grain_key, version, state) " +
+        "WHERE s.grain_type = u.grain_type AND s.grain_key = u.grain_key AND s.version = u.version";
+
+    // DO NOTHING plus the row count, rather than a unique violation: the conflict is expected and is not a server error.
+    private const string Insert =
+        "INSERT INTO grain_states (grain_type, grain_key, partition, version, state, updated_at) " +
+        "SELECT u.grain_type, u.grain_key, @partition, 1, u.state, @now FROM unnest(@types, @keys, @states) AS u(grain_type, grain_key, state) " +
+        "ON CONFLICT (grain_type, grain_key) DO NOTHING";
+
+    private const string Work =
+        "SELECT p FROM unnest(@partitions) AS p " +
+        "WHERE EXISTS (SELECT 1 FROM grain_inbox i WHERE i.partition = p AND i.grain_type = ANY(@types))";
+
+    public int MaxConcurrentBatches(int configured) => configured;
+
+    public async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(cancellationToken);
+
+    public async Task<List<InboxEvent>> TakeAsync(DbConnection connection, DbTransaction transaction, int partition, string[] grainTypes, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(Take, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        command.Parameters.Add(new NpgsqlParameter<int>("partition", partition));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("types", grainTypes));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        var events = new List<InboxEvent>(Math.Min(limit, 4096));
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(new InboxEvent(
+                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetFieldValue<DateTimeOffset>(5)));
+            }
+        }
+
+        // RETURNING follows the delete's plan, not the subquery's ORDER BY.
+        events.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return events;
+    }
+
+    public async Task LoadAsync(DbConnection connection, DbTransaction transaction, string grainType, IReadOnlyList<string> keys, Dictionary<string, StoredGrain> into, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(Load, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        command.Parameters.Add(new NpgsqlParameter<string>("type", grainType));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("keys", keys as string[] ?? [.. keys]));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            into[reader.GetString(0)] = new StoredGrain(reader.GetInt64(1), reader.GetString(2));
+        }
+    }
+
+    public async Task WriteAsync(DbConnection connection, DbTransaction transaction, int partition, IReadOnlyList<GrainWrite> writes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var updates = writes.Where(w => w.ExpectedVersion > 0).ToList();
+        var inserts = writes.Where(w => w.ExpectedVersion == 0).ToList();
+        var at = now.ToUniversalTime();
+
+        // One round trip for both statements; each reports its own row count.
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        if (updates.Count > 0)
+        {
+            var update = new NpgsqlBatchCommand(Update);
+            update.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", NpgsqlDbType.TimestampTz) { TypedValue = at });
+            update.Parameters.Add(new NpgsqlParameter<string[]>("types", updates.Select(w => w.GrainType).ToArray()));
+            update.Parameters.Add(new NpgsqlParameter<string[]>("keys", updates.Select(w => w.GrainKey).ToArray()));
+            update.Parameters.Add(new NpgsqlParameter<long[]>("versions", updates.Select(w => w.ExpectedVersion).ToArray()));
+            update.Parameters.Add(new NpgsqlParameter<string[]>("states", updates.Select(w => w.State).ToArray()));
+            batch.BatchCommands.Add(update);
+        }
+
+        if (inserts.Count > 0)
+        {
+            var insert = new NpgsqlBatchCommand(Insert);
+            insert.Parameters.Add(new NpgsqlParameter<int>("partition", partition));
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", NpgsqlDbType.TimestampTz) { TypedValue = at });
+            insert.Parameters.Add(new NpgsqlParameter<string[]>("types", inserts.Select(w => w.GrainType).ToArray()));
+            insert.Parameters.Add(new NpgsqlParameter<string[]>("keys", inserts.Select(w => w.GrainKey).ToArray()));
+            insert.Parameters.Add(new NpgsqlParameter<string[]>("states", inserts.Select(w => w.State).ToArray()));
+            batch.BatchCommands.Add(insert);
+        }
+
+        if (batch.BatchCommands.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected)
+        {
+            // Two writers updating the same grains in different orders: the same situation as a version mismatch.
+            throw new GrainVersionConflictException(writes.Count, 0, e);
+        }
+
+        var written = 0;
+        foreach (var command in batch.BatchCommands)
+        {
+            written += command.RecordsAffected;
+        }
+
+        if (written != writes.Count)
+        {
+            throw new GrainVersionConflictException(writes.Count, written);
+        }
+    }
+
+    public async Task<List<int>> PartitionsWithWorkAsync(DbConnection connection, int[] partitions, string[] grainTypes, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(Work, (NpgsqlConnection)connection);
+        command.Parameters.Add(new NpgsqlParameter<int[]>("partitions", partitions));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("types", grainTypes));
+        var result = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetInt32(0));
+        }
+
+        return result;
+    }
+}

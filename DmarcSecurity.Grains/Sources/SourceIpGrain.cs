@@ -1,0 +1,127 @@
+using System.Net;
+using DmarcSecurity.Grains.Alerts;
+using DmarcSecurity.Grains.Decisions;
+using DmarcSecurity.Core.Grains;
+using DmarcSecurity.Grains.Settings;
+
+namespace DmarcSecurity.Grains.Sources;
+
+/// <summary>
+/// One source IP: rolling DMARC evidence, its threat score and the decision on it. Records are observed one by one
+/// and the address is assessed once per batch; a new decision is made only when none is in force or the score
+/// reached a worse layer. Critical blocks (enforced only when configured) and notifies, high asks for analyst
+/// review and notifies, medium is reassessed later, low is monitored; allowlisted addresses are recorded only.
+/// </summary>
+public sealed class SourceIpGrain(string ip, GrainSettings settings)
+{
+    private readonly IPAddress _address = Networks.TryParseAddress(ip, out var address)
+        ? address : throw new ArgumentException($"Source-IP grain key '{ip}' is not an IP address.", nameof(ip));
+
+    private readonly AlertGate _gate = new(settings, GrainTypes.SourceIp, ip);
+
+    /// <summary>Adds a record to the evidence; <see cref="Assess"/> decides once the batch is in.</summary>
+    public SourceIpState Observe(SourceIpState state, DmarcRecordEvent record, DateTimeOffset now) =>
+        SourceEvidence.Add(state, record, now, settings.Decisions);
+
+    public GrainStep<SourceIpState> Assess(SourceIpState state, DateTimeOffset now, string origin = DecisionOrigins.Dmarc)
+    {
+        var emit = new Emissions();
+        state = SourceEvidence.Prune(state, now, settings.Decisions);
+        var (evidence, score) = Score(state, now);
+        var current = state.LastDecision is { } last && last.InForce(now) ? last : null;
+        if (score.Severity == Severity.Info || (current is not null && score.Severity <= current.Decision.Severity))
+        {
+            return emit.Step(state);
+        }
+
+        return emit.Step(Decide(state, evidence, score, origin, current, now, emit));
+    }
+
+    /// <summary>The last decision follows the review. A dismissal also takes back the offence, and lifts a block
+    /// that was enforced.</summary>
+    public GrainStep<SourceIpState> Review(SourceIpState state, DecisionReviewedEvent review, DateTimeOffset now)
+    {
+        var emit = new Emissions();
+        var dismissed = review.Outcome == ReviewOutcome.Dismissed;
+        if (dismissed)
+        {
+            state = state with { Offences = [.. state.Offences.Where(o => o.DecisionId != review.DecisionId)] };
+        }
+
+        if (state.LastDecision is { } last && last.Decision.DecisionId == review.DecisionId)
+        {
+            state = state with { LastDecision = last with { Status = dismissed ? DecisionStatus.Dismissed : DecisionStatus.Approved } };
+            var d = last.Decision;
+            if (dismissed && last.InForce(now) && d.Action == DecisionAction.Block && !d.Simulated && !d.SuppressedByAllowlist)
+            {
+                emit.Outbox.Add(new OutboxOutput(OutboxChannel.Enforce, OutboxOutput.DecisionLift, Decision: d));
+            }
+        }
+
+        return emit.Step(state);
+    }
+
+    public GrainStep<SourceIpState> CloseAlert(SourceIpState state, AlertClosedEvent closed, DateTimeOffset now) =>
+        new Emissions().Step(state with { Alerts = _gate.Close(state.Alerts, closed.Fingerprint, now) });
+
+    /// <summary>Expires the decision past its TTL, reassesses a medium one when due (a new decision only when the
+    /// layer changed), and lets old evidence go; null when nothing changed.</summary>
+    public GrainStep<SourceIpState>? Tick(SourceIpState state, DateTimeOffset now)
+    {
+        var emit = new Emissions();
+        var next = SourceEvidence.Prune(state, now, settings.Decisions);
+        next = next with { Alerts = _gate.Prune(next.Alerts, now) };
+        if (next.LastDecision is { Status: not DecisionStatus.Expired } last && now >= last.Decision.ExpiresAt)
+        {
+            next = next with { LastDecision = last with { Status = DecisionStatus.Expired } };
+        }
+        else if (next.LastDecision is { Status: DecisionStatus.Active or DecisionStatus.Approved, ReassessAt: { } due } medium && now >= due)
+        {
+            var (evidence, score) = Score(next, now);
+            next = score.Severity == medium.Decision.Severity
+                ? next with { LastDecision = medium with { ReassessAt = now + settings.Decisions.ReassessAfter } }
+                : Decide(next, evidence, score, DecisionOrigins.Reassessment, medium, now, emit);
+        }
+
+        return next == state ? null : emit.Step(next);
+    }
+
+    private (ThreatEvidence Evidence, ThreatScore Score) Score(SourceIpState state, DateTimeOffset now)
+    {
+        var evidence = SourceEvidence.Evidence(state, _address, now, settings);
+        return (evidence, ThreatScorer.Score(evidence, settings.Scoring));
+    }
+
+    private SourceIpState Decide(
+        SourceIpState state, ThreatEvidence evidence, ThreatScore score, string origin, DecisionRecord? current, DateTimeOffset now, Emissions emit)
+    {
+        var allowlisted = settings.Allowlist.Match(_address);
+        var decision = DecisionMaker.Make(_address, score, evidence, allowlisted, origin,
+            DecisionMaker.Id(ip, state.DecisionSequence + 1), current?.Decision.DecisionId, now, settings.Decisions);
+        emit.Decisions.Add(decision);
+        state = state with
+        {
+            LastDecision = new DecisionRecord(decision, DecisionStatus.Active, decision.ReassessAt),
+            DecisionSequence = state.DecisionSequence + 1,
+            Offences = allowlisted is null && decision.Severity >= Severity.High ? [.. state.Offences, new Offence(decision.DecisionId, now)] : state.Offences,
+        };
+        if (allowlisted is not null)
+        {
+            return state;
+        }
+
+        if (decision.Action == DecisionAction.Block && !decision.Simulated)
+        {
+            emit.Outbox.Add(new OutboxOutput(OutboxChannel.Enforce, OutboxOutput.DecisionBlock, Decision: decision));
+        }
+
+        if (decision.Severity < Severity.High)
+        {
+            return state;
+        }
+
+        var candidate = new AlertCandidate(AlertRules.SourceThreat, $"{decision.Severity} threat from {decision.Ip}", decision.Reason,
+            new Dictionary<string, string> { ["severity"] = decision.Severity.ToString() }, Ip: decision.Ip, Severity: decision.Severity, Decision: decision);
+        return state with { Alerts = _gate.Raise(state.Alerts, candidate, now, emit).Book };
+    }
+}

@@ -1,0 +1,62 @@
+using DmarcSecurity.Grains.Alerts;
+using DmarcSecurity.Grains.Decisions;
+
+namespace DmarcSecurity.Grains.Sources;
+
+/// <summary>What a source-IP grain remembers. Fields are only ever added with defaults; a change of shape that old
+/// code could not read bumps <see cref="CurrentVersion"/>.</summary>
+public sealed record SourceIpState
+{
+    public const int CurrentVersion = 1;
+
+    public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>Earliest report window start it appeared in.</summary>
+    public DateTimeOffset? FirstSeen { get; init; }
+
+    /// <summary>Latest report window end it appeared in.</summary>
+    public DateTimeOffset? LastSeen { get; init; }
+
+    /// <summary>DMARC evidence per day, oldest first, for the evidence window.</summary>
+    public IReadOnlyList<SourceDay> Days { get; init; } = [];
+
+    /// <summary>Domains it sent as (header_from), lower-case, seen in the evidence window.</summary>
+    public IReadOnlyDictionary<string, ClaimedDomain> Domains { get; init; } = new Dictionary<string, ClaimedDomain>();
+
+    /// <summary>Set by anomaly detection once it exists; the anomaly component is 0 until then.</summary>
+    public double? AnomalyScore { get; init; }
+
+    /// <summary>High and critical decisions within the offence memory (not dismissed, not allowlisted).</summary>
+    public IReadOnlyList<Offence> Offences { get; init; } = [];
+
+    public DecisionRecord? LastDecision { get; init; }
+
+    /// <summary>Decisions made so far; the next decision id derives from it.</summary>
+    public long DecisionSequence { get; init; }
+
+    public AlertBook Alerts { get; init; } = AlertBook.Empty;
+}
+
+/// <param name="FailingBoth">Messages that failed both DKIM and SPF alignment.</param>
+public sealed record SourceDay(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject);
+
+public sealed record ClaimedDomain(DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Messages, long FailingBoth, DateTimeOffset? LastFailedAt);
+
+public sealed record Offence(Guid DecisionId, DateTimeOffset At);
+
+public enum DecisionStatus
+{
+    Active,
+    Approved,
+    Dismissed,
+    Expired,
+}
+
+/// <summary>The last decision and where it stands.</summary>
+/// <param name="ReassessAt">Next reassessment of a medium decision.</param>
+public sealed record DecisionRecord(DecisionOutput Decision, DecisionStatus Status, DateTimeOffset? ReassessAt)
+{
+    /// <summary>In force: not expired. A dismissed decision stays in force too, so the same finding is not put before
+    /// the analyst again until it expires; only a worse one is.</summary>
+    public bool InForce(DateTimeOffset now) => Status != DecisionStatus.Expired && now < Decision.ExpiresAt;
+}

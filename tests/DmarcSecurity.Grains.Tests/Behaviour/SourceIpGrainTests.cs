@@ -1,0 +1,360 @@
+using DmarcSecurity.Grains.Alerts;
+using DmarcSecurity.Grains.Decisions;
+using DmarcSecurity.Core.Grains;
+using DmarcSecurity.Grains.Settings;
+using DmarcSecurity.Grains.Sources;
+using static DmarcSecurity.Grains.Tests.Behaviour.TestData;
+
+namespace DmarcSecurity.Grains.Tests.Behaviour;
+
+public class SourceIpGrainTests
+{
+    private const string Ip = "192.0.2.99";
+    private static readonly DateTimeOffset s_now = Arrival(FirstDay);
+
+    private static GrainStep<SourceIpState> Assess(
+        SourceIpGrain grain, SourceIpState state, DateTimeOffset now, params DmarcRecordEvent[] records) =>
+        grain.Assess(records.Aggregate(state, (s, r) => grain.Observe(s, r, now)), now);
+
+    private static GrainStep<SourceIpState> Decide(GrainSettings settings, string ip = Ip) =>
+        Assess(new SourceIpGrain(ip, settings), new SourceIpState(), s_now, Record(FirstDay, 40, failing: true));
+
+    /// <summary>Settings under which every failing message pushes the score toward 1: pattern only.</summary>
+    private static GrainSettings PatternOnly(bool enforce = false) => GrainSettings.Default with
+    {
+        Scoring = ScoringSettings.Default with { Weights = new ScoringWeights(1, 0, 0, 0, 0) },
+        Decisions = DecisionSettings.Default with { Enforce = enforce },
+    };
+
+    [Fact]
+    public void Critical_blocks_and_notifies_but_only_simulates_in_dry_run()
+    {
+        var step = Decide(ReputationOnly(0.95, Ip));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Block, Severity.Critical, 0.95, true), (d.Action, d.Severity, d.Score, d.Simulated));
+        Assert.Equal((DecisionScope.Ip, "192.0.2.99/32", Ip), (d.Scope, d.Cidr, d.Ip));
+        Assert.Equal((TimeSpan.FromHours(4), s_now.AddHours(4), s_now), (d.Ttl, d.ExpiresAt, d.IssuedAt));
+        Assert.Equal((DecisionOrigins.Dmarc, 0, false, (Guid?)null), (d.Origin, d.RepeatOffences, d.SuppressedByAllowlist, d.Supersedes));
+        Assert.StartsWith("Critical threat score 0.950 = pattern 0.", d.Reason);
+        Assert.Contains("reputation list 0.95 (test feed)", d.Reason);
+        var notify = Assert.Single(step.Outbox);
+        Assert.Equal((OutboxChannel.Notify, OutboxOutput.AlertRaised), (notify.Channel, notify.MessageType));
+        Assert.Same(d, notify.Decision);
+        var alert = Assert.Single(step.Alerts);
+        Assert.Equal((AlertRules.SourceThreat, Severity.Critical, GrainTypes.SourceIp, Ip), (alert.RuleKey, alert.Severity, alert.GrainType, alert.GrainKey));
+    }
+
+    [Fact]
+    public void Critical_with_enforcement_on_goes_to_the_enforce_outbox()
+    {
+        var step = Decide(ReputationOnly(0.95, Ip, enforce: true));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.False(d.Simulated);
+        var enforce = Assert.Single(step.Outbox, o => o.Channel == OutboxChannel.Enforce);
+        Assert.Equal(OutboxOutput.DecisionBlock, enforce.MessageType);
+        Assert.Same(d, enforce.Decision);
+        Assert.Single(step.Outbox, o => o.Channel == OutboxChannel.Notify);
+    }
+
+    [Fact]
+    public void High_asks_for_analyst_review_and_notifies_but_never_enforces()
+    {
+        var step = Decide(ReputationOnly(0.75, Ip, enforce: true));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Review, Severity.High), (d.Action, d.Severity));
+        Assert.Equal(OutboxChannel.Notify, Assert.Single(step.Outbox).Channel);
+        Assert.Equal(Severity.High, Assert.Single(step.Alerts).Severity);
+    }
+
+    [Fact]
+    public void Medium_is_reassessed_later_without_notification()
+    {
+        var step = Decide(ReputationOnly(0.55, Ip, enforce: true));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Reassess, Severity.Medium, s_now.AddHours(1)), (d.Action, d.Severity, d.ReassessAt));
+        Assert.Empty(step.Outbox);
+        Assert.Empty(step.Alerts);
+    }
+
+    [Fact]
+    public void Low_is_monitored_without_notification()
+    {
+        var step = Decide(ReputationOnly(0.35, Ip, enforce: true));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Monitor, Severity.Low, (DateTimeOffset?)null), (d.Action, d.Severity, d.ReassessAt));
+        Assert.Empty(step.Outbox);
+        Assert.Empty(step.Alerts);
+    }
+
+    [Fact]
+    public void Info_makes_no_decision()
+    {
+        var step = Decide(ReputationOnly(0.29, Ip, enforce: true));
+
+        Assert.False(step.HasOutputs);
+        Assert.Null(step.State.LastDecision);
+    }
+
+    [Fact]
+    public void Dmarc_evidence_alone_scores_with_the_default_weights()
+    {
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default);
+        var records = Enumerable.Range(0, 3).SelectMany(i => new[]
+        {
+            Record(FirstDay.AddDays(i), 1000, failing: true, headerFrom: "example.com"),
+            Record(FirstDay.AddDays(i), 1000, failing: true, headerFrom: $"brand{i}.example"),
+        }).ToArray();
+
+        var step = Assess(grain, new SourceIpState(), Arrival(FirstDay.AddDays(2)), records);
+
+        // pattern 1 × 0.30 + context (0.5 × 1 + 0.5 × 4/5) × 0.25 + history (0.5 × 0 + 0.5 × 3/14) × 0.20
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal(0.546429, d.Score);
+        Assert.Equal((DecisionAction.Reassess, 4.0), (d.Action, d.Breakdown.Context.Inputs["failingDomains"]));
+    }
+
+    [Fact]
+    public void Ttl_doubles_for_repeat_offenders_up_to_the_cap()
+    {
+        var settings = ReputationOnly(0.95, Ip) with { Decisions = DecisionSettings.Default with { MaxTtl = TimeSpan.FromHours(16) } };
+        var grain = new SourceIpGrain(Ip, settings);
+        var clock = new TestClock(s_now);
+        var state = new SourceIpState();
+        var decisions = new List<DecisionOutput>();
+        for (var i = 0; i < 4; i++)
+        {
+            var step = Assess(grain, state, clock.Now, Record(Days.Of(clock.Now), 10, failing: true));
+            decisions.Add(Assert.Single(step.Decisions));
+            state = grain.Tick(step.State, clock.Set(decisions[^1].ExpiresAt))!.State;
+        }
+
+        Assert.Equal([4, 8, 16, 16], decisions.Select(d => d.Ttl.TotalHours));
+        Assert.Equal([0, 1, 2, 3], decisions.Select(d => d.RepeatOffences));
+        Assert.Equal(4, state.Offences.Count);
+    }
+
+    [Fact]
+    public void Offences_older_than_the_offence_memory_no_longer_count()
+    {
+        var settings = ReputationOnly(0.95, Ip) with { Decisions = DecisionSettings.Default with { OffenceMemory = TimeSpan.FromDays(1) } };
+        var grain = new SourceIpGrain(Ip, settings);
+        var first = Assess(grain, new SourceIpState(), s_now, Record(FirstDay, 10, failing: true));
+        var later = s_now.AddDays(2);
+
+        var second = Assess(grain, grain.Tick(first.State, later)!.State, later, Record(FirstDay.AddDays(2), 10, failing: true));
+
+        Assert.Equal((0, TimeSpan.FromHours(4)), (Assert.Single(second.Decisions).RepeatOffences, second.Decisions[0].Ttl));
+    }
+
+    [Fact]
+    public void Allowlisted_address_is_recorded_as_suppressed_and_never_blocked()
+    {
+        var settings = PatternOnly(enforce: true) with
+        {
+            Allowlist = AllowlistEntry.Table([new AllowlistEntry(Networks.Parse("192.0.2.0/24"), "outsourced newsletter relay")]),
+        };
+        var grain = new SourceIpGrain(Ip, settings);
+
+        var step = Assess(grain, new SourceIpState(), s_now, Record(FirstDay, 5000, failing: true));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Block, Severity.Critical), (d.Action, d.Severity));
+        Assert.Equal((true, "outsourced newsletter relay"), (d.SuppressedByAllowlist, d.AllowlistReason));
+        Assert.EndsWith("allowlisted (outsourced newsletter relay): recorded only, never blocked.", d.Reason);
+        Assert.Empty(step.Outbox);
+        Assert.Empty(step.Alerts);
+        Assert.Empty(step.State.Offences);
+    }
+
+    [Fact]
+    public void Decision_scope_is_a_cidr_when_a_prefix_is_configured()
+    {
+        var v6 = Assert.Single(Decide(ReputationOnly(0.95, "2001:db8:5:6::7"), "2001:db8:5:6::7").Decisions);
+        var v4Settings = ReputationOnly(0.95, Ip) with { Decisions = DecisionSettings.Default with { BlockPrefixV4 = 24 } };
+        var v4 = Assert.Single(Decide(v4Settings).Decisions);
+
+        Assert.Equal((DecisionScope.Cidr, "2001:db8:5:6::/64"), (v6.Scope, v6.Cidr));
+        Assert.Equal((DecisionScope.Cidr, "192.0.2.0/24", Ip), (v4.Scope, v4.Cidr, v4.Ip));
+    }
+
+    [Fact]
+    public void A_decision_in_force_is_replaced_only_by_a_worse_one()
+    {
+        var medium = Decide(ReputationOnly(0.55, Ip));
+        var sameLayer = Assess(new SourceIpGrain(Ip, ReputationOnly(0.60, Ip)), medium.State, s_now.AddMinutes(10), Record(FirstDay, 5, true));
+        var lower = Assess(new SourceIpGrain(Ip, ReputationOnly(0.35, Ip)), medium.State, s_now.AddMinutes(10), Record(FirstDay, 5, true));
+        var worse = Assess(new SourceIpGrain(Ip, ReputationOnly(0.75, Ip)), medium.State, s_now.AddMinutes(10), Record(FirstDay, 5, true));
+
+        Assert.Empty(sameLayer.Decisions);
+        Assert.Empty(lower.Decisions);
+        var escalation = Assert.Single(worse.Decisions);
+        Assert.Equal((DecisionAction.Review, medium.Decisions[0].DecisionId), (escalation.Action, escalation.Supersedes));
+        Assert.NotEqual(medium.Decisions[0].DecisionId, escalation.DecisionId);
+    }
+
+    [Fact]
+    public void Tick_expires_a_decision_at_its_ttl_and_changes_nothing_before()
+    {
+        var grain = new SourceIpGrain(Ip, ReputationOnly(0.95, Ip));
+        var decided = Decide(ReputationOnly(0.95, Ip));
+        var expiresAt = decided.Decisions[0].ExpiresAt;
+
+        var before = grain.Tick(decided.State, expiresAt.AddTicks(-1));
+        var at = grain.Tick(decided.State, expiresAt)!;
+
+        Assert.Null(before);
+        Assert.Equal(DecisionStatus.Expired, at.State.LastDecision!.Status);
+        Assert.False(at.HasOutputs);
+        Assert.Null(grain.Tick(at.State, expiresAt.AddMinutes(15)));
+    }
+
+    [Fact]
+    public void Reassessment_with_the_same_layer_only_moves_the_next_reassessment()
+    {
+        var grain = new SourceIpGrain(Ip, ReputationOnly(0.55, Ip));
+        var medium = Decide(ReputationOnly(0.55, Ip));
+
+        var step = grain.Tick(medium.State, s_now.AddHours(1))!;
+
+        Assert.False(step.HasOutputs);
+        Assert.Equal(s_now.AddHours(2), step.State.LastDecision!.ReassessAt);
+        Assert.Null(grain.Tick(step.State, s_now.AddHours(1.5)));
+    }
+
+    [Fact]
+    public void Reassessment_with_a_changed_layer_makes_a_new_decision()
+    {
+        var medium = Decide(ReputationOnly(0.55, Ip));
+        var grain = new SourceIpGrain(Ip, ReputationOnly(0.35, Ip));
+
+        var step = grain.Tick(medium.State, s_now.AddHours(1))!;
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Monitor, DecisionOrigins.Reassessment, medium.Decisions[0].DecisionId), (d.Action, d.Origin, d.Supersedes));
+    }
+
+    [Fact]
+    public void Reassessment_that_clears_a_medium_decision_records_that_nothing_is_to_be_done()
+    {
+        var medium = Decide(ReputationOnly(0.55, Ip));
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default with { Scoring = ReputationOnly(0, Ip).Scoring });
+
+        var d = Assert.Single(grain.Tick(medium.State, s_now.AddHours(1))!.Decisions);
+
+        Assert.Equal((DecisionAction.None, Severity.Info, 0.0), (d.Action, d.Severity, d.Score));
+    }
+
+    [Fact]
+    public void Approval_is_followed_by_the_last_decision()
+    {
+        var decided = Decide(ReputationOnly(0.75, Ip));
+        var grain = new SourceIpGrain(Ip, ReputationOnly(0.75, Ip));
+
+        var step = grain.Review(decided.State, new DecisionReviewedEvent(decided.Decisions[0].DecisionId, ReviewOutcome.Approved, "analyst@example.com"), s_now);
+
+        Assert.Equal(DecisionStatus.Approved, step.State.LastDecision!.Status);
+        Assert.Single(step.State.Offences);
+        Assert.False(step.HasOutputs);
+    }
+
+    [Fact]
+    public void Dismissal_takes_back_the_offence_and_lifts_an_enforced_block()
+    {
+        var settings = ReputationOnly(0.95, Ip, enforce: true);
+        var decided = Decide(settings);
+        var grain = new SourceIpGrain(Ip, settings);
+
+        var step = grain.Review(decided.State, new DecisionReviewedEvent(decided.Decisions[0].DecisionId, ReviewOutcome.Dismissed, "analyst@example.com"), s_now);
+
+        Assert.Equal(DecisionStatus.Dismissed, step.State.LastDecision!.Status);
+        Assert.Empty(step.State.Offences);
+        var lift = Assert.Single(step.Outbox);
+        Assert.Equal((OutboxChannel.Enforce, OutboxOutput.DecisionLift, decided.Decisions[0].DecisionId), (lift.Channel, lift.MessageType, lift.Decision!.DecisionId));
+    }
+
+    [Fact]
+    public void Dismissal_of_a_simulated_block_lifts_nothing_and_keeps_it_from_coming_back_until_expiry()
+    {
+        var settings = ReputationOnly(0.95, Ip);
+        var grain = new SourceIpGrain(Ip, settings);
+        var decided = Decide(settings);
+        var dismissed = grain.Review(decided.State, new DecisionReviewedEvent(decided.Decisions[0].DecisionId, ReviewOutcome.Dismissed, "analyst"), s_now);
+
+        var again = Assess(grain, dismissed.State, s_now.AddHours(1), Record(FirstDay, 10, true));
+
+        Assert.Empty(dismissed.Outbox);
+        Assert.Empty(again.Decisions);
+    }
+
+    [Fact]
+    public void Review_of_an_unknown_decision_changes_nothing()
+    {
+        var decided = Decide(ReputationOnly(0.75, Ip));
+
+        var step = new SourceIpGrain(Ip, GrainSettings.Default).Review(decided.State, new DecisionReviewedEvent(Guid.NewGuid(), ReviewOutcome.Dismissed, "analyst"), s_now);
+
+        Assert.Equal(decided.State.LastDecision, step.State.LastDecision);
+        Assert.Equal(decided.State.Offences, step.State.Offences);
+    }
+
+    [Fact]
+    public void Threat_alert_repeats_while_open_and_notifies_again_after_close_and_cooldown()
+    {
+        var settings = ReputationOnly(0.75, Ip);
+        var grain = new SourceIpGrain(Ip, settings);
+        var first = Decide(settings);
+        var expiry = first.Decisions[0].ExpiresAt;
+        var second = Assess(grain, grain.Tick(first.State, expiry)!.State, expiry, Record(FirstDay, 1, true));
+
+        var repeat = Assert.Single(second.Alerts);
+        Assert.Equal((true, 2), (repeat.IsRepeat, repeat.Occurrences));
+        Assert.Empty(second.Outbox);
+
+        var closed = grain.CloseAlert(second.State, new AlertClosedEvent(repeat.Fingerprint), expiry).State;
+        var thirdAt = second.Decisions[0].ExpiresAt;
+        var third = Assess(grain, grain.Tick(closed, thirdAt)!.State, thirdAt, Record(FirstDay, 1, true));
+
+        Assert.Equal((false, 1), (third.Alerts[0].IsRepeat, third.Alerts[0].Occurrences));
+        Assert.Single(third.Outbox);
+    }
+
+    [Fact]
+    public void Decision_ids_derive_from_key_and_sequence()
+    {
+        Assert.Equal(DecisionMaker.Id(Ip, 1), DecisionMaker.Id(Ip, 1));
+        Assert.NotEqual(DecisionMaker.Id(Ip, 1), DecisionMaker.Id(Ip, 2));
+        Assert.NotEqual(DecisionMaker.Id(Ip, 1), DecisionMaker.Id("192.0.2.98", 1));
+        Assert.Equal(8, DecisionMaker.Id(Ip, 1).Version);
+        Assert.Equal(DecisionMaker.Id(Ip, 1), Decide(ReputationOnly(0.95, Ip)).Decisions[0].DecisionId);
+    }
+
+    [Fact]
+    public void Evidence_keeps_first_and_last_seen_claimed_domains_and_a_rolling_window()
+    {
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default);
+        var state = grain.Observe(new SourceIpState(), Record(FirstDay.AddDays(1), 7, failing: true, headerFrom: "Example.COM"), s_now);
+        state = grain.Observe(state, Record(FirstDay, 3, failing: false, headerFrom: "shop.example"), s_now);
+
+        Assert.Equal((At(FirstDay), At(FirstDay.AddDays(2)).AddSeconds(-1)), (state.FirstSeen!.Value, state.LastSeen!.Value));
+        Assert.Equal(["example.com", "shop.example"], state.Domains.Keys.Order());
+        Assert.Equal((7, 7), (state.Domains["example.com"].Messages, state.Domains["example.com"].FailingBoth));
+        Assert.Null(state.Domains["shop.example"].LastFailedAt);
+        Assert.Equal([(FirstDay, 3L, 0L), (FirstDay.AddDays(1), 7L, 7L)], state.Days.Select(d => (d.Day, d.Messages, d.FailingBoth)));
+
+        var month = grain.Tick(state, At(FirstDay.AddDays(30), 12))!.State;
+
+        Assert.Equal([FirstDay.AddDays(1)], month.Days.Select(d => d.Day));
+        Assert.Equal(["example.com"], month.Domains.Keys);
+    }
+
+    [Fact]
+    public void Grain_key_must_be_an_address()
+    {
+        Assert.Throws<ArgumentException>(() => new SourceIpGrain("mail.example.com", GrainSettings.Default));
+    }
+}

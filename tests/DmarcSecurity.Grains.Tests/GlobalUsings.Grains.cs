@@ -1,0 +1,1 @@
+global using DmarcSecurity.Core.Grains;

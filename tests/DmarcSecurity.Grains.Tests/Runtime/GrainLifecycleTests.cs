@@ -1,0 +1,119 @@
+using System.Diagnostics.Metrics;
+using DmarcSecurity.Grains.Runtime;
+using DmarcSecurity.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace DmarcSecurity.Grains.Tests.Runtime;
+
+/// <summary>Activation, timers, idle eviction and telemetry of grains inside a running silo.</summary>
+[Collection(SiloCollection.Name)]
+public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper output)
+{
+    private static readonly Dictionary<string, string?> s_settings = new()
+    {
+        ["Grains:Partitions"] = "8",
+        ["Grains:HeartbeatInterval"] = "00:00:00.200",
+        ["Grains:PollInterval"] = "00:00:00.050",
+        ["Grains:IdleEviction"] = "00:00:01",
+    };
+
+    [Fact]
+    public async Task Active_grains_tick_at_their_interval_in_versioned_writes_that_events_never_overwrite()
+    {
+        await using var database = await GrainTestDatabase.CreateAsync(provider, s_settings);
+        var events = CounterEvents.Generate(3_000, 20, seed: 8);
+        var totals = CounterEvents.Totals(events);
+        var silo = database.CreateSilo(output, s_settings, tickInterval: TimeSpan.FromMilliseconds(100));
+        await silo.StartAsync();
+
+        // Events arrive while the grains tick.
+        foreach (var part in events.Chunk(300))
+        {
+            await database.EnqueueAsync(part);
+            await Task.Delay(50);
+        }
+
+        await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
+        await SiloFailoverTests.Until(() => TicksAtLeast(database, 3), TimeSpan.FromSeconds(20), "every grain to tick three times");
+        await silo.StopAsync();
+
+        var states = await database.StatesAsync();
+        Assert.Equal(totals.Select(t => (t.Key, t.Value.Sum, t.Value.Count)), states.Select(s => (s.Key, s.Value.State.Sum, s.Value.State.Count)));
+        Assert.All(states.Values, s => Assert.True(s.State.Ticks >= 3));
+        // Every write, by event batch or by tick, raised the version by exactly one.
+        Assert.All(states.Values, s => Assert.True(s.Version > s.State.Ticks));
+    }
+
+    [Fact]
+    public async Task Idle_grains_are_evicted_and_reload_their_stored_state_on_the_next_event()
+    {
+        await using var database = await GrainTestDatabase.CreateAsync(provider, s_settings);
+        var first = CounterEvents.Generate(1_000, 30, seed: 12);
+        var second = CounterEvents.Generate(1_000, 30, seed: 13);
+        var silo = database.CreateSilo(output, s_settings);
+        await silo.StartAsync();
+
+        await database.EnqueueAsync(first);
+        await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
+        var activeAfterFirst = silo.Silo.ActiveGrains;
+        await SiloFailoverTests.Until(() => silo.Silo.ActiveGrains == 0, TimeSpan.FromSeconds(10), "the idle grains to be evicted");
+        await database.EnqueueAsync(second);
+        await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
+        await silo.StopAsync();
+
+        var totals = CounterEvents.Totals([.. first, .. second]);
+        var states = await database.StatesAsync();
+        Assert.Equal(30, activeAfterFirst);
+        Assert.Equal(totals.Select(t => (t.Key, t.Value.Sum, t.Value.Count)), states.Select(s => (s.Key, s.Value.State.Sum, s.Value.State.Count)));
+    }
+
+    [Fact]
+    public async Task Applied_events_and_batch_durations_are_measured()
+    {
+        await using var database = await GrainTestDatabase.CreateAsync(provider, s_settings);
+        var silo = database.CreateSilo(output, s_settings);
+        var meter = silo.Services.GetRequiredService<GrainTelemetry>().Meter;
+        long applied = 0;
+        var batches = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "dmarc.grains.events.applied")
+            {
+                Interlocked.Add(ref applied, value);
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) =>
+        {
+            if (instrument.Name == "dmarc.grains.batch.duration")
+            {
+                Interlocked.Increment(ref batches);
+            }
+        });
+        listener.Start();
+
+        await database.EnqueueAsync(CounterEvents.Generate(2_500, 40, seed: 14));
+        await silo.StartAsync();
+        await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
+        await silo.StopAsync();
+
+        Assert.Equal("DmarcSecurity.Grains", meter.Name);
+        Assert.Equal(2_500, Interlocked.Read(ref applied));
+        Assert.InRange(Volatile.Read(ref batches), 8, 2_500);
+    }
+
+    private static async Task<bool> TicksAtLeast(GrainTestDatabase database, int ticks) =>
+        (await database.StatesAsync()).Values.All(s => s.State.Ticks >= ticks);
+}
+
+public sealed class GrainLifecycleTestsOnPostgreSql(ITestOutputHelper output) : GrainLifecycleTests(DbProvider.PostgreSql, output);
+
+public sealed class GrainLifecycleTestsOnSqlite(ITestOutputHelper output) : GrainLifecycleTests(DbProvider.Sqlite, output);
