@@ -31,7 +31,7 @@ public sealed record UpdateAlertRuleRequest(bool? Enabled, string? Severity, Jso
         rule.Enabled = Enabled ?? rule.Enabled;
         if (Severity is not null)
         {
-            var names = NamedValue.Of<Common.Severity>();
+            var names = NamedValue.Of<Severity>();
             if (NamedValue.Canonical(Severity, names) is { } severity)
             {
                 rule.Severity = severity;

@@ -33,7 +33,7 @@ public sealed record AlertFilterParameters(
     public void Validate(IDictionary<string, string[]> errors)
     {
         NamedValue.Validate(Status, "status", NamedValue.Of<AlertStatus>(), errors);
-        NamedValue.Validate(Severity, "severity", NamedValue.Of<Common.Severity>(), errors);
+        NamedValue.Validate(Severity, "severity", NamedValue.Of<Severity>(), errors);
         NamedValue.Validate(GrainType, "grainType", GrainTypeNames, errors);
         DateRange.Validate(From, To, errors);
     }
@@ -46,7 +46,7 @@ public sealed record AlertFilterParameters(
             alerts = alerts.Where(a => a.Status == value);
         }
 
-        if (NamedValue.Canonical(Severity, NamedValue.Of<Common.Severity>()) is { } severity)
+        if (NamedValue.Canonical(Severity, NamedValue.Of<Severity>()) is { } severity)
         {
             alerts = alerts.Where(a => a.Severity == severity);
         }
@@ -81,10 +81,10 @@ public static class AlertsApi
         ("firstSeen", (q, d) => q.By(a => a.FirstSeenAt, d)),
         ("occurrences", (q, d) => q.By(a => a.Occurrences, d)),
         ("severity", (q, d) => q.By(
-            a => a.Severity == nameof(Common.Severity.Critical) ? 4
-                : a.Severity == nameof(Common.Severity.High) ? 3
-                : a.Severity == nameof(Common.Severity.Medium) ? 2
-                : a.Severity == nameof(Common.Severity.Low) ? 1
+            a => a.Severity == nameof(Severity.Critical) ? 4
+                : a.Severity == nameof(Severity.High) ? 3
+                : a.Severity == nameof(Severity.Medium) ? 2
+                : a.Severity == nameof(Severity.Low) ? 1
                 : 0,
             d)),
         ("id", (q, d) => q.By(a => a.Id, d)));

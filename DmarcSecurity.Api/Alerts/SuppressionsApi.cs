@@ -7,18 +7,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DmarcSecurity.Api.Alerts;
 
-public enum SuppressionScope
-{
-    /// <summary>The domain and its subdomains.</summary>
-    Domain,
-
-    /// <summary>An IP address or CIDR block.</summary>
-    Network,
-
-    /// <summary>A rule key.</summary>
-    Rule,
-}
-
 public sealed record SuppressionDto(
     long Id, string Scope, string Value, DateTimeOffset Start, DateTimeOffset? End, string Reason, string CreatedBy, DateTimeOffset CreatedAt, bool Active)
 {

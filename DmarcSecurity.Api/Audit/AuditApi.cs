@@ -61,15 +61,7 @@ public static class AuditApi
             query = query.Where(a => a.Outcome == filter.Outcome);
         }
 
-        if (filter.From is { } from)
-        {
-            query = query.Where(a => a.At >= from);
-        }
-
-        if (filter.To is { } to)
-        {
-            query = query.Where(a => a.At < to);
-        }
+        query = query.Within(a => a.At, filter.From, filter.To);
 
         var page = paging.ToPageRequest();
         if (page.Sort is not (null or "at" or "-at"))

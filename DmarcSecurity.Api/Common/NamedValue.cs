@@ -29,14 +29,3 @@ internal static class NamedValue
         public static readonly string[] All = Enum.GetNames<TEnum>();
     }
 }
-
-/// <summary>Alert and decision severities, lowest first (the silo's own enum lives in the silo project, which the Api
-/// does not reference; the names are the contract, stored as text).</summary>
-public enum Severity
-{
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}

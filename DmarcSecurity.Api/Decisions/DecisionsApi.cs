@@ -9,16 +9,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DmarcSecurity.Api.Decisions;
 
-/// <summary>What a decision asks for, from nothing to a block (the names are the silo's, stored as text).</summary>
-public enum DecisionAction
-{
-    None,
-    Monitor,
-    Reassess,
-    Review,
-    Block,
-}
-
 public sealed record DecisionDto(
     Guid Id, string Ip, string Scope, string Cidr, string Action, string Severity, double Score, long TtlSeconds,
     DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string Origin, string Reason, bool Simulated, bool SuppressedByAllowlist,
@@ -48,7 +38,7 @@ public sealed record DecisionFilterParameters(
         }
 
         NamedValue.Validate(Action, "action", NamedValue.Of<DecisionAction>(), errors);
-        NamedValue.Validate(Severity, "severity", NamedValue.Of<Common.Severity>(), errors);
+        NamedValue.Validate(Severity, "severity", NamedValue.Of<Severity>(), errors);
         NamedValue.Validate(ReviewStatus, "reviewStatus", NamedValue.Of<Data.Decisions.ReviewStatus>(), errors);
         DateRange.Validate(From, To, errors);
     }
@@ -66,7 +56,7 @@ public sealed record DecisionFilterParameters(
             decisions = decisions.Where(d => d.Action == action);
         }
 
-        if (NamedValue.Canonical(Severity, NamedValue.Of<Common.Severity>()) is { } severity)
+        if (NamedValue.Canonical(Severity, NamedValue.Of<Severity>()) is { } severity)
         {
             decisions = decisions.Where(d => d.Severity == severity);
         }

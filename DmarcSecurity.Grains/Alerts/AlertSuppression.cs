@@ -2,18 +2,6 @@ using DmarcSecurity.Grains.Settings;
 
 namespace DmarcSecurity.Grains.Alerts;
 
-public enum SuppressionScope
-{
-    /// <summary>The domain and its subdomains.</summary>
-    Domain,
-
-    /// <summary>An IP address or CIDR block.</summary>
-    Network,
-
-    /// <summary>A rule key.</summary>
-    Rule,
-}
-
 /// <summary>A window during which matching alerts are not raised (nor counted as repeats).</summary>
 /// <param name="Value">The domain, the address or CIDR block, or the rule key.</param>
 /// <param name="End">Exclusive; null for until removed.</param>

@@ -2,22 +2,6 @@ using DmarcSecurity.Grains.Alerts;
 
 namespace DmarcSecurity.Grains.Decisions;
 
-public enum DecisionAction
-{
-    /// <summary>Info: nothing to do (only recorded when a reassessment clears a medium decision).</summary>
-    None,
-    Monitor,
-    Reassess,
-    Review,
-    Block,
-}
-
-public enum DecisionScope
-{
-    Ip,
-    Cidr,
-}
-
 /// <summary>Where the evidence that led to a decision came from.</summary>
 public static class DecisionOrigins
 {

@@ -49,7 +49,7 @@ public static class IngestBenchmark
 
         var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
         using var api = await ApiProcess.StartAsync(apiDll, connectionString);
-        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        using var http = await api.CreateAnalystClientAsync();
 
         var batches = Enumerable.Range(0, Reports / FilesPerRequest).ToArray();
         long records = 0;
@@ -167,22 +167,30 @@ internal sealed class ApiProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
+    private const string BenchEmail = "bench@bench.example";
+    private const string BenchPassword = "benchmark-passphrase-1";
+
+    /// <summary>Creates an Admin with the Api's own command, then starts the Api in Production with a fresh signing key.</summary>
     public static async Task<ApiProcess> StartAsync(string apiDll, string connectionString)
     {
+        var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(66));
+        using (var create = Process.Start(Start(apiDll, connectionString, signingKey, ["create-admin", "--email", BenchEmail]))!)
+        {
+            await create.StandardInput.WriteLineAsync(BenchPassword);
+            create.StandardInput.Close();
+            await create.WaitForExitAsync();
+            if (create.ExitCode != 0)
+            {
+                throw new InvalidOperationException("create-admin failed: " + await create.StandardError.ReadToEndAsync());
+            }
+        }
+
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var start = new ProcessStartInfo("dotnet", [apiDll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            WorkingDirectory = Path.GetDirectoryName(apiDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ConnectionStrings__dmarcdb"] = connectionString;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start)!;
+        var process = Process.Start(Start(apiDll, connectionString, signingKey, ["--urls", $"http://127.0.0.1:{port}"]))!;
+        process.StandardInput.Close();
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[api] " + e.Data); };
         process.BeginOutputReadLine();
@@ -212,6 +220,39 @@ internal sealed class ApiProcess : IDisposable
 
         api.Dispose();
         throw new TimeoutException("The Api did not become healthy within 30 s.");
+    }
+
+    /// <summary>A client that sends an Analyst API key made by the benchmark's Admin.</summary>
+    public async Task<HttpClient> CreateAnalystClientAsync()
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = BenchEmail, password = BenchPassword });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var created = await http.PostAsJsonAsync("/api/api-keys", new { name = "benchmark", role = "Analyst" });
+        created.EnsureSuccessStatusCode();
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString();
+        http.DefaultRequestHeaders.Authorization = null;
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return http;
+    }
+
+    private static ProcessStartInfo Start(string apiDll, string connectionString, string signingKey, string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", [apiDll, .. arguments])
+        {
+            WorkingDirectory = Path.GetDirectoryName(apiDll)!,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ConnectionStrings__dmarcdb"] = connectionString;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Auth__SigningKey"] = signingKey;
+        start.Environment["Auth__PermitsPerMinute"] = "1000000";
+        return start;
     }
 
     /// <summary>VmHWM: the peak resident set of the Api process since it started.</summary>

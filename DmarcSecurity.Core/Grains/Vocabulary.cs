@@ -1,0 +1,42 @@
+namespace DmarcSecurity.Core.Grains;
+
+/// <summary>Shared by alerts and decisions; ordered so that a higher value is worse. Stored as text by name.</summary>
+public enum Severity
+{
+    Info = 0,
+    Low = 1,
+    Medium = 2,
+    High = 3,
+    Critical = 4,
+}
+
+/// <summary>What a decision asks for, from nothing to a block. Stored as text by name.</summary>
+public enum DecisionAction
+{
+    /// <summary>Info: nothing to do (only recorded when a reassessment clears a medium decision).</summary>
+    None,
+    Monitor,
+    Reassess,
+    Review,
+    Block,
+}
+
+/// <summary>What a decision covers: the address alone, or its block.</summary>
+public enum DecisionScope
+{
+    Ip,
+    Cidr,
+}
+
+/// <summary>What an alert suppression matches. Stored as text by name.</summary>
+public enum SuppressionScope
+{
+    /// <summary>The domain and its subdomains.</summary>
+    Domain,
+
+    /// <summary>An IP address or CIDR block.</summary>
+    Network,
+
+    /// <summary>A rule key.</summary>
+    Rule,
+}
