@@ -30,6 +30,7 @@ internal sealed class DatabaseOutputWriter(TimeProvider time) : IGrainOutputWrit
 
         await using var db = DmarcDbContext.ForTransaction(connection, transaction);
         var json = GrainJsonContext.Default;
+        var alerts = new List<AlertOutput>();
         foreach (var (_, _, output) in outputs)
         {
             switch (output.Kind)
@@ -38,7 +39,7 @@ internal sealed class DatabaseOutputWriter(TimeProvider time) : IGrainOutputWrit
                     db.Decisions.Add(ToEntity(JsonSerializer.Deserialize(output.Payload, json.DecisionOutput)!));
                     break;
                 case GrainOutputKinds.Alert:
-                    await WriteAlertAsync(db, JsonSerializer.Deserialize(output.Payload, json.AlertOutput)!, cancellationToken);
+                    alerts.Add(JsonSerializer.Deserialize(output.Payload, json.AlertOutput)!);
                     break;
                 case GrainOutputKinds.Outbox:
                     var message = JsonSerializer.Deserialize(output.Payload, json.OutboxOutput)!;
@@ -55,40 +56,65 @@ internal sealed class DatabaseOutputWriter(TimeProvider time) : IGrainOutputWrit
             }
         }
 
+        var history = await StageAlertsAsync(db, alerts, cancellationToken);
+        // One save inserts the decisions, outbox messages and new alerts and updates repeated ones (EF batches the
+        // statements); the history rows need the new alerts' ids, so they follow in a second.
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (alert, entry) in history)
+        {
+            entry.AlertId = alert.Id;
+            db.AlertHistory.Add(entry);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static async Task WriteAlertAsync(DmarcDbContext db, AlertOutput alert, CancellationToken cancellationToken)
+    /// <summary>A repeat of an unresolved fingerprint raises that alert's occurrence count; anything else opens an alert.
+    /// The unresolved alerts of the whole batch are read in one query.</summary>
+    private static async Task<List<(AlertEntity Alert, AlertHistoryEntity Entry)>> StageAlertsAsync(
+        DmarcDbContext db, List<AlertOutput> alerts, CancellationToken cancellationToken)
     {
-        var open = await db.Alerts.AsTracking()
-            .SingleOrDefaultAsync(a => a.Fingerprint == alert.Fingerprint && a.Status != AlertStatus.Resolved, cancellationToken);
-        if (open is not null)
+        var history = new List<(AlertEntity, AlertHistoryEntity)>(alerts.Count);
+        if (alerts.Count == 0)
         {
-            open.Occurrences = Math.Max(open.Occurrences + 1, alert.Occurrences);
-            open.LastSeenAt = alert.OccurredAt;
-            await db.SaveChangesAsync(cancellationToken);
-            db.AlertHistory.Add(new AlertHistoryEntity { AlertId = open.Id, At = alert.OccurredAt, Action = "repeated" });
-            return;
+            return history;
         }
 
-        var created = new AlertEntity
+        var fingerprints = alerts.Select(a => a.Fingerprint).Distinct().ToList();
+        var open = await db.Alerts.AsTracking()
+            .Where(a => fingerprints.Contains(a.Fingerprint) && a.Status != AlertStatus.Resolved)
+            .ToDictionaryAsync(a => a.Fingerprint, cancellationToken);
+        foreach (var alert in alerts)
         {
-            Fingerprint = alert.Fingerprint,
-            RuleKey = alert.RuleKey,
-            Severity = alert.Severity.ToString(),
-            GrainType = alert.GrainType,
-            GrainKey = alert.GrainKey,
-            Title = alert.Title,
-            Detail = alert.Detail,
-            Discriminators = JsonSerializer.Serialize(alert.Discriminators, GrainJsonContext.Default.IReadOnlyDictionaryStringString),
-            Status = AlertStatus.Open,
-            Occurrences = Math.Max(1, alert.Occurrences),
-            FirstSeenAt = alert.OccurredAt,
-            LastSeenAt = alert.OccurredAt,
-        };
-        db.Alerts.Add(created);
-        await db.SaveChangesAsync(cancellationToken);
-        db.AlertHistory.Add(new AlertHistoryEntity { AlertId = created.Id, At = alert.OccurredAt, Action = "created" });
+            if (open.TryGetValue(alert.Fingerprint, out var existing))
+            {
+                existing.Occurrences = Math.Max(existing.Occurrences + 1, alert.Occurrences);
+                existing.LastSeenAt = alert.OccurredAt;
+                history.Add((existing, new AlertHistoryEntity { At = alert.OccurredAt, Action = "repeated" }));
+                continue;
+            }
+
+            var created = new AlertEntity
+            {
+                Fingerprint = alert.Fingerprint,
+                RuleKey = alert.RuleKey,
+                Severity = alert.Severity.ToString(),
+                GrainType = alert.GrainType,
+                GrainKey = alert.GrainKey,
+                Title = alert.Title,
+                Detail = alert.Detail,
+                Discriminators = JsonSerializer.Serialize(alert.Discriminators, GrainJsonContext.Default.IReadOnlyDictionaryStringString),
+                Status = AlertStatus.Open,
+                Occurrences = Math.Max(1, alert.Occurrences),
+                FirstSeenAt = alert.OccurredAt,
+                LastSeenAt = alert.OccurredAt,
+            };
+            db.Alerts.Add(created);
+            open[alert.Fingerprint] = created;
+            history.Add((created, new AlertHistoryEntity { At = alert.OccurredAt, Action = "created" }));
+        }
+
+        return history;
     }
 
     private static DecisionEntity ToEntity(DecisionOutput d) => new()

@@ -48,8 +48,8 @@ public static class IngestBenchmark
         }
 
         var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
-        using var api = await ApiProcess.StartAsync(apiDll, connectionString);
-        using var http = await api.CreateAnalystClientAsync();
+        using var api = await ApiHost.StartAsync(apiDll, connectionString);
+        using var http = await ApiHost.CreateAnalystClientAsync(api);
 
         var batches = Enumerable.Range(0, Reports / FilesPerRequest).ToArray();
         long records = 0;
@@ -73,7 +73,7 @@ public static class IngestBenchmark
         await MixedUploadAsync(output, http, api);
     }
 
-    private static async Task MixedUploadAsync(TextWriter output, HttpClient http, ApiProcess api)
+    private static async Task MixedUploadAsync(TextWriter output, HttpClient http, HostProcess api)
     {
         output.WriteLine();
         output.WriteLine("== one upload of 200 files, 10 of them hostile (gzip bombs, XXE, traversal, junk, truncated) ==");
@@ -100,7 +100,7 @@ public static class IngestBenchmark
         _ => ReportGenerator.Generate(50, 2)[..3000],
     };
 
-    private static async Task<IngestResponse> PostAsync(HttpClient http, (string Name, byte[] Bytes)[] files, CancellationToken ct)
+    internal static async Task<IngestResponse> PostAsync(HttpClient http, (string Name, byte[] Bytes)[] files, CancellationToken ct)
     {
         using var content = new MultipartFormDataContent();
         foreach (var (name, bytes) in files)
@@ -115,7 +115,7 @@ public static class IngestBenchmark
         return (await response.Content.ReadFromJsonAsync<IngestResponse>(s_json, ct))!;
     }
 
-    private static byte[] Gzip(byte[] data)
+    internal static byte[] Gzip(byte[] data)
     {
         using var output = new MemoryStream();
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
@@ -151,132 +151,5 @@ public static class IngestBenchmark
         }
 
         return output.ToArray();
-    }
-}
-
-/// <summary>The Api as a child process on a free loopback port, stopped by its own PID when disposed.</summary>
-internal sealed class ApiProcess : IDisposable
-{
-    private readonly Process _process;
-
-    private ApiProcess(Process process, Uri baseAddress)
-    {
-        _process = process;
-        BaseAddress = baseAddress;
-    }
-
-    public Uri BaseAddress { get; }
-
-    private const string BenchEmail = "bench@bench.example";
-    private const string BenchPassword = "benchmark-passphrase-1";
-
-    /// <summary>Creates an Admin with the Api's own command, then starts the Api in Production with a fresh signing key.</summary>
-    public static async Task<ApiProcess> StartAsync(string apiDll, string connectionString)
-    {
-        var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(66));
-        using (var create = Process.Start(Start(apiDll, connectionString, signingKey, ["create-admin", "--email", BenchEmail]))!)
-        {
-            await create.StandardInput.WriteLineAsync(BenchPassword);
-            create.StandardInput.Close();
-            await create.WaitForExitAsync();
-            if (create.ExitCode != 0)
-            {
-                throw new InvalidOperationException("create-admin failed: " + await create.StandardError.ReadToEndAsync());
-            }
-        }
-
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var process = Process.Start(Start(apiDll, connectionString, signingKey, ["--urls", $"http://127.0.0.1:{port}"]))!;
-        process.StandardInput.Close();
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[api] " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var api = new ApiProcess(process, new Uri($"http://127.0.0.1:{port}"));
-        using var http = new HttpClient { BaseAddress = api.BaseAddress };
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/health")).IsSuccessStatusCode)
-                {
-                    return api;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The Api exited with code {process.ExitCode}.");
-            }
-
-            await Task.Delay(100);
-        }
-
-        api.Dispose();
-        throw new TimeoutException("The Api did not become healthy within 30 s.");
-    }
-
-    /// <summary>A client that sends an Analyst API key made by the benchmark's Admin.</summary>
-    public async Task<HttpClient> CreateAnalystClientAsync()
-    {
-        var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
-        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = BenchEmail, password = BenchPassword });
-        login.EnsureSuccessStatusCode();
-        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var created = await http.PostAsJsonAsync("/api/api-keys", new { name = "benchmark", role = "Analyst" });
-        created.EnsureSuccessStatusCode();
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString();
-        http.DefaultRequestHeaders.Authorization = null;
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        return http;
-    }
-
-    private static ProcessStartInfo Start(string apiDll, string connectionString, string signingKey, string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [apiDll, .. arguments])
-        {
-            WorkingDirectory = Path.GetDirectoryName(apiDll)!,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ConnectionStrings__dmarcdb"] = connectionString;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Auth__SigningKey"] = signingKey;
-        start.Environment["Auth__PermitsPerMinute"] = "1000000";
-        return start;
-    }
-
-    /// <summary>VmHWM: the peak resident set of the Api process since it started.</summary>
-    public long PeakResidentMegabytes()
-    {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
-        {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-            }
-        }
-
-        return -1;
-    }
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
-        _process.Dispose();
     }
 }

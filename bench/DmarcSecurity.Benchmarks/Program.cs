@@ -1,8 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [ingest] [grains]  (all when none is named). bench/run.sh sets up what
-// ingest and grains need.
-var which = args.Length == 0 ? ["parse", "ingest", "grains"] : args;
+// Usage: DmarcSecurity.Benchmarks [parse] [ingest] [grains] [silo]  (all when none is named). bench/run.sh sets up
+// what ingest, grains and silo need.
+var which = args.Length == 0 ? ["parse", "ingest", "grains", "silo"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -17,4 +17,9 @@ if (which.Contains("ingest"))
 if (which.Contains("grains"))
 {
     await GrainBenchmark.RunAsync(Console.Out);
+}
+
+if (which.Contains("silo"))
+{
+    await SiloBenchmark.RunAsync(Console.Out);
 }

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace DmarcSecurity.Benchmarks;
+
+/// <summary>
+/// The DMARC grains end to end, through the real Api and silo processes on PostgreSQL: how fast one silo and two drain
+/// an inbox filled by uploads (events/s with the real domain and source-IP grains), and the lag from an upload to the
+/// decision being visible in the Api when the silo is idle. Needs DMARC_TEST_POSTGRES, DMARC_API_DLL and DMARC_SILO_DLL
+/// (bench/run.sh sets them).
+/// </summary>
+public static class SiloBenchmark
+{
+    private const int Reports = 100;
+    private const int RecordsPerReport = 1_000;
+    private const int LagSamples = 7;
+
+    public static async Task RunAsync(TextWriter output)
+    {
+        var admin = Environment.GetEnvironmentVariable("DMARC_TEST_POSTGRES") ?? throw new InvalidOperationException("DMARC_TEST_POSTGRES is not set: run bench/run.sh.");
+        var apiDll = Environment.GetEnvironmentVariable("DMARC_API_DLL") ?? throw new InvalidOperationException("DMARC_API_DLL is not set: run bench/run.sh.");
+        var siloDll = Environment.GetEnvironmentVariable("DMARC_SILO_DLL") ?? throw new InvalidOperationException("DMARC_SILO_DLL is not set: run bench/run.sh.");
+
+        output.WriteLine();
+        output.WriteLine($"== silo: {Reports} reports x {RecordsPerReport:N0} records uploaded, then drained by the DMARC grains on PostgreSQL ==");
+        var files = Enumerable.Range(0, Reports)
+            .Select(i => ($"s{i}.xml.gz", IngestBenchmark.Gzip(ReportGenerator.Generate(RecordsPerReport, seed: 500_000 + i, domain: $"silo{i % 10}.example"))))
+            .ToArray();
+        foreach (var silos in new[] { 1, 2 })
+        {
+            var connectionString = await CreateDatabaseAsync(admin, $"silo{silos}");
+            using var api = await ApiHost.StartAsync(apiDll, connectionString);
+            using var http = await ApiHost.CreateAnalystClientAsync(api);
+            foreach (var chunk in files.Chunk(10))
+            {
+                await IngestBenchmark.PostAsync(http, chunk, CancellationToken.None);
+            }
+
+            var pending = await PendingAsync(http);
+            var clock = Stopwatch.StartNew();
+            var hosts = new List<HostProcess>();
+            for (var i = 0; i < silos; i++)
+            {
+                hosts.Add(await HostProcess.StartAsync($"silo{i + 1}", siloDll, new Dictionary<string, string> { ["ConnectionStrings__dmarcdb"] = connectionString }));
+            }
+
+            while (await PendingAsync(http) > 0)
+            {
+                await Task.Delay(100);
+            }
+
+            clock.Stop();
+            output.WriteLine($"{silos} silo{(silos > 1 ? "s" : " ")}: {pending:N0} events in {clock.Elapsed.TotalSeconds:F1} s = {pending / clock.Elapsed.TotalSeconds:N0} events/s " +
+                             "(from starting the silo processes, so start-up and grain activation are included)");
+
+            if (silos == 1)
+            {
+                await LagAsync(output, http);
+            }
+
+            foreach (var host in hosts)
+            {
+                host.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Upload of one small report with a hostile source, then polling the Api until its decision shows.</summary>
+    private static async Task LagAsync(TextWriter output, HttpClient http)
+    {
+        var lags = new List<double>();
+        for (var sample = 0; sample < LagSamples; sample++)
+        {
+            var ip = $"203.0.113.{10 + sample}";
+            var xml = HostileReport($"lag-{sample}-{Guid.NewGuid():N}", ip);
+            var clock = Stopwatch.StartNew();
+            await IngestBenchmark.PostAsync(http, [("lag.xml", xml)], CancellationToken.None);
+            while (true)
+            {
+                var decisions = await http.GetFromJsonAsync<JsonElement>($"/api/decisions?ip={ip}");
+                if (decisions.GetProperty("totalCount").GetInt64() > 0)
+                {
+                    break;
+                }
+
+                if (clock.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw new TimeoutException($"No decision for {ip} after 30 s.");
+                }
+
+                await Task.Delay(20);
+            }
+
+            lags.Add(clock.Elapsed.TotalMilliseconds);
+            await Task.Delay(500);
+        }
+
+        lags.Sort();
+        output.WriteLine($"upload -> decision visible in the Api, idle silo: median {lags[lags.Count / 2]:N0} ms " +
+                         $"(min {lags[0]:N0}, max {lags[^1]:N0}; {LagSamples} samples)");
+    }
+
+    private static async Task<long> PendingAsync(HttpClient http) =>
+        (await http.GetFromJsonAsync<JsonElement>("/api/silo/status")).GetProperty("pendingEvents").GetInt64();
+
+    private static async Task<string> CreateDatabaseAsync(string admin, string suffix)
+    {
+        var database = $"bench_{suffix}_{DateTime.UtcNow:yyyyMMddHHmmss}";
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+    }
+
+    private static byte[] HostileReport(string id, string ip)
+    {
+        var begin = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        return Encoding.UTF8.GetBytes($"""
+            <?xml version="1.0"?>
+            <feedback><version>1.0</version>
+            <report_metadata><org_name>google.com</org_name><email>noreply-dmarc-support@google.com</email><report_id>{id}</report_id>
+            <date_range><begin>{begin}</begin><end>{begin}</end></date_range></report_metadata>
+            <policy_published><domain>lag.example</domain><p>reject</p></policy_published>
+            <record><row><source_ip>{ip}</source_ip><count>5000</count>
+            <policy_evaluated><disposition>reject</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>
+            <identifiers><header_from>lag.example</header_from></identifiers></record>
+            </feedback>
+            """);
+    }
+}
