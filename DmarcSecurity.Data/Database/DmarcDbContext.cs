@@ -37,6 +37,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<GrainPartitioningEntity> GrainPartitioning => Set<GrainPartitioningEntity>();
 
+    public DbSet<GrainDeadLetterEntity> GrainDeadLetters => Set<GrainDeadLetterEntity>();
+
     public DbSet<AlertRuleEntity> AlertRules => Set<AlertRuleEntity>();
 
     public DbSet<AlertEntity> Alerts => Set<AlertEntity>();
@@ -101,6 +103,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new GrainStateConfiguration());
         modelBuilder.ApplyConfiguration(new SiloMemberConfiguration());
         modelBuilder.ApplyConfiguration(new GrainPartitioningConfiguration());
+        modelBuilder.ApplyConfiguration(new GrainDeadLetterConfiguration());
         modelBuilder.ApplyConfiguration(new AlertRuleConfiguration());
         modelBuilder.ApplyConfiguration(new AlertConfiguration());
         modelBuilder.ApplyConfiguration(new AlertHistoryConfiguration());

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
+using DmarcSecurity.Data.Database;
+using DmarcSecurity.Data.Grains;
 
 namespace DmarcSecurity.Grains.Runtime;
 
@@ -173,17 +175,37 @@ internal sealed class PartitionWorker : IAsyncDisposable
             var now = _silo.Clock.GetUtcNow();
             var writes = new List<GrainWrite>(groups.Count);
             var outputs = new List<(string GrainType, string GrainKey, GrainOutput Output)>();
+            var deadLetters = new List<GrainDeadLetterEntity>();
             foreach (var (id, list) in groups)
             {
                 var current = _grains.TryGetValue(id, out var active)
                     ? new StoredGrain(active.Version, active.State)
                     : loaded.GetValueOrDefault(id);
-                var update = Run(id, () => _silo.Handlers[id.Type].Apply(id.Key, current.Version == 0 ? null : current.State, list, now));
+                GrainUpdate update;
+                try
+                {
+                    update = Run(id, () => _silo.Handlers[id.Type].Apply(id.Key, current.Version == 0 ? null : current.State, list, now));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Handlers are pure: the same events would fail again on every retry and stall the partition.
+                    // They are set aside with the error, in this transaction; the grain keeps its state.
+                    deadLetters.AddRange(list.Select(x => DeadLetter(x, e, now)));
+                    continue;
+                }
+
                 writes.Add(new GrainWrite(id.Type, id.Key, current.Version, update.State));
                 foreach (var output in update.Outputs)
                 {
                     outputs.Add((id.Type, id.Key, output));
                 }
+            }
+
+            if (deadLetters.Count > 0)
+            {
+                await using var db = DmarcDbContext.ForTransaction(connection, transaction);
+                db.GrainDeadLetters.AddRange(deadLetters);
+                await db.SaveChangesAsync(abort);
             }
 
             await CommitAsync(connection, transaction, writes, outputs, now, abort);
@@ -193,6 +215,7 @@ internal sealed class PartitionWorker : IAsyncDisposable
             }
 
             activity?.SetTag("grains.grains", groups.Count);
+            activity?.SetTag("grains.dead_letters", deadLetters.Count);
             _silo.Committed(events.Count, outputs.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
             return events.Count;
         }
@@ -229,7 +252,18 @@ internal sealed class PartitionWorker : IAsyncDisposable
 
             var handler = _silo.Handlers[id.Type];
             grain.NextTick = now + handler.TickInterval!.Value;
-            if (Run(id, () => handler.Tick(id.Key, grain.State, now)) is { } update)
+            GrainUpdate? update;
+            try
+            {
+                update = Run(id, () => handler.Tick(id.Key, grain.State, now));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Logged by Run; this grain's tick waits for its next interval, the partition's other grains tick on.
+                continue;
+            }
+
+            if (update is not null)
             {
                 writes.Add(new GrainWrite(id.Type, id.Key, grain.Version, update.State));
                 foreach (var output in update.Outputs)
@@ -324,6 +358,21 @@ internal sealed class PartitionWorker : IAsyncDisposable
             throw;
         }
     }
+
+    private GrainDeadLetterEntity DeadLetter(InboxEvent e, Exception error, DateTimeOffset now) => new()
+    {
+        InboxId = e.Id,
+        Partition = Partition,
+        GrainType = e.GrainType,
+        GrainKey = e.GrainKey,
+        EventType = e.EventType,
+        Payload = e.Payload,
+        EnqueuedAt = e.EnqueuedAt,
+        FailedAt = now,
+        Error = Bounded($"{error.GetType().Name}: {error.Message}"),
+    };
+
+    private static string Bounded(string text) => text.Length > 4000 ? text[..4000] : text;
 
     private void Remember(GrainWrite write, DateTimeOffset now, bool used)
     {
