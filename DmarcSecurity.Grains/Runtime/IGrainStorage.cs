@@ -29,6 +29,10 @@ internal interface IGrainStorage
     /// unless every write found its expected version (or, for new grains, no row).</summary>
     Task WriteAsync(DbConnection connection, DbTransaction transaction, int partition, IReadOnlyList<GrainWrite> writes, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>Up to <paramref name="limit"/> stored grains of the partition and type last written at or before
+    /// <paramref name="writtenBefore"/>, oldest first: grains whose periodic work is due though they are not in memory.</summary>
+    Task<List<(string Key, StoredGrain Grain)>> DueAsync(DbConnection connection, int partition, string grainType, DateTimeOffset writtenBefore, int limit, CancellationToken cancellationToken);
+
     /// <summary>Those of <paramref name="partitions"/> with inbox rows of the given grain types.</summary>
     Task<List<int>> PartitionsWithWorkAsync(DbConnection connection, int[] partitions, string[] grainTypes, CancellationToken cancellationToken);
 }

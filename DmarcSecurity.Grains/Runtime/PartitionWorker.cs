@@ -26,6 +26,7 @@ internal sealed class PartitionWorker : IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private int _activeGrains;
     private DateTimeOffset _nextTickAt = DateTimeOffset.MaxValue;
+    private DateTimeOffset _nextDueScanAt = DateTimeOffset.MinValue;
     private DateTimeOffset _nextEvictionAt;
 
     public PartitionWorker(int partition, SiloServices silo, CancellationToken crash)
@@ -235,6 +236,11 @@ internal sealed class PartitionWorker : IAsyncDisposable
     private async Task TickAsync(CancellationToken stopping, CancellationToken abort)
     {
         var now = _silo.Clock.GetUtcNow();
+        if (now >= _nextDueScanAt)
+        {
+            await ActivateDueAsync(now, abort);
+        }
+
         if (now < _nextTickAt)
         {
             return;
@@ -357,6 +363,43 @@ internal sealed class PartitionWorker : IAsyncDisposable
             GrainRuntimeLog.HandlerFailed(_silo.Logger, Partition, id.Type, id.Key, e);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Brings into memory the stored grains whose periodic work is due — last written a whole tick interval ago or
+    /// more — though no event has activated them (evicted when idle, or owned by another silo before). Without this a
+    /// grain that hears nothing (a silent domain, a source that stopped sending) would never expire its decisions,
+    /// reassess, or notice a reporter gap. Scans once per shortest tick interval, a batch at a time.
+    /// </summary>
+    private async Task ActivateDueAsync(DateTimeOffset now, CancellationToken abort)
+    {
+        var ticking = _silo.Handlers.Values.Where(h => h.TickInterval is not null).ToList();
+        if (ticking.Count == 0)
+        {
+            _nextDueScanAt = DateTimeOffset.MaxValue;
+            return;
+        }
+
+        await using var connection = await _silo.Connections.OpenAsync(abort);
+        var full = false;
+        foreach (var handler in ticking)
+        {
+            var due = await _silo.Storage.DueAsync(connection, Partition, handler.GrainType, now - handler.TickInterval!.Value, _silo.Options.BatchSize, abort);
+            full |= due.Count == _silo.Options.BatchSize;
+            foreach (var (key, stored) in due)
+            {
+                var id = new GrainId(handler.GrainType, key);
+                if (!_grains.ContainsKey(id))
+                {
+                    _grains[id] = new ActiveGrain { State = stored.State, Version = stored.Version, NextTick = now, LastUsed = now };
+                    _nextTickAt = now;
+                }
+            }
+        }
+
+        Volatile.Write(ref _activeGrains, _grains.Count);
+        // A full batch means more may be due: look again at the next tick instead of a whole interval later.
+        _nextDueScanAt = full ? now : now + ticking.Min(h => h.TickInterval!.Value);
     }
 
     private GrainDeadLetterEntity DeadLetter(InboxEvent e, Exception error, DateTimeOffset now) => new()

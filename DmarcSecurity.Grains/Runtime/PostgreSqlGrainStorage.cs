@@ -18,6 +18,10 @@ internal sealed class PostgreSqlGrainStorage : IGrainStorage
     private const string Load =
         "SELECT grain_key, version, state FROM grain_states WHERE grain_type = @type AND grain_key = ANY(@keys)";
 
+    private const string Due =
+        "SELECT grain_key, version, state FROM grain_states WHERE partition = @partition AND grain_type = @type AND updated_at <= @before " +
+        "ORDER BY updated_at LIMIT @limit";
+
     private const string Update =
         "UPDATE grain_states AS s SET version = s.version + 1, state = u.state, updated_at = @now " +
         "FROM unnest(@types, @keys, @versions, @states) AS u(grain_type, grain_key, version, state) " +
@@ -70,6 +74,24 @@ internal sealed class PostgreSqlGrainStorage : IGrainStorage
         {
             into[reader.GetString(0)] = new StoredGrain(reader.GetInt64(1), reader.GetString(2));
         }
+    }
+
+    public async Task<List<(string Key, StoredGrain Grain)>> DueAsync(
+        DbConnection connection, int partition, string grainType, DateTimeOffset writtenBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(Due, (NpgsqlConnection)connection);
+        command.Parameters.Add(new NpgsqlParameter<int>("partition", partition));
+        command.Parameters.Add(new NpgsqlParameter<string>("type", grainType));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("before", NpgsqlDbType.TimestampTz) { TypedValue = writtenBefore.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        var due = new List<(string, StoredGrain)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            due.Add((reader.GetString(0), new StoredGrain(reader.GetInt64(1), reader.GetString(2))));
+        }
+
+        return due;
     }
 
     public async Task WriteAsync(DbConnection connection, DbTransaction transaction, int partition, IReadOnlyList<GrainWrite> writes, DateTimeOffset now, CancellationToken cancellationToken)

@@ -19,6 +19,10 @@ internal sealed class SqliteGrainStorage : IGrainStorage
         "SELECT grain_key, version, state FROM grain_states " +
         "WHERE grain_type = @type AND grain_key IN (SELECT value FROM json_each(@keys))";
 
+    private const string Due =
+        "SELECT grain_key, version, state FROM grain_states WHERE partition = @partition AND grain_type = @type AND updated_at <= @before " +
+        "ORDER BY updated_at LIMIT @limit";
+
     private const string Update =
         "UPDATE grain_states SET version = version + 1, state = @state, updated_at = @now " +
         "WHERE grain_type = @type AND grain_key = @key AND version = @version";
@@ -115,6 +119,24 @@ internal sealed class SqliteGrainStorage : IGrainStorage
         {
             throw new GrainVersionConflictException(writes.Count, written);
         }
+    }
+
+    public async Task<List<(string Key, StoredGrain Grain)>> DueAsync(
+        DbConnection connection, int partition, string grainType, DateTimeOffset writtenBefore, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, null, Due);
+        command.Parameters.AddWithValue("@partition", partition);
+        command.Parameters.AddWithValue("@type", grainType);
+        command.Parameters.AddWithValue("@before", writtenBefore.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("@limit", limit);
+        var due = new List<(string, StoredGrain)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            due.Add((reader.GetString(0), new StoredGrain(reader.GetInt64(1), reader.GetString(2))));
+        }
+
+        return due;
     }
 
     public async Task<List<int>> PartitionsWithWorkAsync(DbConnection connection, int[] partitions, string[] grainTypes, CancellationToken cancellationToken)

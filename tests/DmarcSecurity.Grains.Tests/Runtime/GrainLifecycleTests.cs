@@ -110,6 +110,30 @@ public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper
         Assert.InRange(Volatile.Read(ref batches), 8, 2_500);
     }
 
+    [Fact]
+    public async Task Grains_that_hear_nothing_still_tick_in_a_silo_that_never_had_them_in_memory()
+    {
+        await using var database = await GrainTestDatabase.CreateAsync(provider, s_settings);
+        var events = CounterEvents.Generate(200, 10, seed: 9);
+        var first = database.CreateSilo(output, s_settings);
+        await first.StartAsync();
+        await database.EnqueueAsync(events);
+        await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
+        await first.StopAsync();
+        await first.DisposeAsync();
+        Assert.All((await database.StatesAsync()).Values, s => Assert.Equal(0, s.State.Ticks));
+
+        // A new silo: no event will come, so only the scan for due grains can bring them into memory.
+        await using var second = database.CreateSilo(output, s_settings, tickInterval: TimeSpan.FromMilliseconds(200));
+        await second.StartAsync();
+        await SiloFailoverTests.Until(() => TicksAtLeast(database, 2), TimeSpan.FromSeconds(20), "every idle grain to tick twice");
+        await second.StopAsync();
+
+        var states = await database.StatesAsync();
+        Assert.Equal(10, states.Count);
+        Assert.All(states.Values, s => Assert.True(s.State.Ticks >= 2));
+    }
+
     private static async Task<bool> TicksAtLeast(GrainTestDatabase database, int ticks) =>
         (await database.StatesAsync()).Values.All(s => s.State.Ticks >= ticks);
 }
