@@ -59,7 +59,8 @@ public static class SiloBenchmark
 
             output.WriteLine($"{silos} silo{(silos > 1 ? "s" : " ")}: {total:N0} events in {fromStart.Elapsed.TotalSeconds:F1} s from process start = " +
                              $"{total / fromStart.Elapsed.TotalSeconds:N0} events/s; {pendingWhenHealthy:N0} pending once healthy drained at " +
-                             $"{pendingWhenHealthy / fromHealthy.Elapsed.TotalSeconds:N0} events/s");
+                             $"{pendingWhenHealthy / fromHealthy.Elapsed.TotalSeconds:N0} events/s; produced {await CountAsync(http, "/api/alerts"):N0} alerts " +
+                             $"and {await CountAsync(http, "/api/decisions"):N0} decisions");
 
             if (silos == 1)
             {
@@ -107,6 +108,9 @@ public static class SiloBenchmark
         output.WriteLine($"upload -> decision visible in the Api, idle silo: median {lags[lags.Count / 2]:N0} ms " +
                          $"(min {lags[0]:N0}, max {lags[^1]:N0}; {LagSamples} samples)");
     }
+
+    private static async Task<long> CountAsync(HttpClient http, string list) =>
+        (await http.GetFromJsonAsync<JsonElement>(list + "?pageSize=1")).GetProperty("totalCount").GetInt64();
 
     private static async Task<long> PendingAsync(HttpClient http) =>
         (await http.GetFromJsonAsync<JsonElement>("/api/silo/status")).GetProperty("pendingEvents").GetInt64();
