@@ -1,1 +1,2 @@
 global using DmarcSecurity.Core.Grains;
+global using DmarcSecurity.Core.Addresses;

@@ -65,7 +65,7 @@ public sealed record AlertFilterParameters(
         if (!string.IsNullOrWhiteSpace(Key))
         {
             // Grain keys are canonical addresses or lower-case domains.
-            var key = NetworkText.TryParseAddress(Key, out var address) ? address.ToString() : DomainName.Normalise(Key);
+            var key = Networks.TryParseAddress(Key, out var address, usualFormOnly: true) ? address.ToString() : DomainName.Normalise(Key);
             alerts = alerts.Where(a => a.GrainKey == key);
         }
 

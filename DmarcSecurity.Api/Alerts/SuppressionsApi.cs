@@ -37,9 +37,9 @@ public sealed record SuppressionRequest(string? Scope, string? Value, DateTimeOf
         }
         else if (scope == nameof(SuppressionScope.Network))
         {
-            if (NetworkText.TryParseNetwork(value, out var network))
+            if (Networks.TryParse(value, out var network, usualFormOnly: true))
             {
-                value = NetworkText.Canonical(network);
+                value = Networks.Canonical(network);
             }
             else
             {

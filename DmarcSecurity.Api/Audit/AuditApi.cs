@@ -1,13 +1,18 @@
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Data.Database;
+using DmarcSecurity.Data.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace DmarcSecurity.Api.Audit;
 
 public sealed record AuditEntryDto(
     long Id, DateTimeOffset At, long? UserId, string? UserEmail, long? ApiKeyId, string Action, string? Target,
-    string? ClientAddress, string Outcome, int? StatusCode, string? Detail);
+    string? ClientAddress, string Outcome, int? StatusCode, string? Detail)
+{
+    public static AuditEntryDto From(AuditEntryEntity a) =>
+        new(a.Id, a.At, a.UserId, a.UserEmail, a.ApiKeyId, a.Action, a.Target, a.ClientAddress, a.Outcome, a.StatusCode, a.Detail);
+}
 
 /// <summary>Audit filters: <c>userId</c>, <c>email</c>, <c>action</c> (prefix, e.g. "auth." or "POST /api/users"),
 /// <c>outcome</c> (success, failure, denied, locked), and the time range <c>from</c>/<c>to</c>.</summary>
@@ -20,6 +25,9 @@ public sealed record AuditFilterParameters(long? UserId, string? Email, string? 
 /// <summary>The audit trail (Admin): newest first unless <c>sort=at</c>.</summary>
 public static class AuditApi
 {
+    /// <summary>Newest first unless <c>sort=at</c>.</summary>
+    private static readonly SortOrder<AuditEntryEntity> s_sort = PagedQuery.Sort<AuditEntryEntity>("-at", ("at", (q, d) => q.By(a => a.At, d)));
+
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Policies.Admin)
@@ -63,18 +71,6 @@ public static class AuditApi
 
         query = query.Within(a => a.At, filter.From, filter.To);
 
-        var page = paging.ToPageRequest();
-        if (page.Sort is not (null or "at" or "-at"))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sort"] = ["The audit trail sorts by at (oldest first) or -at (newest first, the default)."] });
-        }
-
-        var total = await query.LongCountAsync(cancellationToken);
-        var ordered = page.Sort == "at" ? query.OrderBy(a => a.At).ThenBy(a => a.Id) : query.OrderByDescending(a => a.At).ThenByDescending(a => a.Id);
-        var items = await ordered
-            .Skip((page.Page - 1) * page.PageSize).Take(page.PageSize)
-            .Select(a => new AuditEntryDto(a.Id, a.At, a.UserId, a.UserEmail, a.ApiKeyId, a.Action, a.Target, a.ClientAddress, a.Outcome, a.StatusCode, a.Detail))
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PagedResult<AuditEntryDto>(items, page.Page, page.PageSize, total));
+        return TypedResults.Ok(await query.PageAsync(s_sort, a => a.Id, paging.ToPageRequest(), AuditEntryDto.From, cancellationToken));
     }
 }

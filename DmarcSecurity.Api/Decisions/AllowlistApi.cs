@@ -15,7 +15,7 @@ public sealed record AllowlistEntryDto(long Id, string Network, string Reason, s
 /// <summary><c>network</c>: an address or a CIDR block, stored canonical (host bits cleared, a single address bare).</summary>
 public sealed record AllowlistRequest(string? Network, string? Reason) : IValidatable
 {
-    public string? CanonicalNetwork => NetworkText.TryParseNetwork(Network, out var network) ? NetworkText.Canonical(network) : null;
+    public string? CanonicalNetwork => Networks.TryParse(Network, out var network, usualFormOnly: true) ? Networks.Canonical(network) : null;
 
     public void Validate(IDictionary<string, string[]> errors)
     {

@@ -32,7 +32,7 @@ public sealed record DecisionFilterParameters(
 {
     public void Validate(IDictionary<string, string[]> errors)
     {
-        if (!string.IsNullOrWhiteSpace(Ip) && !NetworkText.TryParseAddress(Ip, out _))
+        if (!string.IsNullOrWhiteSpace(Ip) && !Networks.TryParseAddress(Ip, out _, usualFormOnly: true))
         {
             errors["ip"] = ["ip must be an IP address such as 192.0.2.1 or 2001:db8::1."];
         }
@@ -45,7 +45,7 @@ public sealed record DecisionFilterParameters(
 
     internal IQueryable<DecisionEntity> Apply(IQueryable<DecisionEntity> decisions)
     {
-        if (NetworkText.TryParseAddress(Ip, out var address))
+        if (Networks.TryParseAddress(Ip, out var address, usualFormOnly: true))
         {
             var ip = address.ToString();
             decisions = decisions.Where(d => d.Ip == ip);

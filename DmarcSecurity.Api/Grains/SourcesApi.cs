@@ -31,7 +31,7 @@ public static class SourcesApi
     public static async Task<Results<Ok<SourceDto>, NotFound, ValidationProblem>> GetSource(
         string ip, IDbContextFactory<DmarcDbContext> contexts, IReportQueries reports, CancellationToken cancellationToken)
     {
-        if (!NetworkText.TryParseAddress(ip, out var address))
+        if (!Networks.TryParseAddress(ip, out var address, usualFormOnly: true))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ip"] = ["ip must be an IP address such as 192.0.2.1 or 2001:db8::1."] });
         }

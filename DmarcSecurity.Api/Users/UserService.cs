@@ -23,12 +23,16 @@ public sealed class UserService(
     AuthService auth,
     TimeProvider time)
 {
-    public async Task<PagedResult<UserDto>> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
+    private static readonly SortOrder<UserEntity> s_sort = PagedQuery.Sort<UserEntity>("email",
+        ("email", (q, d) => q.By(u => u.NormalizedEmail, d)),
+        ("role", (q, d) => q.By(u => u.Role, d)),
+        ("lastSignIn", (q, d) => q.By(u => u.LastSignInAt, d)),
+        ("created", (q, d) => q.By(u => u.CreatedAt, d)));
+
+    public async Task<PagedResult<UserDto>> ListAsync(PageRequest page, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var total = await db.Users.LongCountAsync(cancellationToken);
-        var users = await db.Users.OrderBy(u => u.NormalizedEmail).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
-        return new PagedResult<UserDto>(users.Select(ToDto).ToList(), page, pageSize, total);
+        return await db.Users.PageAsync(s_sort, u => u.Id, page, ToDto, cancellationToken);
     }
 
     public async Task<UserDto?> GetAsync(long id, CancellationToken cancellationToken)

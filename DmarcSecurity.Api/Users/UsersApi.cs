@@ -16,7 +16,7 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.Admin);
-        group.MapGet("/", ListUsers).WithName(nameof(ListUsers)).WithSummary("List users.");
+        group.MapGet("/", ListUsers).WithName(nameof(ListUsers)).WithSummary("List users; sort by email (default), role, lastSignIn or created.");
         group.MapPost("/", CreateUser).WithName(nameof(CreateUser))
             .WithSummary("Create a user; without a password a one-time password is generated and returned once.");
         group.MapPut("/{id:long}/role", ChangeRole).WithName(nameof(ChangeRole)).WithSummary("Change a user's role.");
@@ -36,8 +36,7 @@ public static class UsersApi
             return problem;
         }
 
-        var request = paging.ToPageRequest();
-        return TypedResults.Ok(await users.ListAsync(request.Page, request.PageSize, cancellationToken));
+        return TypedResults.Ok(await users.ListAsync(paging.ToPageRequest(), cancellationToken));
     }
 
     public static async Task<Results<Ok<UserWithPassword>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> CreateUser(

@@ -115,6 +115,12 @@ public sealed record ReportRecord
 
     /// <summary>True when a result word was outside its schema's vocabulary (kept as-is, e.g. "hardfail").</summary>
     public bool HasNonStandardValues { get; init; }
+
+    /// <summary>DKIM passed as evaluated for DMARC, i.e. with alignment.</summary>
+    public bool DkimAligned => string.Equals(DkimPolicyResult, "pass", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>SPF passed as evaluated for DMARC, i.e. with alignment.</summary>
+    public bool SpfAligned => string.Equals(SpfPolicyResult, "pass", StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed record PolicyOverrideReason(string Type, string? Comment);

@@ -11,15 +11,13 @@ namespace DmarcSecurity.Data.Ingestion;
 /// for the source-IP grain of the record's address. Written in the transaction that stores the report.</summary>
 internal static class GrainEvents
 {
-    private const string Pass = "pass";
-
     public static IEnumerable<NewInboxEvent> For(long reportId, AggregateReport report)
     {
         var id = reportId.ToString(CultureInfo.InvariantCulture);
         var policy = report.Policy;
         var domain = policy.Domain.Trim().TrimEnd('.').ToLowerInvariant();
         var rows = report.Records
-            .Select(r => new DmarcReportRow(IpNetwork.Normalize(r.SourceIp).ToString(), r.Count, r.Disposition, IsPass(r.DkimPolicyResult), IsPass(r.SpfPolicyResult)))
+            .Select(r => new DmarcReportRow(Networks.Normalize(r.SourceIp).ToString(), r.Count, r.Disposition, r.DkimAligned, r.SpfAligned))
             .ToList();
         yield return new NewInboxEvent(
             GrainTypes.Domain,
@@ -44,6 +42,4 @@ internal static class GrainEvents
                     GrainEventJson.Default.DmarcRecordEvent));
         }
     }
-
-    private static bool IsPass(string result) => string.Equals(result, Pass, StringComparison.OrdinalIgnoreCase);
 }

@@ -25,7 +25,7 @@ internal sealed class PostgreSqlRecordWriter : IRecordBulkWriter
             cancellationToken.ThrowIfCancellationRequested();
             copy.StartRow();
             copy.Write(reportId, NpgsqlDbType.Bigint);
-            copy.Write(IpNetwork.Normalize(record.SourceIp), NpgsqlDbType.Inet);
+            copy.Write(Networks.Normalize(record.SourceIp), NpgsqlDbType.Inet);
             copy.Write(record.Count, NpgsqlDbType.Bigint);
             copy.Write(record.Disposition, NpgsqlDbType.Text);
             copy.Write(record.DkimPolicyResult, NpgsqlDbType.Text);

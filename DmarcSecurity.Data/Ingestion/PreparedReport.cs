@@ -11,8 +11,6 @@ namespace DmarcSecurity.Data.Ingestion;
 /// (and reused if the transaction is retried).</summary>
 internal sealed class PreparedReport
 {
-    private const string Pass = "pass";
-
     private PreparedReport(ExtractedReport extracted, string identityKey, byte[]? xmlGzip)
     {
         Extracted = extracted;
@@ -94,8 +92,8 @@ internal sealed class PreparedReport
         {
             foreach (var record in report.Records)
             {
-                var dkim = IsPass(record.DkimPolicyResult);
-                var spf = IsPass(record.SpfPolicyResult);
+                var dkim = record.DkimAligned;
+                var spf = record.SpfAligned;
                 entity.MessageCount += record.Count;
                 entity.DkimPassCount += dkim ? record.Count : 0;
                 entity.SpfPassCount += spf ? record.Count : 0;
@@ -108,8 +106,6 @@ internal sealed class PreparedReport
 
         return entity;
     }
-
-    private static bool IsPass(string result) => Is(result, Pass);
 
     private static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);
 

@@ -31,7 +31,7 @@ internal sealed class SqliteRecordWriter : IRecordBulkWriter
         insert.Prepare();
         foreach (var (reportId, record) in records)
         {
-            var address = IpNetwork.Normalize(record.SourceIp);
+            var address = Networks.Normalize(record.SourceIp);
             parameters[0].Value = reportId;
             parameters[1].Value = address.ToString();
             parameters[2].Value = IpNetwork.Key(address);

@@ -5,7 +5,8 @@ namespace DmarcSecurity.Data.Reports;
 /// <summary>Sort and page handling shared by the list queries.</summary>
 public sealed class SortOrder<T>(string defaultSort, IReadOnlyDictionary<string, Func<IQueryable<T>, bool, IOrderedQueryable<T>>> fields)
 {
-    /// <summary>Orders by the requested field ("-field" descending), then by <paramref name="tieBreaker"/> so pages never overlap.</summary>
+    /// <summary>Orders by the requested field ("-field" descending), then by <paramref name="tieBreaker"/> in the same
+    /// direction, so pages never overlap and "newest first" stays newest first among equal values.</summary>
     public IOrderedQueryable<T> Apply<TKey>(IQueryable<T> query, string? sort, Expression<Func<T, TKey>> tieBreaker)
     {
         var text = string.IsNullOrWhiteSpace(sort) ? defaultSort : sort.Trim();
@@ -18,7 +19,8 @@ public sealed class SortOrder<T>(string defaultSort, IReadOnlyDictionary<string,
                 nameof(sort));
         }
 
-        return order(query, descending).ThenBy(tieBreaker);
+        var ordered = order(query, descending);
+        return descending ? ordered.ThenByDescending(tieBreaker) : ordered.ThenBy(tieBreaker);
     }
 }
 
