@@ -1,3 +1,4 @@
+using DmarcSecurity.Data.Database;
 using DmarcSecurity.Grains.Domains;
 using DmarcSecurity.Grains.Outputs;
 using DmarcSecurity.Grains.Runtime;
@@ -22,6 +23,9 @@ public static class SiloSetup
         services.AddSingleton<DatabaseGrainSettingsSource>();
         services.AddSingleton<IGrainSettingsSource>(sp => sp.GetRequiredService<DatabaseGrainSettingsSource>());
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseGrainSettingsSource>());
+        services.AddSingleton<IOutputStore>(sp => sp.GetRequiredService<DatabaseConnections>().Provider == DatabaseProvider.PostgreSql
+            ? new PostgreSqlOutputStore()
+            : new SqliteOutputStore());
         services.AddSingleton<IGrainOutputWriter, DatabaseOutputWriter>();
         services.AddGrainHandler<DomainGrainHandler>();
         services.AddGrainHandler<SourceIpGrainHandler>();

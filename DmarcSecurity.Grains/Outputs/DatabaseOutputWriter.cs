@@ -1,21 +1,19 @@
 using System.Data.Common;
 using System.Text.Json;
 using DmarcSecurity.Data.Alerts;
-using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Decisions;
 using DmarcSecurity.Grains.Alerts;
 using DmarcSecurity.Grains.Decisions;
 using DmarcSecurity.Grains.Runtime;
-using Microsoft.EntityFrameworkCore;
 
 namespace DmarcSecurity.Grains.Outputs;
 
 /// <summary>
 /// Stores what the grains produced — decisions, alerts (a repeat of an unresolved fingerprint raises its occurrence
 /// count), outbox messages — in the transaction that consumed the events, so they exist exactly when the state change
-/// that produced them does.
+/// that produced them does. A batch's outputs are folded into rows in memory and written set-wise by the store.
 /// </summary>
-internal sealed class DatabaseOutputWriter(TimeProvider time) : IGrainOutputWriter
+internal sealed class DatabaseOutputWriter(IOutputStore store, TimeProvider time) : IGrainOutputWriter
 {
     public async Task WriteAsync(
         DbConnection connection,
@@ -28,22 +26,22 @@ internal sealed class DatabaseOutputWriter(TimeProvider time) : IGrainOutputWrit
             return;
         }
 
-        await using var db = DmarcDbContext.ForTransaction(connection, transaction);
         var json = GrainJsonContext.Default;
+        var rows = new OutputRows();
         var alerts = new List<AlertOutput>();
         foreach (var (_, _, output) in outputs)
         {
             switch (output.Kind)
             {
                 case GrainOutputKinds.Decision:
-                    db.Decisions.Add(ToEntity(JsonSerializer.Deserialize(output.Payload, json.DecisionOutput)!));
+                    rows.Decisions.Add(ToEntity(JsonSerializer.Deserialize(output.Payload, json.DecisionOutput)!));
                     break;
                 case GrainOutputKinds.Alert:
                     alerts.Add(JsonSerializer.Deserialize(output.Payload, json.AlertOutput)!);
                     break;
                 case GrainOutputKinds.Outbox:
                     var message = JsonSerializer.Deserialize(output.Payload, json.OutboxOutput)!;
-                    db.Outbox.Add(new OutboxMessageEntity
+                    rows.Outbox.Add(new OutboxMessageEntity
                     {
                         Channel = message.Channel.ToString(),
                         MessageType = message.MessageType,
@@ -56,66 +54,58 @@ internal sealed class DatabaseOutputWriter(TimeProvider time) : IGrainOutputWrit
             }
         }
 
-        var history = await StageAlertsAsync(db, alerts, cancellationToken);
-        // One save inserts the decisions, outbox messages and new alerts and updates repeated ones (EF batches the
-        // statements); the history rows need the new alerts' ids, so they follow in a second.
-        await db.SaveChangesAsync(cancellationToken);
-        foreach (var (alert, entry) in history)
+        if (alerts.Count > 0)
         {
-            entry.AlertId = alert.Id;
-            db.AlertHistory.Add(entry);
+            var open = await store.ReadOpenAlertsAsync(connection, transaction, [.. alerts.Select(a => a.Fingerprint).Distinct()], cancellationToken);
+            Fold(alerts, open, rows);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await store.WriteAsync(connection, transaction, rows, cancellationToken);
     }
 
-    /// <summary>A repeat of an unresolved fingerprint raises that alert's occurrence count; anything else opens an alert.
-    /// The unresolved alerts of the whole batch are read in one query.</summary>
-    private static async Task<List<(AlertEntity Alert, AlertHistoryEntity Entry)>> StageAlertsAsync(
-        DmarcDbContext db, List<AlertOutput> alerts, CancellationToken cancellationToken)
+    /// <summary>A repeat of an unresolved fingerprint — stored, or opened earlier in the same batch — raises that
+    /// alert's occurrence count; anything else opens an alert. Every alert output leaves a history entry.</summary>
+    private static void Fold(List<AlertOutput> alerts, Dictionary<string, OpenAlert> stored, OutputRows rows)
     {
-        var history = new List<(AlertEntity, AlertHistoryEntity)>(alerts.Count);
-        if (alerts.Count == 0)
-        {
-            return history;
-        }
-
-        var fingerprints = alerts.Select(a => a.Fingerprint).Distinct().ToList();
-        var open = await db.Alerts.AsTracking()
-            .Where(a => fingerprints.Contains(a.Fingerprint) && a.Status != AlertStatus.Resolved)
-            .ToDictionaryAsync(a => a.Fingerprint, cancellationToken);
+        var touched = new Dictionary<string, AlertEntity>(StringComparer.Ordinal);
         foreach (var alert in alerts)
         {
-            if (open.TryGetValue(alert.Fingerprint, out var existing))
+            if (!touched.TryGetValue(alert.Fingerprint, out var entity))
             {
-                existing.Occurrences = Math.Max(existing.Occurrences + 1, alert.Occurrences);
-                existing.LastSeenAt = alert.OccurredAt;
-                history.Add((existing, new AlertHistoryEntity { At = alert.OccurredAt, Action = "repeated" }));
-                continue;
+                entity = ToEntity(alert);
+                touched[alert.Fingerprint] = entity;
+                rows.Alerts.Add(entity);
+                if (!stored.TryGetValue(alert.Fingerprint, out var open))
+                {
+                    rows.History.Add((entity, new AlertHistoryEntity { At = alert.OccurredAt, Action = "created" }));
+                    continue;
+                }
+
+                entity.Id = open.Id;
+                entity.Occurrences = open.Occurrences;
             }
 
-            var created = new AlertEntity
-            {
-                Fingerprint = alert.Fingerprint,
-                RuleKey = alert.RuleKey,
-                Severity = alert.Severity.ToString(),
-                GrainType = alert.GrainType,
-                GrainKey = alert.GrainKey,
-                Title = alert.Title,
-                Detail = alert.Detail,
-                Discriminators = JsonSerializer.Serialize(alert.Discriminators, GrainJsonContext.Default.IReadOnlyDictionaryStringString),
-                Status = AlertStatus.Open,
-                Occurrences = Math.Max(1, alert.Occurrences),
-                FirstSeenAt = alert.OccurredAt,
-                LastSeenAt = alert.OccurredAt,
-            };
-            db.Alerts.Add(created);
-            open[alert.Fingerprint] = created;
-            history.Add((created, new AlertHistoryEntity { At = alert.OccurredAt, Action = "created" }));
+            entity.Occurrences = Math.Max(entity.Occurrences + 1, alert.Occurrences);
+            entity.LastSeenAt = alert.OccurredAt;
+            rows.History.Add((entity, new AlertHistoryEntity { At = alert.OccurredAt, Action = "repeated" }));
         }
-
-        return history;
     }
+
+    private static AlertEntity ToEntity(AlertOutput alert) => new()
+    {
+        Fingerprint = alert.Fingerprint,
+        RuleKey = alert.RuleKey,
+        Severity = alert.Severity.ToString(),
+        GrainType = alert.GrainType,
+        GrainKey = alert.GrainKey,
+        Title = alert.Title,
+        Detail = alert.Detail,
+        Discriminators = JsonSerializer.Serialize(alert.Discriminators, GrainJsonContext.Default.IReadOnlyDictionaryStringString),
+        Status = AlertStatus.Open,
+        Occurrences = Math.Max(1, alert.Occurrences),
+        FirstSeenAt = alert.OccurredAt,
+        LastSeenAt = alert.OccurredAt,
+    };
 
     private static DecisionEntity ToEntity(DecisionOutput d) => new()
     {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using static DmarcSecurity.Grains.Runtime.SqliteStatements;
 
 namespace DmarcSecurity.Grains.Runtime;
 
@@ -152,20 +153,5 @@ internal sealed class SqliteGrainStorage : IGrainStorage
         }
 
         return result;
-    }
-
-    private static SqliteCommand Command(DbConnection connection, DbTransaction? transaction, string sql) =>
-        new(sql, (SqliteConnection)connection, (SqliteTransaction?)transaction);
-
-    private static SqliteCommand Prepare(DbConnection connection, DbTransaction transaction, string sql, params string[] parameters)
-    {
-        var command = Command(connection, transaction, sql);
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        command.Prepare();
-        return command;
     }
 }
