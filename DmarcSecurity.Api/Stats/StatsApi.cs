@@ -15,7 +15,7 @@ public static class StatsApi
         group.MapGet("/summary", GetSummary).WithName(nameof(GetSummary)).WithSummary("Totals: messages, pass/fail, domains, sources, reporters, dispositions.");
         group.MapGet("/timeline", GetTimeline).WithName(nameof(GetTimeline)).WithSummary("Per UTC day, reports spread over the days they cover in proportion to time.");
         group.MapGet("/domains", GetDomains).WithName(nameof(GetDomains)).WithSummary("Per policy domain: volume and DMARC pass rate.");
-        group.MapGet("/sources", GetSources).WithName(nameof(GetSources)).WithSummary("Top source IPs by volume, with failure rate.");
+        group.MapGet("/sources", GetSources).WithName(nameof(GetSources)).WithSummary("Top source IPs by volume (order=messages, the default) or by failing messages (order=failing), with failure rate.");
         group.MapGet("/alignment", GetAlignment).WithName(nameof(GetAlignment)).WithSummary("DKIM and SPF aligned pass, alone and together.");
         group.MapGet("/reporters", GetReporters).WithName(nameof(GetReporters)).WithSummary("Volume by reporting organisation.");
         return endpoints;
@@ -34,8 +34,8 @@ public static class StatsApi
         Run(filter, top, (f, t) => stats.DomainsAsync(f, t, cancellationToken));
 
     public static Task<Results<Ok<IReadOnlyList<SourceStatsDto>>, ValidationProblem>> GetSources(
-        [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>
-        Run(filter, top, (f, t) => stats.SourcesAsync(f, t, cancellationToken));
+        [AsParameters] ReportFilterParameters filter, int? top, string? order, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, top, (f, t) => stats.SourcesAsync(f, t, SourceOrderParameter.Parse(order), cancellationToken), new SourceOrderParameter(order));
 
     public static Task<Results<Ok<AlignmentDto>, ValidationProblem>> GetAlignment(
         [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
@@ -46,9 +46,9 @@ public static class StatsApi
         Run(filter, top, (f, t) => stats.ReportersAsync(f, t, cancellationToken));
 
     private static async Task<Results<Ok<T>, ValidationProblem>> Run<T>(
-        ReportFilterParameters filter, int? top, Func<ReportFilter, int, Task<T>> query)
+        ReportFilterParameters filter, int? top, Func<ReportFilter, int, Task<T>> query, IValidatable? more = null)
     {
-        if (Validation.Check(filter, new TopParameter(top)) is { } problem)
+        if (Validation.Check(more is null ? [filter, new TopParameter(top)] : [filter, new TopParameter(top), more]) is { } problem)
         {
             return problem;
         }
@@ -69,4 +69,13 @@ internal sealed record TopParameter(int? Top) : IValidatable
             errors["top"] = [$"top must be between 1 and {Max}."];
         }
     }
+}
+
+/// <summary>How the top sources are ranked: <c>messages</c> (the default) or <c>failing</c>.</summary>
+internal sealed record SourceOrderParameter(string? Order) : IValidatable
+{
+    public static SourceRanking Parse(string? order) =>
+        NamedValue.Canonical(order, NamedValue.Of<SourceRanking>()) is { } name ? Enum.Parse<SourceRanking>(name) : SourceRanking.Messages;
+
+    public void Validate(IDictionary<string, string[]> errors) => NamedValue.Validate(Order, "order", NamedValue.Of<SourceRanking>(), errors);
 }

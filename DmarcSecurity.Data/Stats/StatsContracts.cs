@@ -29,6 +29,13 @@ public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, lo
 
 public sealed record ReporterStatsDto(string OrgName, long Reports, long Messages, long Passing, long Failing);
 
+/// <summary>How the top source IPs are ranked: by messages sent, or by messages failing DMARC.</summary>
+public enum SourceRanking
+{
+    Messages,
+    Failing,
+}
+
 public interface IStatsQueries
 {
     Task<SummaryDto> SummaryAsync(ReportFilter filter, CancellationToken cancellationToken);
@@ -37,7 +44,7 @@ public interface IStatsQueries
 
     Task<IReadOnlyList<DomainStatsDto>> DomainsAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
+    Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, SourceRanking ranking, CancellationToken cancellationToken);
 
     Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken);
 

@@ -91,7 +91,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             .ToList();
     }
 
-    public async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, SourceRanking ranking, CancellationToken cancellationToken)
     {
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
@@ -99,7 +99,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var weight = selection.Weighted("r.count");
         var sources = await QueryAsync(context, selection,
             $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) {selection.Records} " +
-            "GROUP BY r.source_ip ORDER BY 2 DESC, 1 LIMIT @top",
+            $"GROUP BY r.source_ip {(ranking == SourceRanking.Failing ? "HAVING SUM(CASE WHEN " + RecordFails + " THEN 1 ELSE 0 END) > 0 ORDER BY 3 DESC, 2 DESC" : "ORDER BY 2 DESC")}, 1 LIMIT @top",
             r => (Address: r.GetValue(0), Messages: Double(r, 1), Failing: Double(r, 2)),
             cancellationToken, ("@top", Top(top)));
         if (sources.Count == 0)

@@ -96,13 +96,16 @@ public abstract class StatsTests(DataFixture fixture)
     {
         var s = await SeedAsync();
 
-        var sources = await fixture.Stats.SourcesAsync(new ReportFilter(Reporter: s.Alpha), 2, CancellationToken.None);
-        var ofDomain = await fixture.Stats.SourcesAsync(new ReportFilter(Domain: s.Domain), 10, CancellationToken.None);
+        var sources = await fixture.Stats.SourcesAsync(new ReportFilter(Reporter: s.Alpha), 2, SourceRanking.Messages, CancellationToken.None);
+        var ofDomain = await fixture.Stats.SourcesAsync(new ReportFilter(Domain: s.Domain), 10, SourceRanking.Messages, CancellationToken.None);
+        var failing = await fixture.Stats.SourcesAsync(new ReportFilter(), 10, SourceRanking.Failing, CancellationToken.None);
 
         Assert.Equal([new SourceStatsDto("192.0.2.1", 65, 0, 0, 2), new SourceStatsDto("203.0.113.9", 40, 40, 1, 1)], sources);
         Assert.Equal(
             [new SourceStatsDto("192.0.2.1", 160, 0, 0, 1), new SourceStatsDto("192.0.2.2", 30, 0, 0, 1), new SourceStatsDto("198.51.100.1", 10, 10, 1, 1)],
             ofDomain);
+        Assert.Equal(["203.0.113.9", "198.51.100.1"], failing.Select(f => f.SourceIp).Take(2));
+        Assert.All(failing, f => Assert.True(f.Failing > 0));
     }
 
     [Fact]
@@ -139,7 +142,7 @@ public abstract class StatsTests(DataFixture fixture)
         Assert.Empty(summary.Dispositions);
         Assert.Empty(await fixture.Stats.TimelineAsync(filter, CancellationToken.None));
         Assert.Empty(await fixture.Stats.DomainsAsync(filter, 5, CancellationToken.None));
-        Assert.Empty(await fixture.Stats.SourcesAsync(filter, 5, CancellationToken.None));
+        Assert.Empty(await fixture.Stats.SourcesAsync(filter, 5, SourceRanking.Failing, CancellationToken.None));
         Assert.Empty(await fixture.Stats.ReportersAsync(filter, 5, CancellationToken.None));
         Assert.Equal(new AlignmentDto(0, 0, 0, 0, 0, 0, 0), await fixture.Stats.AlignmentAsync(filter, CancellationToken.None));
     }

@@ -1,0 +1,27 @@
+namespace DmarcSecurity.Web.Api;
+
+public sealed record SummaryDto(
+    long Reports, long Records, long Messages, long Passing, long Failing, double PassRate,
+    long Domains, long Sources, long Reporters, IReadOnlyDictionary<string, long> Dispositions);
+
+public sealed record TimelinePointDto(
+    DateOnly Day, double Messages, double Passing, double Failing, double DkimAlignedPass, double SpfAlignedPass,
+    double None, double Quarantine, double Reject);
+
+public sealed record DomainStatsDto(string Domain, long Reports, long Messages, long Passing, long Failing, double PassRate, long Sources);
+
+public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains);
+
+public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
+
+public sealed record ReporterStatsDto(string OrgName, long Reports, long Messages, long Passing, long Failing);
+
+/// <summary>Everything the dashboard shows for one period and domain.</summary>
+public sealed record DashboardData(
+    SummaryDto Summary,
+    IReadOnlyList<TimelinePointDto> Timeline,
+    AlignmentDto Alignment,
+    IReadOnlyList<SourceStatsDto> TopSources,
+    IReadOnlyList<SourceStatsDto> TopFailing,
+    IReadOnlyList<ReporterStatsDto> Reporters,
+    IReadOnlyList<DomainStatsDto> Domains);

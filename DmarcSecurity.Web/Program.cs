@@ -1,0 +1,39 @@
+using DmarcSecurity.ServiceDefaults;
+using DmarcSecurity.ServiceDefaults.Health;
+using DmarcSecurity.Web;
+using DmarcSecurity.Web.Api;
+using DmarcSecurity.Web.Components;
+using DmarcSecurity.Web.Session;
+using Radzen;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddWebSession();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddRadzenComponents();
+
+var app = builder.Build();
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+}
+
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseWebSecurityHeaders();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapDefaultEndpoints();
+app.MapFrameworkScript();
+app.MapStaticAssets();
+app.MapAccountEndpoints();
+app.MapUploadEndpoint();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Entry point, public so tests can host the Web app.</summary>
+public partial class Program;

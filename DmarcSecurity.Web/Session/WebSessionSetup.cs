@@ -1,0 +1,80 @@
+using DmarcSecurity.ServiceDefaults;
+using DmarcSecurity.Web.Api;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace DmarcSecurity.Web.Session;
+
+internal static class WebSessionSetup
+{
+    /// <summary>The Api's address, as Aspire injects it: <c>services__api__http__0</c>.</summary>
+    public static Uri ApiAddress(IConfiguration configuration) =>
+        configuration[$"services:{ResourceNames.Api}:http:0"] is { Length: > 0 } value
+            ? new Uri(value)
+            : throw new InvalidOperationException(
+                $"The Api's address is not configured: set services__{ResourceNames.Api}__http__0 (for example http://127.0.0.1:5080).");
+
+    public static WebApplicationBuilder AddWebSession(this WebApplicationBuilder builder)
+    {
+        var api = ApiAddress(builder.Configuration);
+        builder.Services.AddHttpClient<ApiClient>(http => http.BaseAddress = api);
+        builder.Services.AddHttpClient(ApiClient.AnonymousClient, http => http.BaseAddress = api);
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddScoped<AccountService>();
+        builder.Services.AddScoped<UploadProxy>();
+        builder.Services.AddHttpClient(UploadProxy.Client, http =>
+            {
+                http.BaseAddress = api;
+                http.Timeout = TimeSpan.FromMinutes(10);
+            })
+            // An upload is streamed once and cannot be retried, so it goes without the shared retry and timeout handler.
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
+
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.Cookie.Name = "dmarcsecurity.session";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Strict;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.LoginPath = "/account/login";
+                options.LogoutPath = "/account/logout";
+                options.AccessDeniedPath = "/account/denied";
+                options.ReturnUrlParameter = "returnUrl";
+                options.Events.OnValidatePrincipal = context =>
+                {
+                    var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+                    if (context.Principal?.FindFirst(WebClaims.SessionId)?.Value is not { } sessionId || !sessions.IsActive(sessionId))
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
+            });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(WebPolicies.Analyst, policy => policy.RequireRole(Roles.Analyst, Roles.Admin))
+            .AddPolicy(WebPolicies.Admin, policy => policy.RequireRole(Roles.Admin));
+        builder.Services.AddCascadingAuthenticationState();
+        return builder;
+    }
+
+    /// <summary>Headers every page carries: no sniffing, no framing, no referrer leaks.</summary>
+    public static WebApplication UseWebSecurityHeaders(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            return next(context);
+        });
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        return app;
+    }
+}
