@@ -17,6 +17,8 @@ public static class StatsApi
         group.MapGet("/domains", GetDomains).WithName(nameof(GetDomains)).WithSummary("Per policy domain: volume and DMARC pass rate.");
         group.MapGet("/sources", GetSources).WithName(nameof(GetSources)).WithSummary("Top source IPs by volume (order=messages, the default) or by failing messages (order=failing), with failure rate.");
         group.MapGet("/alignment", GetAlignment).WithName(nameof(GetAlignment)).WithSummary("DKIM and SPF aligned pass, alone and together.");
+        group.MapGet("/dashboard", GetDashboard).WithName(nameof(GetDashboard))
+            .WithSummary("Summary, timeline, alignment, top sources by messages and by failing messages, reporters and domains in one answer (lists top long, default 20).");
         group.MapGet("/reporters", GetReporters).WithName(nameof(GetReporters)).WithSummary("Volume by reporting organisation.");
         return endpoints;
     }
@@ -44,6 +46,10 @@ public static class StatsApi
     public static Task<Results<Ok<IReadOnlyList<ReporterStatsDto>>, ValidationProblem>> GetReporters(
         [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>
         Run(filter, top, (f, t) => stats.ReportersAsync(f, t, cancellationToken));
+
+    public static Task<Results<Ok<DashboardDto>, ValidationProblem>> GetDashboard(
+        [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, top, (f, t) => stats.DashboardAsync(f, t, cancellationToken));
 
     private static async Task<Results<Ok<T>, ValidationProblem>> Run<T>(
         ReportFilterParameters filter, int? top, Func<ReportFilter, int, Task<T>> query, IValidatable? more = null)

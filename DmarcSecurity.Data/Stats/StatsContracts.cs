@@ -29,6 +29,16 @@ public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, lo
 
 public sealed record ReporterStatsDto(string OrgName, long Reports, long Messages, long Passing, long Failing);
 
+/// <summary>Everything the dashboard shows for one filter, computed in one pass over the selected records.</summary>
+public sealed record DashboardDto(
+    SummaryDto Summary,
+    IReadOnlyList<TimelinePointDto> Timeline,
+    AlignmentDto Alignment,
+    IReadOnlyList<SourceStatsDto> TopSources,
+    IReadOnlyList<SourceStatsDto> TopFailing,
+    IReadOnlyList<ReporterStatsDto> Reporters,
+    IReadOnlyList<DomainStatsDto> Domains);
+
 /// <summary>How the top source IPs are ranked: by messages sent, or by messages failing DMARC.</summary>
 public enum SourceRanking
 {
@@ -49,4 +59,9 @@ public interface IStatsQueries
     Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
+
+    /// <summary>Summary, timeline, alignment, top sources by messages and by failing messages, reporters and domains (each
+    /// list at most <paramref name="top"/> long), with the same figures the separate queries give, and one aggregation
+    /// of the records instead of four. Dispositions come from the reports' own counts.</summary>
+    Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
 }

@@ -18,33 +18,14 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
 
-        var totals = (await QueryAsync(context, selection,
-            "SELECT COUNT(*), COALESCE(SUM(record_count), 0), COALESCE(SUM(message_count * w), 0), " +
-            $"COALESCE(SUM({Passing} * w), 0), COUNT(DISTINCT lower(policy_domain)), COUNT(DISTINCT lower(org_name)) FROM sel",
-            r => (Reports: Long(r, 0), Records: Long(r, 1), Messages: Double(r, 2), Passing: Double(r, 3), Domains: Long(r, 4), Reporters: Long(r, 5)),
-            cancellationToken)).Single();
-
+        var totals = await TotalsAsync(context, selection, cancellationToken);
         var sources = (await QueryAsync(context, selection,
             $"SELECT COUNT(*) FROM (SELECT r.source_ip {selection.Records} GROUP BY r.source_ip) s",
             r => Long(r, 0), cancellationToken)).Single();
-
         var dispositions = await QueryAsync(context, selection,
             $"SELECT r.disposition, SUM({selection.Weighted("r.count")}) {selection.Records} GROUP BY r.disposition",
             r => (Disposition: r.GetString(0), Messages: Round(Double(r, 1))), cancellationToken);
-
-        var messages = Round(totals.Messages);
-        var passing = Round(totals.Passing);
-        return new SummaryDto(
-            totals.Reports,
-            totals.Records,
-            messages,
-            passing,
-            messages - passing,
-            Rate(totals.Passing, totals.Messages),
-            totals.Domains,
-            sources,
-            totals.Reporters,
-            dispositions.ToDictionary(d => d.Disposition, d => d.Messages));
+        return totals.ToSummary(sources, dispositions.ToDictionary(d => d.Disposition, d => d.Messages));
     }
 
     public async Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken)
@@ -67,11 +48,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
 
-        var domains = await QueryAsync(context, selection,
-            $"SELECT lower(policy_domain), COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
-            "GROUP BY lower(policy_domain) ORDER BY 3 DESC, 1 LIMIT @top",
-            r => (Domain: r.GetString(0), Reports: Long(r, 1), Messages: Double(r, 2), Passing: Double(r, 3)),
-            cancellationToken, ("@top", Top(top)));
+        var domains = await DomainTotalsAsync(context, selection, top, cancellationToken);
         if (domains.Count == 0)
         {
             return [];
@@ -83,12 +60,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             $"WHERE lower(sel.policy_domain) IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY lower(sel.policy_domain)",
             r => (Domain: r.GetString(0), Sources: Long(r, 1)), cancellationToken, names))
             .ToDictionary(s => s.Domain, s => s.Sources);
-
-        return domains
-            .Select(d => new DomainStatsDto(
-                d.Domain, d.Reports, Round(d.Messages), Round(d.Passing), Round(d.Messages) - Round(d.Passing),
-                Rate(d.Passing, d.Messages), sources.GetValueOrDefault(d.Domain)))
-            .ToList();
+        return domains.Select(d => d.ToDto(sources.GetValueOrDefault(d.Domain))).ToList();
     }
 
     public async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, SourceRanking ranking, CancellationToken cancellationToken)
@@ -145,6 +117,80 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             "GROUP BY lower(org_name) ORDER BY 3 DESC, 1 LIMIT @top",
             r => new ReporterStatsDto(r.GetString(0), Long(r, 1), Round(Double(r, 2)), Round(Double(r, 3)), Round(Double(r, 2)) - Round(Double(r, 3))),
             cancellationToken, ("@top", Top(top)));
+    }
+
+    public async Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
+    {
+        var timeline = await TimelineAsync(filter, cancellationToken);
+        var alignment = await AlignmentAsync(filter, cancellationToken);
+        var reporters = await ReportersAsync(filter, top, cancellationToken);
+
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+        var totals = await TotalsAsync(context, selection, cancellationToken);
+        var dispositions = (await QueryAsync(context, selection,
+            "SELECT COALESCE(SUM(none_count * w), 0), COALESCE(SUM(quarantine_count * w), 0), COALESCE(SUM(reject_count * w), 0) FROM sel",
+            r => new Dictionary<string, long> { ["none"] = Round(Double(r, 0)), ["quarantine"] = Round(Double(r, 1)), ["reject"] = Round(Double(r, 2)) },
+            cancellationToken)).Single();
+        var domains = await DomainTotalsAsync(context, selection, top, cancellationToken);
+
+        // One aggregation of the records by (domain, address), then by address: the distinct sources overall and per
+        // domain, and the top addresses by messages and by failing messages.
+        var weight = $"r.count * sel.w";
+        var rows = await QueryAsync(context, selection,
+            $", pairs AS (SELECT lower(sel.policy_domain) AS d, r.source_ip AS ip, SUM({weight}) AS m, " +
+            $"SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) AS f {JoinedRecords} GROUP BY lower(sel.policy_domain), r.source_ip), " +
+            "ips AS (SELECT ip, SUM(m) AS m, SUM(f) AS f, COUNT(*) AS n FROM pairs GROUP BY ip) " +
+            "SELECT 0 AS kind, ip, CAST(NULL AS TEXT) AS d, m, f, n FROM (SELECT ip, m, f, n FROM ips ORDER BY m DESC, ip LIMIT @top) t " +
+            "UNION ALL SELECT 1, ip, NULL, m, f, n FROM (SELECT ip, m, f, n FROM ips WHERE f > 0 ORDER BY f DESC, m DESC, ip LIMIT @top) u " +
+            "UNION ALL SELECT 2, NULL, NULL, 0, 0, COUNT(*) FROM ips " +
+            "UNION ALL SELECT 3, NULL, d, 0, 0, COUNT(*) FROM pairs GROUP BY d",
+            r => (Kind: Long(r, 0), Address: r.IsDBNull(1) ? null : Text(r, 1), Domain: r.IsDBNull(2) ? null : r.GetString(2),
+                Messages: Double(r, 3), Failing: Double(r, 4), Count: Long(r, 5)),
+            cancellationToken, ("@top", Top(top)));
+
+        List<SourceStatsDto> Sources(long kind) => rows.Where(r => r.Kind == kind)
+            .Select(r => new SourceStatsDto(r.Address!, Round(r.Messages), Round(r.Failing), Rate(r.Failing, r.Messages), r.Count)).ToList();
+        var perDomain = rows.Where(r => r.Kind == 3).ToDictionary(r => r.Domain!, r => r.Count);
+        return new DashboardDto(
+            totals.ToSummary(rows.Where(r => r.Kind == 2).Select(r => r.Count).SingleOrDefault(), dispositions),
+            timeline,
+            alignment,
+            Sources(0),
+            Sources(1),
+            reporters,
+            domains.Select(d => d.ToDto(perDomain.GetValueOrDefault(d.Domain))).ToList());
+    }
+
+    private async Task<Totals> TotalsAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken) =>
+        (await QueryAsync(context, selection,
+            "SELECT COUNT(*), COALESCE(SUM(record_count), 0), COALESCE(SUM(message_count * w), 0), " +
+            $"COALESCE(SUM({Passing} * w), 0), COUNT(DISTINCT lower(policy_domain)), COUNT(DISTINCT lower(org_name)) FROM sel",
+            r => new Totals(Long(r, 0), Long(r, 1), Double(r, 2), Double(r, 3), Long(r, 4), Long(r, 5)),
+            cancellationToken)).Single();
+
+    private static Task<List<DomainTotals>> DomainTotalsAsync(
+        DmarcDbContext context, ReportSelection selection, int top, CancellationToken cancellationToken) =>
+        QueryAsync(context, selection,
+            $"SELECT lower(policy_domain), COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
+            "GROUP BY lower(policy_domain) ORDER BY 3 DESC, 1 LIMIT @top",
+            r => new DomainTotals(r.GetString(0), Long(r, 1), Double(r, 2), Double(r, 3)),
+            cancellationToken, ("@top", Top(top)));
+
+    private sealed record Totals(long Reports, long Records, double Messages, double Passing, long Domains, long Reporters)
+    {
+        public SummaryDto ToSummary(long sources, IReadOnlyDictionary<string, long> dispositions)
+        {
+            var messages = Round(Messages);
+            var passing = Round(Passing);
+            return new SummaryDto(Reports, Records, messages, passing, messages - passing, Rate(Passing, Messages), Domains, sources, Reporters, dispositions);
+        }
+    }
+
+    private sealed record DomainTotals(string Domain, long Reports, double Messages, double Passing)
+    {
+        public DomainStatsDto ToDto(long sources) =>
+            new(Domain, Reports, Round(Messages), Round(Passing), Round(Messages) - Round(Passing), Rate(Passing, Messages), sources);
     }
 
     private async Task<DmarcDbContext> OpenAsync(CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, lo
 
 public sealed record ReporterStatsDto(string OrgName, long Reports, long Messages, long Passing, long Failing);
 
-/// <summary>Everything the dashboard shows for one period and domain.</summary>
+/// <summary>Everything the dashboard shows for one period and domain: <c>GET /api/stats/dashboard</c>.</summary>
 public sealed record DashboardData(
     SummaryDto Summary,
     IReadOnlyList<TimelinePointDto> Timeline,
@@ -25,3 +25,7 @@ public sealed record DashboardData(
     IReadOnlyList<SourceStatsDto> TopFailing,
     IReadOnlyList<ReporterStatsDto> Reporters,
     IReadOnlyList<DomainStatsDto> Domains);
+
+public sealed record DomainPage(IReadOnlyList<DomainListItem> Items, long TotalCount);
+
+public sealed record DomainListItem(string Domain);

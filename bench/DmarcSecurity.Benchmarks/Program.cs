@@ -1,8 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [ingest] [grains] [silo]  (all when none is named). bench/run.sh sets up
-// what ingest, grains and silo need.
-var which = args.Length == 0 ? ["parse", "ingest", "grains", "silo"] : args;
+// Usage: DmarcSecurity.Benchmarks [parse] [ingest] [grains] [silo] [dashboard]  (all when none is named). bench/run.sh
+// sets up what ingest, grains, silo and dashboard need.
+var which = args.Length == 0 ? ["parse", "ingest", "grains", "silo", "dashboard"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -22,4 +22,9 @@ if (which.Contains("grains"))
 if (which.Contains("silo"))
 {
     await SiloBenchmark.RunAsync(Console.Out);
+}
+
+if (which.Contains("dashboard"))
+{
+    await DashboardBenchmark.RunAsync(Console.Out);
 }

@@ -17,13 +17,19 @@ public static class ReportGenerator
     private static readonly string[] s_selectors = ["google", "selector1", "selector2", "s1", "k1", "20230601"];
     private static readonly string[] s_reasons = ["forwarded", "local_policy", "mailing_list", "trusted_forwarder"];
 
-    /// <summary>A report with exactly <paramref name="records"/> records; the same seed always gives the same bytes.</summary>
-    public static byte[] Generate(int records, int seed, string domain = "example.com", string org = "google.com")
+    /// <summary>A report with exactly <paramref name="records"/> records; the same seed always gives the same bytes;
+    /// <paramref name="day"/> (UTC midnight) dates it; by default a seeded day of the year from 2023-11-14 on.</summary>
+    public static byte[] Generate(int records, int seed, string domain = "example.com", string org = "google.com", DateTimeOffset? day = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(records);
         var random = new Random(seed);
         var xml = new StringBuilder(700 + (records * 620));
         var begin = 1_700_000_000L + (random.Next(0, 365) * 86_400L);
+        if (day is { } date)
+        {
+            begin = date.ToUnixTimeSeconds();
+        }
+
         var host = ReporterHost(org);
         domain = SecurityElement.Escape(domain);
 

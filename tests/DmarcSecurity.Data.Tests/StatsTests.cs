@@ -132,6 +132,32 @@ public abstract class StatsTests(DataFixture fixture)
     }
 
     [Fact]
+    public async Task Dashboard_gives_the_figures_of_the_separate_queries_in_one_answer()
+    {
+        var s = await SeedAsync();
+
+        foreach (var filter in new[]
+        {
+            new ReportFilter(Reporter: s.Alpha),
+            new ReportFilter(Domain: s.Domain, From: Day0.AddHours(12), To: Day0.AddHours(36)),
+            new ReportFilter(Domain: "nothing-here.example"),
+        })
+        {
+            var dashboard = await fixture.Stats.DashboardAsync(filter, 10, CancellationToken.None);
+
+            var summary = await fixture.Stats.SummaryAsync(filter, CancellationToken.None);
+            Assert.Equal(summary with { Dispositions = dashboard.Summary.Dispositions }, dashboard.Summary);
+            Assert.Equal(summary.Dispositions, dashboard.Summary.Dispositions.Where(d => d.Value > 0).ToDictionary());
+            Assert.Equal(await fixture.Stats.TimelineAsync(filter, CancellationToken.None), dashboard.Timeline);
+            Assert.Equal(await fixture.Stats.AlignmentAsync(filter, CancellationToken.None), dashboard.Alignment);
+            Assert.Equal(await fixture.Stats.SourcesAsync(filter, 10, SourceRanking.Messages, CancellationToken.None), dashboard.TopSources);
+            Assert.Equal(await fixture.Stats.SourcesAsync(filter, 10, SourceRanking.Failing, CancellationToken.None), dashboard.TopFailing);
+            Assert.Equal(await fixture.Stats.ReportersAsync(filter, 10, CancellationToken.None), dashboard.Reporters);
+            Assert.Equal(await fixture.Stats.DomainsAsync(filter, 10, CancellationToken.None), dashboard.Domains);
+        }
+    }
+
+    [Fact]
     public async Task Stats_of_nothing_are_zero()
     {
         var filter = new ReportFilter(Domain: "nothing-here.example");

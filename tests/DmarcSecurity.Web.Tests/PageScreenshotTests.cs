@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace DmarcSecurity.Web.Tests;
+
+/// <summary>Every page at a desktop size and a phone size: it renders its heading, fits the width, shows no error, and
+/// leaves a screenshot in TestResults/screenshots for a person to look at.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class PageScreenshotTests(Platform platform)
+{
+    public static TheoryData<int, int> Sizes => new() { { 1280, 720 }, { 390, 844 } };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task Every_page_renders_and_fits(int width, int height)
+    {
+        var pages = await PagesAsync();
+        var page = await platform.SignInAsync(Platform.AdminEmail, width, height);
+        var problems = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                problems.Add($"{page.Url}: console error: {message.Text}");
+            }
+        };
+        Directory.CreateDirectory(Platform.ScreenshotDirectory);
+
+        foreach (var (name, path) in pages)
+        {
+            await page.GotoAsync(path);
+            await Platform.WaitForInteractiveAsync(page);
+            await Expect(page.Locator("h1").First).ToBeVisibleAsync();
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await page.WaitForTimeoutAsync(300);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, $"{name}-{width}x{height}.png"), FullPage = true });
+
+            var text = await page.Locator("body").InnerTextAsync();
+            foreach (var leak in new[] { "Exception", "Stack trace", "   at ", "Unhandled" })
+            {
+                if (text.Contains(leak, StringComparison.Ordinal))
+                {
+                    problems.Add($"{path}: shows '{leak}'");
+                }
+            }
+
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+            if (overflow > 1)
+            {
+                problems.Add($"{path}: {overflow}px wider than the {width}px window");
+            }
+        }
+
+        Assert.Empty(problems);
+    }
+
+    private async Task<List<(string Name, string Path)>> PagesAsync()
+    {
+        var report = (await platform.WaitForApiAsync("/api/reports", json => json.GetProperty("items").GetArrayLength() > 0))
+            .GetProperty("items")[0].GetProperty("id").GetInt64();
+        var alert = (await platform.WaitForApiAsync("/api/alerts", json => json.GetProperty("items").GetArrayLength() > 0))
+            .GetProperty("items")[0].GetProperty("id").GetInt64();
+        var decision = (await platform.WaitForApiAsync("/api/decisions", json => json.GetProperty("items").GetArrayLength() > 0))
+            .GetProperty("items")[0].GetProperty("id").GetString();
+        return
+        [
+            ("dashboard", "/"),
+            ("reports", "/reports"),
+            ("report", $"/reports/{report}"),
+            ("domains", "/domains"),
+            ("domain", $"/domains/{Reports.SeedDomain}"),
+            ("sources", "/sources"),
+            ("source", $"/sources/{Reports.SeededHostile}"),
+            ("alerts", "/alerts"),
+            ("alert", $"/alerts/{alert}"),
+            ("alert-rules", "/alert-rules"),
+            ("suppressions", "/suppressions"),
+            ("decisions", "/decisions"),
+            ("decision", $"/decisions/{decision}"),
+            ("allowlist", "/allowlist"),
+            ("upload", "/upload"),
+            ("api-keys", "/api-keys"),
+            ("users", "/admin/users"),
+            ("audit", "/admin/audit"),
+            ("not-found", "/no-such-page"),
+        ];
+    }
+}

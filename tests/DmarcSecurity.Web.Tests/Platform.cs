@@ -1,0 +1,206 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using DmarcSecurity.Testing;
+using Microsoft.Playwright;
+
+namespace DmarcSecurity.Web.Tests;
+
+/// <summary>
+/// The whole platform for end-to-end tests: a fresh PostgreSQL database, the Api, a silo and the Web app as real
+/// processes on loopback ports, three users (Admin, Analyst, Viewer), a first batch of reports uploaded through the Api
+/// and turned into alerts and decisions by the silo, and Debian's Chromium driven by Playwright.
+/// The silo scores with reputation weighed up and history and anomaly left out, and a reputation list naming the
+/// hostile sender, so its first offence lands in the analyst review queue (high) rather than needing weeks of history.
+/// </summary>
+public sealed class Platform : IAsyncLifetime
+{
+    public const string Password = "e2e-passphrase-2026";
+    public const string AdminEmail = "admin@e2e.example";
+    public const string AnalystEmail = "analyst@e2e.example";
+    public const string ViewerEmail = "viewer@e2e.example";
+
+    private readonly List<HostProcess> _hosts = [];
+    private string _connectionString = "";
+    private string _workDirectory = "";
+    private IPlaywright? _playwright;
+
+    public HostProcess Api { get; private set; } = default!;
+
+    public HostProcess Web { get; private set; } = default!;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    /// <summary>An HttpClient signed in to the Api as the Admin.</summary>
+    public HttpClient AdminApi { get; private set; } = default!;
+
+    /// <summary>Where screenshots go: test output, not committed (TestResults/ at the repository root).</summary>
+    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        _workDirectory = Directory.CreateTempSubdirectory("dmarc-e2e-").FullName;
+        var reputation = Path.Combine(_workDirectory, "reputation.csv");
+        await File.WriteAllTextAsync(reputation, $"network,score,source\n{Reports.SeededHostile}/32,1.0,e2e-blocklist\n{Reports.UploadedHostile}/32,1.0,e2e-blocklist\n");
+        _connectionString = await TestDatabases.CreateAsync(DbProvider.PostgreSql);
+
+        var apiEnvironment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__dmarcdb"] = _connectionString,
+            ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(66)),
+            ["Auth__PermitsPerMinute"] = "100000",
+            ["Auth__AnonymousPermitsPerMinute"] = "100000",
+        };
+        var apiDll = HostProcess.ProjectDll("DmarcSecurity.Api");
+        await HostProcess.RunAsync(apiDll, apiEnvironment, ["create-admin", "--email", AdminEmail], Password);
+        Api = Start(await HostProcess.StartAsync("api", apiDll, apiEnvironment));
+        Start(await HostProcess.StartAsync("silo", HostProcess.ProjectDll("DmarcSecurity.Grains"), new Dictionary<string, string>
+        {
+            ["ConnectionStrings__dmarcdb"] = _connectionString,
+            ["Threat__ReputationCsvPath"] = reputation,
+            ["Threat__ReputationWeight"] = "0.45",
+            ["Threat__HistoryWeight"] = "0",
+            ["Threat__AnomalyWeight"] = "0",
+        }));
+        Web = Start(await HostProcess.StartAsync("web", HostProcess.ProjectDll("DmarcSecurity.Web"), new Dictionary<string, string>
+        {
+            ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
+        }));
+
+        AdminApi = new HttpClient { BaseAddress = Api.BaseAddress };
+        AdminApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(AdminEmail));
+        await CreateUserAsync(AnalystEmail, "Analyst");
+        await CreateUserAsync(ViewerEmail, "Viewer");
+        await SeedAsync();
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        AdminApi?.Dispose();
+        foreach (var host in _hosts)
+        {
+            host.Dispose();
+        }
+
+        await TestDatabases.DropAsync(_connectionString);
+        Directory.Delete(_workDirectory, recursive: true);
+    }
+
+    /// <summary>A new browser page at <paramref name="width"/>×<paramref name="height"/>, signed in as <paramref name="email"/>.</summary>
+    public async Task<IPage> SignInAsync(string email, int width = 1280, int height = 720)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Web.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await SubmitSignInAsync(page, email);
+        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+        await WaitForInteractiveAsync(page);
+        return page;
+    }
+
+    public static async Task SubmitSignInAsync(IPage page, string email)
+    {
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("button[type=submit]");
+    }
+
+    /// <summary>Waits until the page's circuit is connected, so clicks reach the server.</summary>
+    public static Task WaitForInteractiveAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.Blazor !== undefined && document.querySelector('.rz-layout') !== null");
+
+    /// <summary>Polls the Api until <paramref name="ready"/> holds for the JSON at <paramref name="path"/> (the silo works
+    /// asynchronously).</summary>
+    public async Task<JsonElement> WaitForApiAsync(string path, Func<JsonElement, bool> ready, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var json = await AdminApi.GetFromJsonAsync<JsonElement>(path);
+            if (ready(json))
+            {
+                return json;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{path} did not reach the expected state: {json}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private HostProcess Start(HostProcess host)
+    {
+        _hosts.Add(host);
+        return host;
+    }
+
+    private async Task<string> TokenAsync(string email)
+    {
+        using var http = new HttpClient { BaseAddress = Api.BaseAddress };
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = Password });
+        login.EnsureSuccessStatusCode();
+        return (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    private async Task CreateUserAsync(string email, string role)
+    {
+        using var created = await AdminApi.PostAsJsonAsync("/api/users", new { email, displayName = role + " user", role, password = Password });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The first reports, uploaded through the Api: the silo turns them into alerts and a pending decision.</summary>
+    private async Task SeedAsync()
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, content) in Reports.Seed())
+        {
+            form.Add(new ByteArrayContent(content), "files", name);
+        }
+
+        using var response = await AdminApi.PostAsync("/api/ingest/files", form);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        await WaitForApiAsync($"/api/decisions?ip={Reports.SeededHostile}", json => json.GetProperty("items").GetArrayLength() > 0);
+        await WaitForApiAsync("/api/alerts", json => json.GetProperty("items").GetArrayLength() > 0);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DmarcSecurity.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Path.GetTempPath();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<Platform>
+{
+    public const string Name = "platform";
+}

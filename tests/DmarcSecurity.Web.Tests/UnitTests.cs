@@ -1,0 +1,54 @@
+using System.Text;
+using DmarcSecurity.Web.Api;
+using DmarcSecurity.Web.Components.Shared;
+
+namespace DmarcSecurity.Web.Tests;
+
+public sealed class FrameworkScriptTests
+{
+    [Fact]
+    public void The_browser_script_is_read_out_of_the_copied_assembly()
+    {
+        var script = FrameworkScript.Read(Path.Combine(AppContext.BaseDirectory, "framework-script", "Microsoft.AspNetCore.Components.Endpoints.dll"));
+
+        var text = Encoding.UTF8.GetString(script);
+        Assert.True(script.Length > 100_000, $"only {script.Length} bytes");
+        Assert.Contains("JS.BeginInvokeJS", text, StringComparison.Ordinal);
+        Assert.Contains("_blazor", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_assembly_without_the_script_is_refused_by_name()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => FrameworkScript.Read(typeof(FrameworkScriptTests).Assembly.Location));
+        Assert.Contains("blazor.web.js", error.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class LoginUrlTests
+{
+    [Theory]
+    [InlineData("/reports?domain=a.example", "/reports?domain=a.example")]
+    [InlineData("/", "/")]
+    [InlineData(null, "/")]
+    [InlineData("", "/")]
+    [InlineData("https://evil.example/", "/")]
+    [InlineData("//evil.example/", "/")]
+    [InlineData("/\\evil.example", "/")]
+    [InlineData("/account/login", "/")]
+    public void Only_local_pages_are_returned_to(string? requested, string expected) =>
+        Assert.Equal(expected, LoginUrl.SafeReturn(requested));
+}
+
+public sealed class ApiPathTests
+{
+    [Fact]
+    public void Empty_values_are_left_out_and_the_rest_escaped_invariantly()
+    {
+        var from = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.FromHours(2));
+
+        var path = ApiPath.For("/api/x", ("domain", "a b.example"), ("reporter", null), ("from", from), ("top", 10), ("blank", " "), ("flag", true));
+
+        Assert.Equal("/api/x?domain=a%20b.example&from=2026-11-19T22%3A00%3A00.0000000Z&top=10&flag=true", path);
+    }
+}
