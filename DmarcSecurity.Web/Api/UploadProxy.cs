@@ -71,7 +71,11 @@ internal static class UploadEndpoint
             await proxy.ForwardAsync(context);
         })
         .RequireAuthorization(WebPolicies.Analyst)
+        .WithOrder(-1) // the upload page has the same path, and page endpoints take POST too (forms): this one wins
+        .WithMetadata(new NoStatusCodePage()) // a script's 401/403 stays a status, not the not-found page
         .DisableAntiforgery(); // checked above from the request header, so the body stays unread and streams on
         return endpoints;
     }
+
+    private sealed class NoStatusCodePage : Microsoft.AspNetCore.Http.Metadata.ISkipStatusCodePagesMetadata;
 }
