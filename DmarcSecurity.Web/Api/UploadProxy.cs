@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using DmarcSecurity.Web.Session;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace DmarcSecurity.Web.Api;
 
@@ -66,6 +67,13 @@ internal static class UploadEndpoint
             {
                 await Results.Problem(title: "The page's form token is missing or stale; reload the page.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
                 return;
+            }
+
+            // The Api enforces its own upload limit (and answers 413); the Web server's default 30 MB cap would cut larger
+            // files off mid-stream.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            {
+                bodySize.MaxRequestBodySize = null;
             }
 
             await proxy.ForwardAsync(context);
