@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using DmarcSecurity.Web.Session;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace DmarcSecurity.Web.Api;
 
@@ -68,10 +69,21 @@ internal static class UploadEndpoint
                 return;
             }
 
+            // The Api enforces its own upload limit (and answers 413); the Web server's default 30 MB cap would cut larger
+            // files off mid-stream.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            {
+                bodySize.MaxRequestBodySize = null;
+            }
+
             await proxy.ForwardAsync(context);
         })
         .RequireAuthorization(WebPolicies.Analyst)
+        .WithOrder(-1) // the upload page has the same path, and page endpoints take POST too (forms): this one wins
+        .WithMetadata(new NoStatusCodePage()) // a script's 401/403 stays a status, not the not-found page
         .DisableAntiforgery(); // checked above from the request header, so the body stays unread and streams on
         return endpoints;
     }
+
+    private sealed class NoStatusCodePage : Microsoft.AspNetCore.Http.Metadata.ISkipStatusCodePagesMetadata;
 }
