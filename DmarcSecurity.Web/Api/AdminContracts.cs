@@ -1,8 +1,5 @@
 namespace DmarcSecurity.Web.Api;
 
-/// <summary>One page of a list endpoint (<c>page</c> is 1-based).</summary>
-public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, long TotalCount);
-
 public sealed record UserDto(
     long Id, string Email, string DisplayName, string Role, bool Disabled, bool MustChangePassword,
     DateTimeOffset? LastSignInAt, DateTimeOffset CreatedAt, DateTimeOffset? LockedUntil);

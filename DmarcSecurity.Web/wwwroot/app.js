@@ -296,3 +296,15 @@ function uploadSummarise(state) {
     state.summary.textContent = outcomes.length + (outcomes.length === 1 ? ' file: ' : ' files: ') + parts.join(', ');
     state.summary.hidden = false;
 }
+// Hands a file the page fetched from the Api (a DotNetStreamReference) to the browser as a download.
+window.dmarc.download = async (fileName, contentType, streamRef) => {
+    const blob = new Blob([await streamRef.arrayBuffer()], { type: contentType });
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+};

@@ -1,0 +1,67 @@
+namespace DmarcSecurity.Web.Api;
+
+// The domain and source-IP grains as GET /api/domains and GET /api/sources/{ip} show them. The state parts mirror the
+// silo's DomainState and SourceIpState (camelCase JSON); only what the pages read is declared.
+
+public sealed record PublishedPolicySummaryDto(string? P, string? Sp, string? Np, int? Pct, bool? Testing, DateTimeOffset? AsOf);
+
+public sealed record DomainSummaryDto(
+    string Domain, DateTimeOffset UpdatedAt, double? BaselineFailureRate, int BaselineDays, int KnownSenders, PublishedPolicySummaryDto? Policy,
+    long Last7DaysMessages, double? Last7DaysFailureRate, int OpenAlerts);
+
+public sealed record DomainDetailDto(DomainSummaryDto Summary, long Version, DomainStateDto State);
+
+public sealed record DomainStateDto(
+    IReadOnlyList<DomainDayDto>? Days, double? BaselineFailureRate, int BaselineDays,
+    IReadOnlyDictionary<string, KnownSenderDto>? KnownSenders, DomainPolicyDto? Policy,
+    IReadOnlyDictionary<string, ReporterActivityDto>? Reporters);
+
+public sealed record DomainDayDto(DateOnly Day, long Messages, long DmarcPass, long DkimAligned, long SpfAligned, long None, long Quarantine, long Reject);
+
+public sealed record KnownSenderDto(DateTimeOffset FirstPassAt, DateTimeOffset LastPassAt);
+
+/// <param name="ReportId">The Api's id of the report that showed it (as text).</param>
+public sealed record DomainPolicyDto(
+    string P, string Sp, string? Np, int? Pct, bool? Testing, string Adkim, string Aspf, DateTimeOffset AsOf, string? ReportId);
+
+public sealed record ReporterActivityDto(IReadOnlyList<DateOnly> Days, DateTimeOffset LastReceivedAt, bool GapAlerted);
+
+/// <param name="State">Null when no grain has seen the address yet (only records exist).</param>
+/// <param name="RecordCount">All records of the address; <paramref name="Records"/> holds the newest 50.</param>
+public sealed record SourceDto(
+    string Ip, long? Version, DateTimeOffset? UpdatedAt, SourceStateDto? State, long RecordCount, IReadOnlyList<RecordDto> Records);
+
+public sealed record SourceStateDto(
+    DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, IReadOnlyList<SourceDayDto>? Days,
+    IReadOnlyDictionary<string, ClaimedDomainDto>? Domains, double? AnomalyScore, IReadOnlyList<OffenceDto>? Offences,
+    SourceDecisionRecordDto? LastDecision);
+
+public sealed record SourceDayDto(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject);
+
+public sealed record ClaimedDomainDto(DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Messages, long FailingBoth, DateTimeOffset? LastFailedAt);
+
+public sealed record OffenceDto(Guid DecisionId, DateTimeOffset At);
+
+/// <param name="Status">Active, Approved, Dismissed or Expired.</param>
+public sealed record SourceDecisionRecordDto(ScoredDecisionDto Decision, string Status, DateTimeOffset? ReassessAt);
+
+/// <summary>The decision as the grain made it, with the score's breakdown.</summary>
+public sealed record ScoredDecisionDto(
+    Guid DecisionId, string Action, string Severity, double Score, ScoreBreakdownDto Breakdown, DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt, string Origin, string Reason, bool Simulated, bool SuppressedByAllowlist);
+
+public sealed record ScoreBreakdownDto(
+    ComponentScoreDto Pattern, ComponentScoreDto Context, ComponentScoreDto History, ComponentScoreDto Reputation, ComponentScoreDto Anomaly);
+
+/// <param name="Contribution">value × weight ÷ sum of weights: its share of the score.</param>
+public sealed record ComponentScoreDto(double Value, double Weight, double Contribution, IReadOnlyDictionary<string, double>? Inputs);
+
+/// <summary>One row of GET /api/decisions.</summary>
+public sealed record SourceDecisionDto(
+    Guid Id, string Ip, string Cidr, string Action, string Severity, double Score, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt,
+    string Origin, string Reason, bool Simulated, bool SuppressedByAllowlist, string ReviewStatus, string? ReviewedBy);
+
+/// <summary>One row of GET /api/alerts, as the domain page lists it.</summary>
+public sealed record DomainAlertDto(
+    long Id, string RuleKey, string Severity, string Title, string Detail, string Status, int Occurrences,
+    DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt);
