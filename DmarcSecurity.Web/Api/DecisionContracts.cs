@@ -1,0 +1,51 @@
+using System.Text.Json;
+
+namespace DmarcSecurity.Web.Api;
+
+public sealed record DecisionDto(
+    Guid Id, string Ip, string Scope, string Cidr, string Action, string Severity, double Score, long TtlSeconds,
+    DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, string Origin, string Reason, bool Simulated, bool SuppressedByAllowlist,
+    string? AllowlistReason, int RepeatOffences, Guid? Supersedes, string ReviewStatus, string? ReviewedBy,
+    DateTimeOffset? ReviewedAt, string? ReviewComment)
+{
+    public bool IsPending => ReviewStatus == DecisionChoices.Pending;
+}
+
+/// <summary>A decision and its score breakdown: the five components, each with value, weight, contribution and inputs.</summary>
+public sealed record DecisionDetailDto(DecisionDto Decision, JsonElement Breakdown)
+{
+    public IReadOnlyList<ScoreComponent> Components() =>
+        Breakdown.ValueKind != JsonValueKind.Object
+            ? []
+            : DecisionChoices.Components
+                .Select(name => Breakdown.TryGetProperty(name, out var c) && c.ValueKind == JsonValueKind.Object ? ScoreComponent.From(name, c) : null)
+                .OfType<ScoreComponent>()
+                .ToList();
+}
+
+public sealed record ScoreComponent(string Name, double Value, double Weight, double Contribution, IReadOnlyList<KeyValuePair<string, double>> Inputs)
+{
+    internal static ScoreComponent From(string name, JsonElement c) => new(
+        name, Number(c, "value"), Number(c, "weight"), Number(c, "contribution"),
+        c.TryGetProperty("inputs", out var inputs) && inputs.ValueKind == JsonValueKind.Object
+            ? inputs.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number)
+                .Select(p => KeyValuePair.Create(p.Name, p.Value.GetDouble())).ToList()
+            : []);
+
+    private static double Number(JsonElement c, string name) =>
+        c.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 0;
+}
+
+public sealed record AllowlistEntryDto(long Id, string Network, string Reason, string CreatedBy, DateTimeOffset CreatedAt);
+
+public sealed record AllowlistRequest(string? Network, string? Reason);
+
+/// <summary>The Api's names for decision filters and fields.</summary>
+public static class DecisionChoices
+{
+    public const string Pending = "Pending";
+
+    public static readonly string[] Actions = ["None", "Monitor", "Reassess", "Review", "Block"];
+    public static readonly string[] ReviewStatuses = ["NotRequired", Pending, "Approved", "Dismissed"];
+    public static readonly string[] Components = ["pattern", "context", "history", "reputation", "anomaly"];
+}
