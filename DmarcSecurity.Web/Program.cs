@@ -8,6 +8,11 @@ using Radzen;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Serve the static assets of the build output (the app's and its packages', such as Radzen's) in every environment,
+// not only Development: the tests and the local platform run the built app. A published app has no such manifest and
+// serves from its wwwroot as usual.
+builder.WebHost.UseStaticWebAssets();
+
 builder.AddServiceDefaults();
 builder.AddWebSession();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
