@@ -135,16 +135,19 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var domains = await DomainTotalsAsync(context, selection, top, cancellationToken);
 
         // One aggregation of the records by (domain, address), then by address: the distinct sources overall and per
-        // domain, and the top addresses by messages and by failing messages.
-        var weight = $"r.count * sel.w";
+        // domain, and the top addresses by messages and by failing messages. Domains are grouped by a small integer key,
+        // which PostgreSQL hashes far faster than lower(text) over hundreds of thousands of rows.
+        const string Weight = "r.count * keyed.w";
         var rows = await QueryAsync(context, selection,
-            $", pairs AS (SELECT lower(sel.policy_domain) AS d, r.source_ip AS ip, SUM({weight}) AS m, " +
-            $"SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) AS f {JoinedRecords} GROUP BY lower(sel.policy_domain), r.source_ip), " +
+            ", doms AS (SELECT lower(policy_domain) AS d, ROW_NUMBER() OVER (ORDER BY lower(policy_domain)) AS k FROM sel GROUP BY lower(policy_domain)), " +
+            "keyed AS (SELECT sel.id, sel.w, doms.k FROM sel JOIN doms ON doms.d = lower(sel.policy_domain)), " +
+            $"pairs AS (SELECT keyed.k AS k, r.source_ip AS ip, SUM({Weight}) AS m, SUM(CASE WHEN {RecordFails} THEN {Weight} ELSE 0 END) AS f " +
+            "FROM records r JOIN keyed ON keyed.id = r.report_id GROUP BY keyed.k, r.source_ip), " +
             "ips AS (SELECT ip, SUM(m) AS m, SUM(f) AS f, COUNT(*) AS n FROM pairs GROUP BY ip) " +
             "SELECT 0 AS kind, ip, CAST(NULL AS TEXT) AS d, m, f, n FROM (SELECT ip, m, f, n FROM ips ORDER BY m DESC, ip LIMIT @top) t " +
             "UNION ALL SELECT 1, ip, NULL, m, f, n FROM (SELECT ip, m, f, n FROM ips WHERE f > 0 ORDER BY f DESC, m DESC, ip LIMIT @top) u " +
             "UNION ALL SELECT 2, NULL, NULL, 0, 0, COUNT(*) FROM ips " +
-            "UNION ALL SELECT 3, NULL, d, 0, 0, COUNT(*) FROM pairs GROUP BY d",
+            "UNION ALL SELECT 3, NULL, doms.d, 0, 0, c.n FROM (SELECT k, COUNT(*) AS n FROM pairs GROUP BY k) c JOIN doms ON doms.k = c.k",
             r => (Kind: Long(r, 0), Address: r.IsDBNull(1) ? null : Text(r, 1), Domain: r.IsDBNull(2) ? null : r.GetString(2),
                 Messages: Double(r, 3), Failing: Double(r, 4), Count: Long(r, 5)),
             cancellationToken, ("@top", Top(top)));
