@@ -55,13 +55,3 @@ public sealed record ScoreBreakdownDto(
 
 /// <param name="Contribution">value × weight ÷ sum of weights: its share of the score.</param>
 public sealed record ComponentScoreDto(double Value, double Weight, double Contribution, IReadOnlyDictionary<string, double>? Inputs);
-
-/// <summary>One row of GET /api/decisions.</summary>
-public sealed record SourceDecisionDto(
-    Guid Id, string Ip, string Cidr, string Action, string Severity, double Score, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt,
-    string Origin, string Reason, bool Simulated, bool SuppressedByAllowlist, string ReviewStatus, string? ReviewedBy);
-
-/// <summary>One row of GET /api/alerts, as the domain page lists it.</summary>
-public sealed record DomainAlertDto(
-    long Id, string RuleKey, string Severity, string Title, string Detail, string Status, int Occurrences,
-    DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt);

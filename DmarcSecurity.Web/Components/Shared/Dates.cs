@@ -6,6 +6,13 @@ namespace DmarcSecurity.Web.Components.Shared;
 /// as people say them.</summary>
 internal static class Dates
 {
+    /// <summary>A day as the URL and date inputs hold it, yyyy-MM-dd; null when it is not one.</summary>
+    public static DateOnly? Parse(string? text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
+
+    /// <summary>A day as the URL and date inputs hold it, yyyy-MM-dd.</summary>
+    public static string? Text(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     public static DateTimeOffset? Start(DateOnly? day) =>
         day is { } d ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null;
 

@@ -15,5 +15,11 @@ internal static class Format
     public static string Day(DateTimeOffset? time) =>
         time is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "—";
 
+    public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     public static string Number(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>A score's input: a whole number grouped like a count, otherwise up to three decimals.</summary>
+    public static string Input(double value) =>
+        value == Math.Floor(value) ? Count(value) : value.ToString("0.###", CultureInfo.InvariantCulture);
 }
