@@ -26,6 +26,7 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(AlertOutput))]
 [JsonSerializable(typeof(DecisionOutput))]
 [JsonSerializable(typeof(OutboxOutput))]
+[JsonSerializable(typeof(OutboxHeading))]
 public sealed partial class GrainJsonContext : JsonSerializerContext;
 
 /// <summary>The kinds of <see cref="GrainOutput"/> the grain handlers write.</summary>

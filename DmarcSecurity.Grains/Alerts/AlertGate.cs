@@ -38,41 +38,35 @@ public sealed class AlertGate(GrainSettings settings, string grainType, string g
 {
     public (AlertBook Book, GateOutcome Outcome) Raise(AlertBook book, AlertCandidate candidate, DateTimeOffset now, Emissions emit)
     {
-        var rule = settings.Rule(candidate.RuleKey);
-        if (!rule.Enabled)
+        var editor = book.Edit();
+        var outcome = Raise(editor, candidate, now, emit);
+        return (editor.ToBook(), outcome);
+    }
+
+    /// <summary>Raises the candidates one after another, as that many calls of <see cref="Raise(AlertBook, AlertCandidate, DateTimeOffset, Emissions)"/> would.</summary>
+    public AlertBook RaiseAll(AlertBook book, IEnumerable<AlertCandidate> candidates, DateTimeOffset now, Emissions emit)
+    {
+        var editor = book.Edit();
+        foreach (var candidate in candidates)
         {
-            return (book, GateOutcome.Disabled);
+            Raise(editor, candidate, now, emit);
         }
 
-        if (settings.Suppressions.Any(s => s.IsActive(now) && s.Matches(rule.Key, candidate.Domain, candidate.Ip)))
-        {
-            return (book, GateOutcome.Suppressed);
-        }
-
-        var fingerprint = Fingerprint(rule.Key, grainKey, candidate.Discriminators);
-        var tracked = book.Find(fingerprint);
-        if (tracked is { Open: true })
-        {
-            var repeat = tracked with { LastSeenAt = now, Occurrences = tracked.Occurrences + 1 };
-            emit.Alerts.Add(Output(rule, candidate, fingerprint, now, repeat));
-            return (book.Put(repeat), GateOutcome.Repeated);
-        }
-
-        if (tracked is not null && now < tracked.RaisedAt + rule.Cooldown)
-        {
-            return (book, GateOutcome.CoolingDown);
-        }
-
-        var opened = new TrackedAlert(fingerprint, rule.Key, now, now, 1, Open: true);
-        var alert = Output(rule, candidate, fingerprint, now, opened);
-        emit.Alerts.Add(alert);
-        emit.Outbox.Add(new OutboxOutput(OutboxChannel.Notify, OutboxOutput.AlertRaised, alert, candidate.Decision));
-        return (book.Put(opened), GateOutcome.Raised);
+        return editor.ToBook();
     }
 
     /// <summary>An analyst closed the alert: its fingerprint stays only as long as the rule's cooldown needs it.</summary>
-    public AlertBook Close(AlertBook book, string fingerprint, DateTimeOffset now) =>
-        book.Find(fingerprint) is { Open: true } open ? Prune(book.Put(open with { Open = false }), now) : book;
+    public AlertBook Close(AlertBook book, string fingerprint, DateTimeOffset now)
+    {
+        var editor = book.Edit();
+        if (editor.Find(fingerprint) is not { Open: true } open)
+        {
+            return book;
+        }
+
+        editor.Put(open with { Open = false });
+        return Prune(editor.ToBook(), now);
+    }
 
     /// <summary>Forgets closed fingerprints whose cooldown has run out.</summary>
     public AlertBook Prune(AlertBook book, DateTimeOffset now) =>
@@ -91,6 +85,42 @@ public sealed class AlertGate(GrainSettings settings, string grainType, string g
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private GateOutcome Raise(AlertBookEditor book, AlertCandidate candidate, DateTimeOffset now, Emissions emit)
+    {
+        var rule = settings.Rule(candidate.RuleKey);
+        if (!rule.Enabled)
+        {
+            return GateOutcome.Disabled;
+        }
+
+        if (settings.Suppressions.Any(s => s.IsActive(now) && s.Matches(rule.Key, candidate.Domain, candidate.Ip)))
+        {
+            return GateOutcome.Suppressed;
+        }
+
+        var fingerprint = Fingerprint(rule.Key, grainKey, candidate.Discriminators);
+        var tracked = book.Find(fingerprint);
+        if (tracked is { Open: true })
+        {
+            var repeat = tracked with { LastSeenAt = now, Occurrences = tracked.Occurrences + 1 };
+            emit.Alerts.Add(Output(rule, candidate, fingerprint, now, repeat));
+            book.Put(repeat);
+            return GateOutcome.Repeated;
+        }
+
+        if (tracked is not null && now < tracked.RaisedAt + rule.Cooldown)
+        {
+            return GateOutcome.CoolingDown;
+        }
+
+        var opened = new TrackedAlert(fingerprint, rule.Key, now, now, 1, Open: true);
+        var alert = Output(rule, candidate, fingerprint, now, opened);
+        emit.Alerts.Add(alert);
+        emit.Outbox.Add(new OutboxOutput(OutboxChannel.Notify, OutboxOutput.AlertRaised, alert, candidate.Decision));
+        book.Put(opened);
+        return GateOutcome.Raised;
     }
 
     private AlertOutput Output(AlertRule rule, AlertCandidate candidate, string fingerprint, DateTimeOffset now, TrackedAlert tracked) =>

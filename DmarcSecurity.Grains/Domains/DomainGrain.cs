@@ -71,21 +71,17 @@ public sealed class DomainGrain(string domain, GrainSettings settings)
     private DomainState CheckNewSources(DomainState state, DmarcReportEvent report, DateTimeOffset now, Emissions emit)
     {
         var minimum = settings.Rule(AlertRules.NewSource).Threshold(MinMessages);
-        var sources = report.Rows
+        var candidates = report.Rows
             .Where(r => !r.DkimAligned && !r.SpfAligned)
             .GroupBy(r => Networks.Canonical(r.SourceIp))
             .Select(g => (Ip: g.Key, Count: g.Sum(r => r.Count)))
             .Where(s => s.Count >= minimum && !state.KnownSenders.ContainsKey(s.Ip))
-            .OrderBy(s => s.Ip, StringComparer.Ordinal);
-        foreach (var (ip, count) in sources)
-        {
-            var detail = Invariant($"{ip} sent {count} messages as {domain} in report {report.ReportId} from {report.OrgName}, ")
-                + "failing both DKIM and SPF alignment, and has never passed alignment for the domain.";
-            state = Raise(state, new AlertCandidate(AlertRules.NewSource, $"New unauthorised source {ip} for {domain}", detail,
-                new Dictionary<string, string> { ["sourceIp"] = ip }, domain, ip), now, emit);
-        }
-
-        return state;
+            .OrderBy(s => s.Ip, StringComparer.Ordinal)
+            .Select(s => new AlertCandidate(AlertRules.NewSource, $"New unauthorised source {s.Ip} for {domain}",
+                Invariant($"{s.Ip} sent {s.Count} messages as {domain} in report {report.ReportId} from {report.OrgName}, ")
+                + "failing both DKIM and SPF alignment, and has never passed alignment for the domain.",
+                new Dictionary<string, string> { ["sourceIp"] = s.Ip }, domain, s.Ip));
+        return state with { Alerts = _gate.RaiseAll(state.Alerts, candidates, now, emit) };
     }
 
     /// <summary>Only a report newer than the policy known can change it; older ones describe the past.</summary>

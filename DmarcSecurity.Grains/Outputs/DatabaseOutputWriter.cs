@@ -40,7 +40,7 @@ internal sealed class DatabaseOutputWriter(IOutputStore store, TimeProvider time
                     alerts.Add(JsonSerializer.Deserialize(output.Payload, json.AlertOutput)!);
                     break;
                 case GrainOutputKinds.Outbox:
-                    var message = JsonSerializer.Deserialize(output.Payload, json.OutboxOutput)!;
+                    var message = JsonSerializer.Deserialize(output.Payload, json.OutboxHeading)!;
                     rows.Outbox.Add(new OutboxMessageEntity
                     {
                         Channel = message.Channel.ToString(),

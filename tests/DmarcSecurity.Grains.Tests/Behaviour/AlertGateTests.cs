@@ -68,6 +68,24 @@ public class AlertGateTests
     }
 
     [Fact]
+    public void Raising_several_at_once_is_raising_them_one_after_another()
+    {
+        var gate = new AlertGate(GrainSettings.Default, GrainTypes.Domain, Domain);
+        var (book, _, _) = Raise(GrainSettings.Default, AlertBook.Empty, NewSource("203.0.113.5"), s_start);
+        var (one, _, _) = Raise(GrainSettings.Default, book, NewSource("203.0.113.6"), s_start.AddHours(1));
+        (one, _, _) = Raise(GrainSettings.Default, one, NewSource("203.0.113.5"), s_start.AddHours(1));
+        (one, _, _) = Raise(GrainSettings.Default, one, NewSource("203.0.113.6"), s_start.AddHours(1));
+        var emit = new Emissions();
+
+        var all = gate.RaiseAll(book, [NewSource("203.0.113.6"), NewSource("203.0.113.5"), NewSource("203.0.113.6")], s_start.AddHours(1), emit);
+
+        Assert.Equal(one.Alerts, all.Alerts);
+        Assert.Equal([(false, 1), (true, 2), (true, 2)], emit.Alerts.Select(a => (a.IsRepeat, a.Occurrences)));
+        Assert.Single(emit.Outbox);
+        Assert.Same(book, gate.RaiseAll(book, [], s_start, new Emissions()));
+    }
+
+    [Fact]
     public void Different_discriminators_are_different_alerts()
     {
         var (book, _, _) = Raise(GrainSettings.Default, AlertBook.Empty, NewSource("203.0.113.5"), s_start);

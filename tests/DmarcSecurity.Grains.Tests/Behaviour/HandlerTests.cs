@@ -81,6 +81,21 @@ public class HandlerTests
     }
 
     [Fact]
+    public void State_stored_with_the_derived_open_alert_list_loads_and_is_stored_without_it()
+    {
+        var handler = DomainHandler();
+        var first = JsonNode.Parse(handler.Apply(Domain, null, [ReportEvent(1, s_spoofed)], Arrival(FirstDay)).State)!;
+        first["alerts"]!["open"] = first["alerts"]!["alerts"]!.DeepClone();
+
+        var second = handler.Apply(Domain, first.ToJsonString(), [ReportEvent(2, s_spoofed with { ReportId = "r2" })], Arrival(FirstDay).AddHours(1));
+
+        Assert.Equal(2, (int)Output(second, GrainOutputKinds.Alert)["occurrences"]!);
+        var alerts = JsonNode.Parse(second.State)!["alerts"]!.AsObject();
+        Assert.Equal(["alerts"], alerts.Select(p => p.Key));
+        Assert.Single(alerts["alerts"]!.AsArray());
+    }
+
+    [Fact]
     public void Unknown_fields_from_a_newer_version_are_tolerated()
     {
         var handler = DomainHandler();
