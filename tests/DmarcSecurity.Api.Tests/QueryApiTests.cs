@@ -124,6 +124,22 @@ public abstract class QueryApiTests(ApiFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dashboard_answers_every_card_and_sources_rank_by_failing_on_request()
+    {
+        var dashboard = await Upload.GetAsync<DashboardDto>(Client, $"/api/stats/dashboard?domain=q-alpha.example&top=2&{Range}");
+        var failing = await Upload.GetAsync<List<SourceStatsDto>>(Client, $"/api/stats/sources?domain=q-alpha.example&order=FAILING&{Range}");
+        using var wrongOrder = await Client.GetAsync("/api/stats/sources?order=loudest");
+
+        Assert.Equal((130L, 30L, 4L), (dashboard.Summary.Messages, dashboard.Summary.Failing, dashboard.Summary.Sources));
+        Assert.Equal(["198.51.100.1", "198.51.100.2"], dashboard.TopSources.Select(s => s.SourceIp).ToArray());
+        Assert.Equal(failing.Take(2), dashboard.TopFailing);
+        Assert.All(dashboard.TopFailing, s => Assert.True(s.Failing > 0));
+        Assert.Equal([("q-alpha.example", 4L)], dashboard.Domains.Select(d => (d.Domain, d.Sources)).ToArray());
+        Assert.Equal(HttpStatusCode.BadRequest, wrongOrder.StatusCode);
+        Assert.Contains("order must be one of Messages, Failing", await wrongOrder.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Openapi_document_health_and_api_page_are_served()
     {
         using var doc = JsonDocument.Parse(await Client.GetStringAsync("/openapi/v1.json"));

@@ -26,6 +26,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/stats/timeline"] = UserRole.Viewer,
         ["GET /api/stats/domains"] = UserRole.Viewer,
         ["GET /api/stats/sources"] = UserRole.Viewer,
+        ["GET /api/stats/dashboard"] = UserRole.Viewer,
         ["GET /api/stats/alignment"] = UserRole.Viewer,
         ["GET /api/stats/reporters"] = UserRole.Viewer,
         ["POST /api/ingest/files"] = UserRole.Analyst,

@@ -70,14 +70,12 @@ public sealed partial class AnalystJourneyTests(Platform platform)
         await page.GotoAsync($"/decisions/{await DecisionIdAsync("Pending")}");
         await Expect(page.GetByTestId("score-breakdown")).ToContainTextAsync("reputation", new() { IgnoreCase = true });
         await page.GetByTestId("approve").ClickAsync();
-        var confirm = page.GetByTestId("confirm");
-        if (await confirm.CountAsync() > 0)
-        {
-            await confirm.ClickAsync();
-        }
+        await page.GetByTestId("comment").FillAsync("Confirmed spoofing");
+        await page.GetByTestId("confirm").ClickAsync();
 
         await Expect(page.GetByTestId("review-status")).ToHaveTextAsync(new Regex("Approved", RegexOptions.IgnoreCase));
         await Expect(page.GetByTestId("approve")).ToHaveCountAsync(0);
+        await Expect(page.Locator("body")).ToContainTextAsync("Confirmed spoofing");
     }
 
     [Fact]
