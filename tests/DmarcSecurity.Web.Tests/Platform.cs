@@ -52,6 +52,9 @@ public sealed class Platform : IAsyncLifetime
             ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(66)),
             ["Auth__PermitsPerMinute"] = "100000",
             ["Auth__AnonymousPermitsPerMinute"] = "100000",
+            // The shortest lifetime the Api allows, within the Web app's one-minute refresh margin: every page the tests
+            // open refreshes its session's tokens first, so the refresh and rotation path runs under every test.
+            ["Auth__AccessTokenLifetime"] = "00:01:00",
         };
         var apiDll = HostProcess.ProjectDll("DmarcSecurity.Api");
         await HostProcess.RunAsync(apiDll, apiEnvironment, ["create-admin", "--email", AdminEmail], Password);
