@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Npgsql;
 
 namespace DmarcSecurity.Benchmarks;
 
@@ -33,15 +31,7 @@ public static partial class DashboardBenchmark
             RecordsPerReport, seed: i, domain: $"bench{i % 20}.example", org: (i % 4) switch { 0 => "google.com", 1 => "Yahoo! Inc.", 2 => "Mail.Ru", _ => "Enterprise Outlook" },
             day: today.AddDays(-(i % 90) - 1))));
 
-        var database = "bench_dash_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connectionString = await BenchDatabase.CreateAsync(admin, "dashboard");
         using var api = await ApiHost.StartAsync(apiDll, connectionString);
         using (var http = await ApiHost.CreateAnalystClientAsync(api))
         {

@@ -54,9 +54,7 @@ public static class GrainBenchmark
 
     private static async Task<(double Enqueue, double Apply)> RunOnceAsync(string admin, int siloCount, List<NewInboxEvent> events)
     {
-        var database = "bench_grains_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecuteAsync(admin, $"CREATE DATABASE {database}");
-        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connectionString = await BenchDatabase.CreateAsync(admin, "grains");
         var silos = new List<ServiceProvider>();
         try
         {
@@ -104,7 +102,7 @@ public static class GrainBenchmark
             }
 
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {new NpgsqlConnectionStringBuilder(connectionString).Database} WITH (FORCE)");
         }
     }
 

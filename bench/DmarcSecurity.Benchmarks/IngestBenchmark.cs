@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DmarcSecurity.Api.Ingestion;
-using Npgsql;
 
 namespace DmarcSecurity.Benchmarks;
 
@@ -39,15 +37,7 @@ public static class IngestBenchmark
         Parallel.For(0, Reports, i => files[i] = Gzip(ReportGenerator.Generate(RecordsPerReport, seed: i, domain: $"bench{i % 20}.example", org: i % 3 == 0 ? "google.com" : "Yahoo! Inc.")));
         output.WriteLine($"generated {files.Sum(f => (long)f.Length) / 1e6:F1} MB gzipped in {generated.Elapsed.TotalSeconds:F1} s (not timed)");
 
-        var database = "bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connectionString = await BenchDatabase.CreateAsync(admin, "ingest");
         using var api = await ApiHost.StartAsync(apiDll, connectionString);
         using var http = await ApiHost.CreateAnalystClientAsync(api);
 

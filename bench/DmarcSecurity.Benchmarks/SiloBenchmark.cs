@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Npgsql;
 
 namespace DmarcSecurity.Benchmarks;
 
@@ -32,7 +31,7 @@ public static class SiloBenchmark
             .ToArray();
         foreach (var silos in new[] { 1, 2 })
         {
-            var connectionString = await CreateDatabaseAsync(admin, $"silo{silos}");
+            var connectionString = await BenchDatabase.CreateAsync(admin, $"silo{silos}");
             using var api = await ApiHost.StartAsync(apiDll, connectionString);
             using var http = await ApiHost.CreateAnalystClientAsync(api);
             foreach (var chunk in files.Chunk(10))
@@ -114,16 +113,6 @@ public static class SiloBenchmark
 
     private static async Task<long> PendingAsync(HttpClient http) =>
         (await http.GetFromJsonAsync<JsonElement>("/api/silo/status")).GetProperty("pendingEvents").GetInt64();
-
-    private static async Task<string> CreateDatabaseAsync(string admin, string suffix)
-    {
-        var database = $"bench_{suffix}_{DateTime.UtcNow:yyyyMMddHHmmss}";
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
-        await create.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
-    }
 
     private static byte[] HostileReport(string id, string ip)
     {
