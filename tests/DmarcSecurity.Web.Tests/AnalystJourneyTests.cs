@@ -14,7 +14,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
     {
         var page = await platform.SignInAsync(Platform.AnalystEmail);
         await page.GotoAsync("/upload");
-        await Platform.WaitForInteractiveAsync(page);
+        await Expect(page.Locator("[data-testid=upload][data-ready=true]")).ToBeVisibleAsync(); // its script is wired up
         var files = Reports.Upload().Select(f => new FilePayload { Name = f.Name, MimeType = "application/octet-stream", Buffer = f.Content }).ToArray();
         await page.Locator("input[type=file]").SetInputFilesAsync(files);
 

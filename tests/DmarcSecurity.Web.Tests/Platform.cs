@@ -72,8 +72,7 @@ public sealed class Platform : IAsyncLifetime
             ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
         }));
 
-        AdminApi = new HttpClient { BaseAddress = Api.BaseAddress };
-        AdminApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(AdminEmail));
+        AdminApi = await AdminClientAsync();
         await CreateUserAsync(AnalystEmail, "Analyst");
         await CreateUserAsync(ViewerEmail, "Viewer");
         await SeedAsync();
@@ -160,12 +159,25 @@ public sealed class Platform : IAsyncLifetime
         return host;
     }
 
-    private async Task<string> TokenAsync(string email)
+    /// <summary>The Admin's client sends an API key: the tests outlive the one-minute access tokens.</summary>
+    private async Task<HttpClient> AdminClientAsync()
     {
-        using var http = new HttpClient { BaseAddress = Api.BaseAddress };
-        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email, password = Password });
-        login.EnsureSuccessStatusCode();
-        return (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        var http = new HttpClient { BaseAddress = Api.BaseAddress };
+        using (var login = await http.PostAsJsonAsync("/api/auth/login", new { email = AdminEmail, password = Password }))
+        {
+            login.EnsureSuccessStatusCode();
+            var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using (var created = await http.PostAsJsonAsync("/api/api-keys", new { name = "end-to-end tests", role = "Admin" }))
+        {
+            created.EnsureSuccessStatusCode();
+            http.DefaultRequestHeaders.Authorization = null;
+            http.DefaultRequestHeaders.Add("X-Api-Key", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString());
+        }
+
+        return http;
     }
 
     private async Task CreateUserAsync(string email, string role)
