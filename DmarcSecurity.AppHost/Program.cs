@@ -36,7 +36,8 @@ if (missing.Count > 0)
 
 var dataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(repository, "data"));
 Directory.CreateDirectory(dataDirectory);
-var connectionString = options.ConnectionString ?? $"Data Source={Path.Combine(dataDirectory, "dmarc.db")}";
+// The same file the Api and the silo use when run on their own with this data folder.
+var connectionString = options.ConnectionString ?? $"Data Source={Path.Combine(dataDirectory, "dmarcsecurity.db")}";
 Console.WriteLine($"[apphost] data folder {dataDirectory}; database {(options.ConnectionString is null ? "SQLite in the data folder" : "from --connection-string")}");
 
 var api = NewResource("api", "api", "DmarcSecurity.Api", new()
