@@ -1,0 +1,260 @@
+// Everything DmarcSecurity runs on, in one resource group. Environment variable names are exactly those the
+// services read (README "Configuration", ARCHITECTURE section 5); tests/DmarcSecurity.Deployment.Tests checks them.
+param location string
+param tags object
+param resourceToken string
+param postgresAdminLogin string
+@secure()
+param postgresAdminPassword string
+param postgresVersion string
+param postgresSku string
+@secure()
+param authSigningKey string
+param bootstrapAdminEmail string
+param apiImage string
+param webImage string
+param siloImage string
+param siloReplicas int
+
+// Until `azd deploy` pushes the real images: an ASP.NET Core sample that also listens on 8080.
+var placeholderImage = 'mcr.microsoft.com/dotnet/samples:aspnetapp'
+var databaseName = 'dmarcdb'
+var acrPullRoleId = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
+  name: 'log-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 30
+  }
+}
+
+resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
+  name: 'cae-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    appLogsConfiguration: {
+      destination: 'log-analytics'
+      logAnalyticsConfiguration: {
+        customerId: logs.properties.customerId
+        sharedKey: logs.listKeys().primarySharedKey
+      }
+    }
+  }
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: 'cr${resourceToken}'
+  location: location
+  tags: tags
+  sku: { name: 'Basic' }
+  properties: { adminUserEnabled: false }
+}
+
+resource acrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registry.id, identity.id, acrPullRoleId)
+  scope: registry
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPullRoleId)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {
+  name: 'psql-${resourceToken}'
+  location: location
+  tags: tags
+  sku: {
+    name: postgresSku
+    tier: 'Burstable'
+  }
+  properties: {
+    version: postgresVersion
+    administratorLogin: postgresAdminLogin
+    administratorLoginPassword: postgresAdminPassword
+    storage: { storageSizeGB: 32 }
+    backup: {
+      backupRetentionDays: 7
+      geoRedundantBackup: 'Disabled'
+    }
+    highAvailability: { mode: 'Disabled' }
+  }
+}
+
+resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2022-12-01' = {
+  parent: postgres
+  name: databaseName
+  properties: {
+    charset: 'UTF8'
+    collation: 'en_US.utf8'
+  }
+}
+
+// 0.0.0.0 - 0.0.0.0 is Azure's "allow access from Azure services" rule (Container Apps have no fixed egress address).
+resource allowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2022-12-01' = {
+  parent: postgres
+  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
+  properties: {
+    startIpAddress: '0.0.0.0'
+    endIpAddress: '0.0.0.0'
+  }
+}
+
+var connectionString = 'Host=${postgres.properties.fullyQualifiedDomainName};Port=5432;Database=${databaseName};Username=${postgresAdminLogin};Password=${postgresAdminPassword};SslMode=Require'
+
+var registries = [
+  {
+    server: registry.properties.loginServer
+    identity: identity.id
+  }
+]
+
+var apiEnv = concat([
+  { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
+  { name: 'OTEL_SERVICE_NAME', value: 'api' }
+  { name: 'ConnectionStrings__dmarcdb', secretRef: 'dmarcdb' }
+  { name: 'Auth__SigningKey', secretRef: 'auth-signing-key' }
+], empty(bootstrapAdminEmail) ? [] : [
+  { name: 'Auth__BootstrapAdminEmail', value: bootstrapAdminEmail }
+])
+
+var siloEnv = [
+  { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
+  { name: 'OTEL_SERVICE_NAME', value: 'silo' }
+  { name: 'ConnectionStrings__dmarcdb', secretRef: 'dmarcdb' }
+]
+
+var webEnv = [
+  { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
+  { name: 'OTEL_SERVICE_NAME', value: 'web' }
+  { name: 'services__api__http__0', value: 'https://${api.properties.configuration.ingress.fqdn}' }
+]
+
+resource api 'Microsoft.App/containerApps@2024-03-01' = {
+  name: 'ca-api-${resourceToken}'
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  dependsOn: [ acrPull, database, allowAzure ]
+  properties: {
+    managedEnvironmentId: environment.id
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        targetPort: 8080
+        transport: 'auto'
+      }
+      registries: registries
+      secrets: [
+        { name: 'dmarcdb', value: connectionString }
+        { name: 'auth-signing-key', value: authSigningKey }
+      ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'api'
+          image: empty(apiImage) ? placeholderImage : apiImage
+          resources: { cpu: json('0.5'), memory: '1Gi' }
+          env: apiEnv
+        }
+      ]
+      scale: { minReplicas: 1, maxReplicas: 3 }
+    }
+  }
+}
+
+// The Web app keeps signed-in sessions in memory: one replica.
+resource web 'Microsoft.App/containerApps@2024-03-01' = {
+  name: 'ca-web-${resourceToken}'
+  location: location
+  tags: union(tags, { 'azd-service-name': 'web' })
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  dependsOn: [ acrPull ]
+  properties: {
+    managedEnvironmentId: environment.id
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        targetPort: 8080
+        transport: 'auto'
+      }
+      registries: registries
+    }
+    template: {
+      containers: [
+        {
+          name: 'web'
+          image: empty(webImage) ? placeholderImage : webImage
+          resources: { cpu: json('0.5'), memory: '1Gi' }
+          env: webEnv
+        }
+      ]
+      scale: { minReplicas: 1, maxReplicas: 1 }
+    }
+  }
+}
+
+// No ingress: the silo only talks to PostgreSQL.
+resource silo 'Microsoft.App/containerApps@2024-03-01' = {
+  name: 'ca-silo-${resourceToken}'
+  location: location
+  tags: union(tags, { 'azd-service-name': 'silo' })
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  dependsOn: [ acrPull, database, allowAzure ]
+  properties: {
+    managedEnvironmentId: environment.id
+    configuration: {
+      activeRevisionsMode: 'Single'
+      registries: registries
+      secrets: [
+        { name: 'dmarcdb', value: connectionString }
+      ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'silo'
+          image: empty(siloImage) ? placeholderImage : siloImage
+          resources: { cpu: json('0.5'), memory: '1Gi' }
+          env: siloEnv
+        }
+      ]
+      scale: { minReplicas: siloReplicas, maxReplicas: siloReplicas }
+    }
+  }
+}
+
+output registryLoginServer string = registry.properties.loginServer
+output registryName string = registry.name
+output environmentId string = environment.id
+output environmentName string = environment.name
+output environmentDefaultDomain string = environment.properties.defaultDomain
+output identityClientId string = identity.properties.clientId
+output postgresFqdn string = postgres.properties.fullyQualifiedDomainName
+output apiName string = api.name
+output apiUri string = 'https://${api.properties.configuration.ingress.fqdn}'
+output webName string = web.name
+output webUri string = 'https://${web.properties.configuration.ingress.fqdn}'
+output siloName string = silo.name
