@@ -14,14 +14,21 @@ internal static class ApiSession
 
     public static async Task<HttpClient> SignInAsync(Uri api, string email, string oneTimePassword)
     {
-        var http = new HttpClient { BaseAddress = api };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await LoginAsync(http, email, oneTimePassword));
-        using (var changed = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = oneTimePassword, newPassword = NewPassword }))
+        using (var http = new HttpClient { BaseAddress = api })
         {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await LoginAsync(http, email, oneTimePassword));
+            using var changed = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = oneTimePassword, newPassword = NewPassword });
             Assert.True(changed.IsSuccessStatusCode, $"change-password: {changed.StatusCode} {await changed.Content.ReadAsStringAsync()}");
         }
 
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await LoginAsync(http, email, NewPassword));
+        return await SignInWithPasswordAsync(api, email, NewPassword);
+    }
+
+    /// <summary>Signs in with a password of one's own and creates an Admin API key that the client then sends.</summary>
+    public static async Task<HttpClient> SignInWithPasswordAsync(Uri api, string email, string password)
+    {
+        var http = new HttpClient { BaseAddress = api };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await LoginAsync(http, email, password));
         using (var created = await http.PostAsJsonAsync("/api/api-keys", new { name = "apphost tests", role = "Admin" }))
         {
             Assert.True(created.IsSuccessStatusCode, $"api-keys: {created.StatusCode} {await created.Content.ReadAsStringAsync()}");
