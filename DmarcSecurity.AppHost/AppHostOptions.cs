@@ -11,6 +11,8 @@ internal sealed record AppHostOptions
         Usage: dotnet run --project DmarcSecurity.AppHost [-- options]
           --data <dir>               folder for the SQLite database and the development signing key (default: <repo>/data)
           --connection-string <cs>   use this database (e.g. an Npgsql connection string) instead of SQLite in the data folder
+          --postgres                 start a throwaway PostgreSQL server from the installed server binaries, its files in
+                                     <data>/postgres (run as the postgres user when the AppHost runs as root)
           --admin-email <address>    the first Admin, created on an empty database (default: admin@localhost)
           --replicas silo=<n>        run n silo processes (default: 1)
           -h, --help                 show this help
@@ -19,6 +21,9 @@ internal sealed record AppHostOptions
     public string? DataDirectory { get; init; }
 
     public string? ConnectionString { get; init; }
+
+    /// <summary>Start a throwaway PostgreSQL server in the data folder instead of using SQLite.</summary>
+    public bool Postgres { get; init; }
 
     public string AdminEmail { get; init; } = "admin@localhost";
 
@@ -37,13 +42,16 @@ internal sealed record AppHostOptions
                 "-h" or "--help" => options with { ShowHelp = true },
                 "--data" => options with { DataDirectory = Value(args, ref i) },
                 "--connection-string" => options with { ConnectionString = Value(args, ref i) },
+                "--postgres" => options with { Postgres = true },
                 "--admin-email" => options with { AdminEmail = Email(Value(args, ref i)) },
                 "--replicas" => options with { SiloReplicas = SiloReplicaCount(Value(args, ref i)) },
                 var other => throw new AppHostOptionsException($"Unknown option '{other}'."),
             };
         }
 
-        return options;
+        return options.Postgres && options.ConnectionString is not null
+            ? throw new AppHostOptionsException("--postgres and --connection-string exclude each other: --postgres starts its own server.")
+            : options;
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i)

@@ -36,9 +36,37 @@ if (missing.Count > 0)
 
 var dataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(repository, "data"));
 Directory.CreateDirectory(dataDirectory);
-// The same file the Api and the silo use when run on their own with this data folder.
-var connectionString = options.ConnectionString ?? $"Data Source={Path.Combine(dataDirectory, "dmarcsecurity.db")}";
-Console.WriteLine($"[apphost] data folder {dataDirectory}; database {(options.ConnectionString is null ? "SQLite in the data folder" : "from --connection-string")}");
+using var stopping = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+PostgresServer? postgres = null;
+if (options.Postgres)
+{
+    try
+    {
+        postgres = PostgresServer.Create(dataDirectory, FreePort());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => postgres.Stop();
+        await postgres.StartAsync(stopping.Token);
+    }
+    catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or OperationCanceledException)
+    {
+        await Console.Error.WriteLineAsync($"[apphost] PostgreSQL: {e.Message}");
+        if (postgres is not null)
+        {
+            await postgres.StopAsync();
+        }
+
+        return 1;
+    }
+
+    Console.WriteLine($"[apphost] postgres: Healthy (pid {postgres.ProcessId}, {postgres.Address})");
+}
+
+// SQLite: the same file the Api and the silo use when run on their own with this data folder.
+var connectionString = postgres?.ConnectionString ?? options.ConnectionString ?? $"Data Source={Path.Combine(dataDirectory, "dmarcsecurity.db")}";
+var database = postgres is not null ? $"PostgreSQL in {postgres.ClusterDirectory}" : options.ConnectionString is null ? "SQLite in the data folder" : "from --connection-string";
+Console.WriteLine($"[apphost] data folder {dataDirectory}; database {database}");
 
 var api = NewResource("api", "api", "DmarcSecurity.Api", new()
 {
@@ -71,9 +99,6 @@ api.OutputLine += line =>
     }
 };
 
-using var stopping = new CancellationTokenSource();
-using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
 {
     foreach (var resource in resources)
@@ -114,6 +139,12 @@ if (await UntilStopping(api.FirstHealthy))
 Console.WriteLine("[apphost] stopping all resources");
 await Task.WhenAll(resources.Select(r => r.StopAsync(TimeSpan.FromSeconds(5))));
 await Task.WhenAll(runs);
+if (postgres is not null)
+{
+    // After the services, so none of them loses its database while it shuts down.
+    await postgres.StopAsync();
+}
+
 PrintTable();
 Console.WriteLine("[apphost] stopped");
 return 0;
@@ -155,6 +186,11 @@ void PrintTable()
 {
     var table = new StringBuilder();
     table.AppendLine("RESOURCE    STATE       PID       URL");
+    if (postgres is not null)
+    {
+        table.AppendLine($"{"postgres",-11} {(postgres.Running ? ResourceState.Healthy : ResourceState.Exited),-11} {postgres.ProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",-9} {postgres.Address}");
+    }
+
     foreach (var r in resources)
     {
         table.AppendLine($"{r.Name,-11} {r.State,-11} {r.ProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",-9} {r.Address}");

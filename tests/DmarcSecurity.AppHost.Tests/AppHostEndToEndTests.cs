@@ -67,3 +67,33 @@ public sealed class AppHostRestartTests
         await AppHostEndToEndTests.AssertStopsCleanlyAsync(apphost);
     }
 }
+
+/// <summary>The AppHost with <c>--postgres</c>: its own PostgreSQL server in the data folder, shown in the table, the
+/// services on it, and nothing of it left running after SIGTERM.</summary>
+public sealed class AppHostPostgresTests
+{
+    [Fact]
+    public async Task Starts_a_throwaway_postgres_and_SIGTERM_stops_it_with_every_child()
+    {
+        using var apphost = AppHostProcess.Start("--postgres");
+
+        var table = await apphost.WaitForTableAsync(AppHostEndToEndTests.AllHealthy, AppHostEndToEndTests.Startup);
+
+        Assert.Equal(["postgres", "api", "silo", "web"], table.Select(r => r.Name));
+        var server = table.Single(r => r.Name == "postgres");
+        Assert.Equal("postgresql", server.Url.Scheme);
+        Assert.Equal("127.0.0.1", server.Url.Host);
+        var cluster = Path.Combine(apphost.DataDirectory, "postgres");
+        var postmasterPid = Path.Combine(cluster, "postmaster.pid");
+        Assert.Equal(server.Pid, int.Parse(File.ReadLines(postmasterPid).First(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.False(File.Exists(Path.Combine(apphost.DataDirectory, "dmarcsecurity.db")), "SQLite was used");
+
+        using var http = new HttpClient { BaseAddress = table.Single(r => r.Name == "api").Url };
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { email = "admin@localhost", password = apphost.OneTimePassword });
+        Assert.True(login.StatusCode == HttpStatusCode.OK, $"{login.StatusCode}: {await login.Content.ReadAsStringAsync()}");
+
+        await AppHostEndToEndTests.AssertStopsCleanlyAsync(apphost);
+        Assert.False(File.Exists(postmasterPid), $"postmaster.pid is still there{Environment.NewLine}{apphost.Output}");
+        Assert.False(AppHostProcess.IsAlive(server.Pid!.Value), $"postgres (pid {server.Pid}) is still running");
+    }
+}

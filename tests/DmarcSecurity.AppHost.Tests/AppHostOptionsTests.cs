@@ -11,6 +11,7 @@ public sealed class AppHostOptionsTests
 
         Assert.Null(options.DataDirectory);
         Assert.Null(options.ConnectionString);
+        Assert.False(options.Postgres);
         Assert.Equal("admin@localhost", options.AdminEmail);
         Assert.Equal(1, options.SiloReplicas);
         Assert.False(options.ShowHelp);
@@ -28,13 +29,30 @@ public sealed class AppHostOptionsTests
         Assert.Equal(3, options.SiloReplicas);
     }
 
+    [Fact]
+    public void Postgres_is_a_flag_that_combines_with_the_other_options()
+    {
+        var options = AppHostOptions.Parse(["--postgres", "--data", "/tmp/d", "--replicas", "silo=2"]);
+
+        Assert.True(options.Postgres);
+        Assert.Equal("/tmp/d", options.DataDirectory);
+        Assert.Equal(2, options.SiloReplicas);
+        Assert.Null(options.ConnectionString);
+    }
+
+    [Fact]
+    public void Postgres_takes_no_value() =>
+        Assert.Contains("Unknown option 'yes'", Assert.Throws<AppHostOptionsException>(() => AppHostOptions.Parse(["--postgres", "yes"])).Message, StringComparison.Ordinal);
+
     [Theory]
     [InlineData("-h")]
     [InlineData("--help")]
     public void Help_is_recognised(string flag) => Assert.True(AppHostOptions.Parse([flag]).ShowHelp);
 
     [Theory]
-    [InlineData("Unknown option '--postgres'", "--postgres")]
+    [InlineData("Unknown option '--sqlite'", "--sqlite")]
+    [InlineData("--postgres and --connection-string exclude each other", "--postgres", "--connection-string", "Host=db")]
+    [InlineData("--postgres and --connection-string exclude each other", "--connection-string", "Host=db", "--postgres")]
     [InlineData("Option '--data' needs a value", "--data")]
     [InlineData("Option '--data' needs a value", "--data", "--replicas", "silo=2")]
     [InlineData("Option '--connection-string' needs a value", "--connection-string", "")]

@@ -39,6 +39,9 @@ internal sealed partial class AppHostProcess : IDisposable
         return host;
     }
 
+    /// <summary>The temporary folder given as <c>--data</c>.</summary>
+    public string DataDirectory => _dataDirectory;
+
     public string Output
     {
         get
@@ -174,7 +177,7 @@ internal sealed partial class AppHostProcess : IDisposable
         }
     }
 
-    [GeneratedRegex(@"^(\S+)\s+(Healthy|Starting|Restarting|Exited)\s+(\d+|-)\s+(http\S+)$")]
+    [GeneratedRegex(@"^(\S+)\s+(Healthy|Starting|Restarting|Exited)\s+(\d+|-)\s+(\w+://\S+)$")]
     private static partial Regex Row();
 
     [GeneratedRegex(@"^\s+One-time password:\s+(\S+)$")]
