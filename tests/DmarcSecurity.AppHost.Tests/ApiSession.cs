@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
+
+using DmarcSecurity.Testing;
 
 namespace DmarcSecurity.AppHost.Tests;
 
@@ -85,30 +85,7 @@ internal static class ApiSession
         }
     }
 
-    /// <summary>A DMARC aggregate report dated yesterday with one record per (source, count, pass).</summary>
-    public static byte[] Report(string domain, string reportId, IEnumerable<(string Ip, int Count, bool Pass)> records)
-    {
-        var begin = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-1), TimeSpan.Zero).ToUnixTimeSeconds();
-        var xml = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
-            <?xml version="1.0" encoding="UTF-8"?>
-            <feedback>
-              <report_metadata><org_name>receiver.example</org_name><email>dmarc@receiver.example</email><report_id>{reportId}</report_id>
-                <date_range><begin>{begin}</begin><end>{begin + 86399}</end></date_range></report_metadata>
-              <policy_published><domain>{domain}</domain><adkim>r</adkim><aspf>r</aspf><p>reject</p><sp>reject</sp><pct>100</pct></policy_published>
-            """);
-        foreach (var (ip, count, pass) in records)
-        {
-            var result = pass ? "pass" : "fail";
-            var disposition = pass ? "none" : "reject";
-            xml.Append(CultureInfo.InvariantCulture, $"""
-                  <record><row><source_ip>{ip}</source_ip><count>{count}</count>
-                    <policy_evaluated><disposition>{disposition}</disposition><dkim>{result}</dkim><spf>{result}</spf></policy_evaluated></row>
-                    <identifiers><header_from>{domain}</header_from></identifiers>
-                    <auth_results><dkim><domain>{domain}</domain><result>{result}</result></dkim><spf><domain>{domain}</domain><result>{result}</result></spf></auth_results></record>
-                """);
-        }
-
-        xml.Append("</feedback>\n");
-        return Encoding.UTF8.GetBytes(xml.ToString());
-    }
+    /// <summary>A DMARC aggregate report dated yesterday with one record per (source, count, pass); failing mail rejected.</summary>
+    public static byte[] Report(string domain, string reportId, IEnumerable<(string Ip, int Count, bool Pass)> records) =>
+        AggregateReportXml.Build(domain, "receiver.example", reportId, 1, records.Select(r => (r.Ip, r.Count, r.Pass, r.Pass ? "none" : "reject")));
 }

@@ -58,8 +58,9 @@ public sealed partial class AnalystJourneyTests(Platform platform)
     {
         var page = await platform.SignInAsync(Platform.AnalystEmail);
 
-        await page.GotoAsync($"/alerts?key={Reports.SeedDomain}");
-        await page.GetByTestId("alert-row").First.GetByRole(AriaRole.Link).First.ClickAsync();
+        var alerts = await platform.WaitForApiAsync(
+            $"/api/alerts?key={Reports.SeedDomain}&status=Open", json => json.GetProperty("items").GetArrayLength() > 0);
+        await page.GotoAsync($"/alerts/{alerts.GetProperty("items")[0].GetProperty("id").GetInt64()}");
         await Expect(page.GetByTestId("alert-status")).ToHaveTextAsync(new Regex("Open", RegexOptions.IgnoreCase));
         await page.GetByTestId("acknowledge").ClickAsync();
         await page.GetByTestId("comment").FillAsync("Looking into it");

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.IO.Compression;
 using System.Text;
+using DmarcSecurity.Testing;
 
 namespace DmarcSecurity.Web.Tests;
 
@@ -35,30 +35,8 @@ public static class Reports
             "<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><feedback><report_metadata><org_name>&x;</org_name></report_metadata></feedback>"));
     }
 
-    private static byte[] Xml(string domain, string reporter, string reportId, int daysAgo, params (string Ip, int Count, bool Pass, string Disposition)[] records)
-    {
-        var begin = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-daysAgo), TimeSpan.Zero).ToUnixTimeSeconds();
-        var xml = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
-            <?xml version="1.0" encoding="UTF-8"?>
-            <feedback>
-              <report_metadata><org_name>{reporter}</org_name><email>dmarc@{reporter}</email><report_id>{reportId}-{Guid.NewGuid():N}</report_id>
-                <date_range><begin>{begin}</begin><end>{begin + 86399}</end></date_range></report_metadata>
-              <policy_published><domain>{domain}</domain><adkim>r</adkim><aspf>r</aspf><p>reject</p><sp>reject</sp><pct>100</pct></policy_published>
-            """);
-        foreach (var (ip, count, pass, disposition) in records)
-        {
-            var result = pass ? "pass" : "fail";
-            xml.Append(CultureInfo.InvariantCulture, $"""
-                  <record><row><source_ip>{ip}</source_ip><count>{count}</count>
-                    <policy_evaluated><disposition>{disposition}</disposition><dkim>{result}</dkim><spf>{result}</spf></policy_evaluated></row>
-                    <identifiers><header_from>{domain}</header_from></identifiers>
-                    <auth_results><dkim><domain>{domain}</domain><result>{result}</result></dkim><spf><domain>{domain}</domain><result>{result}</result></spf></auth_results></record>
-                """);
-        }
-
-        xml.Append("</feedback>\n");
-        return Encoding.UTF8.GetBytes(xml.ToString());
-    }
+    private static byte[] Xml(string domain, string reporter, string reportId, int daysAgo, params (string Ip, int Count, bool Pass, string Disposition)[] records) =>
+        AggregateReportXml.Build(domain, reporter, $"{reportId}-{Guid.NewGuid():N}", daysAgo, records);
 
     private static byte[] Gzip(byte[] content)
     {
