@@ -28,11 +28,18 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         return totals.ToSummary(sources, dispositions.ToDictionary(d => d.Disposition, d => d.Messages));
     }
 
-    public async Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken)
-    {
-        var selection = new ReportSelection(filter, dialect);
-        await using var context = await OpenAsync(cancellationToken);
+    public Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken) =>
+        OnOwnConnectionAsync(filter, (context, selection) => TimelineAsync(context, selection, filter, cancellationToken), cancellationToken);
 
+    public Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken) =>
+        OnOwnConnectionAsync(filter, (context, selection) => AlignmentAsync(context, selection, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken) =>
+        OnOwnConnectionAsync(filter, (context, selection) => ReportersAsync(context, selection, top, cancellationToken), cancellationToken);
+
+    private async Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(
+        DmarcDbContext context, ReportSelection selection, ReportFilter filter, CancellationToken cancellationToken)
+    {
         // Reports usually share their window (a UTC day), so grouping by window keeps the rows few.
         var windows = await QueryAsync(context, selection,
             "SELECT begin_at, end_at, SUM(message_count), SUM(dkim_pass_count), SUM(spf_pass_count), SUM(both_pass_count), " +
@@ -93,11 +100,8 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             .ToList();
     }
 
-    public async Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken)
+    private static async Task<AlignmentDto> AlignmentAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken)
     {
-        var selection = new ReportSelection(filter, dialect);
-        await using var context = await OpenAsync(cancellationToken);
-
         var (messages, dkim, spf, both) = (await QueryAsync(context, selection,
             "SELECT COALESCE(SUM(message_count * w), 0), COALESCE(SUM(dkim_pass_count * w), 0), " +
             "COALESCE(SUM(spf_pass_count * w), 0), COALESCE(SUM(both_pass_count * w), 0) FROM sel",
@@ -107,26 +111,22 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             Math.Max(0, Round(messages - dkim - spf + both)));
     }
 
-    public async Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
-    {
-        var selection = new ReportSelection(filter, dialect);
-        await using var context = await OpenAsync(cancellationToken);
-
-        return await QueryAsync(context, selection,
+    private static async Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(
+        DmarcDbContext context, ReportSelection selection, int top, CancellationToken cancellationToken) =>
+        await QueryAsync(context, selection,
             $"SELECT MIN(org_name), COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
             "GROUP BY lower(org_name) ORDER BY 3 DESC, 1 LIMIT @top",
             r => new ReporterStatsDto(r.GetString(0), Long(r, 1), Round(Double(r, 2)), Round(Double(r, 3)), Round(Double(r, 2)) - Round(Double(r, 3))),
             cancellationToken, ("@top", Top(top)));
-    }
 
     public async Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
     {
-        var timeline = await TimelineAsync(filter, cancellationToken);
-        var alignment = await AlignmentAsync(filter, cancellationToken);
-        var reporters = await ReportersAsync(filter, top, cancellationToken);
-
+        // Every part on one connection and in one transaction.
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
+        var timeline = await TimelineAsync(context, selection, filter, cancellationToken);
+        var alignment = await AlignmentAsync(context, selection, cancellationToken);
+        var reporters = await ReportersAsync(context, selection, top, cancellationToken);
         var totals = await TotalsAsync(context, selection, cancellationToken);
         var dispositions = (await QueryAsync(context, selection,
             "SELECT COALESCE(SUM(none_count * w), 0), COALESCE(SUM(quarantine_count * w), 0), COALESCE(SUM(reject_count * w), 0) FROM sel",
@@ -194,6 +194,13 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     {
         public DomainStatsDto ToDto(long sources) =>
             new(Domain, Reports, Round(Messages), Round(Passing), Round(Messages) - Round(Passing), Rate(Passing, Messages), sources);
+    }
+
+    private async Task<T> OnOwnConnectionAsync<T>(
+        ReportFilter filter, Func<DmarcDbContext, ReportSelection, Task<T>> query, CancellationToken cancellationToken)
+    {
+        await using var context = await OpenAsync(cancellationToken);
+        return await query(context, new ReportSelection(filter, dialect));
     }
 
     private async Task<DmarcDbContext> OpenAsync(CancellationToken cancellationToken)
