@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs every benchmark and prints its figures: parse throughput (MB/s, reports/s), ingest throughput into
+# Runs every benchmark and prints its figures: parse throughput (MB/s, reports/s), the DMARC grain handlers alone in
+# memory (events/s), ingest throughput into
 # PostgreSQL through the real Api (records/s) with the Api's peak memory, and grain throughput (events/s, one silo and
 # two; and the DMARC grains through the real Api and silo processes, with the upload-to-decision lag), and the
 # dashboard's server-side first render with 1,000,000 records stored. Starts a
 # throwaway PostgreSQL server with default durability settings on 127.0.0.1 and stops it at the end.
-# Usage: bench/run.sh [parse] [ingest] [grains] [silo] [dashboard]
+# Usage: bench/run.sh [parse] [handlers] [ingest] [grains] [silo] [dashboard]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -12,13 +13,15 @@ source "$ROOT/scripts/postgres.sh"
 trap stop_postgres EXIT
 
 dotnet build DmarcSecurity.Api -c Release -nologo -v quiet >/dev/null || exit 1
-dotnet build DmarcSecurity.Grains -c Release -nologo -v quiet >/dev/null || exit 1
+# The silo as it ships: published, precompiled (ReadyToRun) for this machine's runtime identifier.
+case "$(uname -m)" in aarch64|arm64) RID=linux-arm64 ;; *) RID=linux-x64 ;; esac
+dotnet publish DmarcSecurity.Grains -c Release -r "$RID" --self-contained false -nologo -v quiet >/dev/null || exit 1
 dotnet build DmarcSecurity.Web -c Release -nologo -v quiet >/dev/null || exit 1
 dotnet build bench/DmarcSecurity.Benchmarks -c Release -nologo -v quiet >/dev/null || exit 1
 if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|grains|silo|dashboard)" " ]]; then
     ensure_postgres && PG_DURABLE=1 start_postgres || exit 1
     export DMARC_API_DLL="$ROOT/DmarcSecurity.Api/bin/Release/net10.0/DmarcSecurity.Api.dll"
-    export DMARC_SILO_DLL="$ROOT/DmarcSecurity.Grains/bin/Release/net10.0/DmarcSecurity.Grains.dll"
+    export DMARC_SILO_DLL="$ROOT/DmarcSecurity.Grains/bin/Release/net10.0/$RID/publish/DmarcSecurity.Grains.dll"
     export DMARC_WEB_DLL="$ROOT/DmarcSecurity.Web/bin/Release/net10.0/DmarcSecurity.Web.dll"
 fi
 dotnet bench/DmarcSecurity.Benchmarks/bin/Release/net10.0/DmarcSecurity.Benchmarks.dll "$@"

@@ -9,14 +9,25 @@ internal sealed class PostgreSqlGrainStorage : IGrainStorage
     // SKIP LOCKED: a second consumer of the same partition (during a handover, or two silos that both believe they
     // own it) takes other rows instead of waiting, and can never take these. "= ANY(ARRAY(...))" makes the ids a
     // value for a primary-key lookup; "IN (...)" lets the planner hash-join against a scan of the whole inbox.
-    private const string Take =
+    internal const string Take =
         "DELETE FROM grain_inbox WHERE id = ANY(ARRAY(" +
         "SELECT id FROM grain_inbox WHERE partition = @partition AND grain_type = ANY(@types) " +
         "ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)) " +
         "RETURNING id, grain_type, grain_key, event_type, payload, enqueued_at";
 
-    private const string Load =
-        "SELECT grain_key, version, state FROM grain_states WHERE grain_type = @type AND grain_key = ANY(@keys)";
+    // The inbox fills in bursts faster than autovacuum analyses it, and on statistics from a nearly empty inbox the
+    // planner reads a partition's every row and sorts them to find the oldest few. Without sorts and bitmap scans the
+    // only plan left is the ordered walk of the (partition, id) index that stops after the limit; both are restored
+    // for the rest of the transaction.
+    internal static readonly string[] OrderedScanOnly = ["SET LOCAL enable_sort = off", "SET LOCAL enable_bitmapscan = off"];
+    internal static readonly string[] PlannerDefaults = ["SET LOCAL enable_sort TO DEFAULT", "SET LOCAL enable_bitmapscan TO DEFAULT"];
+
+    // One primary-key probe per key, whatever the statistics say: "grain_key = ANY(@keys)" on statistics taken when
+    // the table was small is planned as a scan of the grain type's every state, filtered by the keys. LIMIT 1 keeps
+    // the subquery from being flattened into a join the planner could plan the same way.
+    internal const string Load =
+        "SELECT k.key, s.version, s.state FROM unnest(@keys) AS k(key) CROSS JOIN LATERAL (" +
+        "SELECT version, state FROM grain_states WHERE grain_type = @type AND grain_key = k.key LIMIT 1) AS s";
 
     private const string Due =
         "SELECT grain_key, version, state FROM grain_states WHERE partition = @partition AND grain_type = @type AND updated_at <= @before " +
@@ -44,19 +55,36 @@ internal sealed class PostgreSqlGrainStorage : IGrainStorage
 
     public async Task<List<InboxEvent>> TakeAsync(DbConnection connection, DbTransaction transaction, int partition, string[] grainTypes, int limit, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(Take, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
-        command.Parameters.Add(new NpgsqlParameter<int>("partition", partition));
-        command.Parameters.Add(new NpgsqlParameter<string[]>("types", grainTypes));
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        var events = new List<InboxEvent>(Math.Min(limit, 4096));
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        foreach (var setting in OrderedScanOnly)
         {
-            while (await reader.ReadAsync(cancellationToken))
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
+        }
+
+        var take = new NpgsqlBatchCommand(Take);
+        take.Parameters.Add(new NpgsqlParameter<int>("partition", partition));
+        take.Parameters.Add(new NpgsqlParameter<string[]>("types", grainTypes));
+        take.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        batch.BatchCommands.Add(take);
+        foreach (var setting in PlannerDefaults)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
+        }
+
+        var events = new List<InboxEvent>(Math.Min(limit, 4096));
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            // The settings around the delete return no rows; its RETURNING is the one result with columns.
+            do
             {
-                events.Add(new InboxEvent(
-                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetFieldValue<DateTimeOffset>(5)));
+                while (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken))
+                {
+                    events.Add(new InboxEvent(
+                        reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        reader.GetFieldValue<DateTimeOffset>(5)));
+                }
             }
+            while (await reader.NextResultAsync(cancellationToken));
         }
 
         // RETURNING follows the delete's plan, not the subquery's ORDER BY.
