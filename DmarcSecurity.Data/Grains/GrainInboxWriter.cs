@@ -23,7 +23,8 @@ public interface IGrainInboxWriter
     Task EnqueueAsync(DbContext context, IReadOnlyList<NewInboxEvent> events, CancellationToken cancellationToken);
 }
 
-/// <summary>Binary COPY on PostgreSQL; multi-row prepared INSERTs on SQLite.</summary>
+/// <summary>Binary COPY and a wake-up notification (<see cref="GrainInboxNotifications"/>) on PostgreSQL; multi-row
+/// prepared INSERTs on SQLite.</summary>
 internal sealed class GrainInboxWriter(GrainPartitions partitions, TimeProvider clock) : IGrainInboxWriter
 {
     private const string Copy =
@@ -75,21 +76,31 @@ internal sealed class GrainInboxWriter(GrainPartitions partitions, TimeProvider 
     private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<NewInboxEvent> events, int partitionCount, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var enqueuedAt = now.UtcDateTime;
-        await using var copy = await connection.BeginBinaryImportAsync(Copy, cancellationToken);
-        // Synchronous row writes, as in the record writer: the importer buffers and only blocks on a full buffer.
-        foreach (var e in events)
+        var filled = new HashSet<int>();
+        await using (var copy = await connection.BeginBinaryImportAsync(Copy, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            copy.StartRow();
-            copy.Write(GrainPartitioner.PartitionOf(e.GrainType, e.GrainKey, partitionCount), NpgsqlDbType.Integer);
-            copy.Write(e.GrainType, NpgsqlDbType.Text);
-            copy.Write(e.GrainKey, NpgsqlDbType.Text);
-            copy.Write(e.EventType, NpgsqlDbType.Text);
-            copy.Write(e.Payload, NpgsqlDbType.Text);
-            copy.Write(enqueuedAt, NpgsqlDbType.TimestampTz);
+            // Synchronous row writes, as in the record writer: the importer buffers and only blocks on a full buffer.
+            foreach (var e in events)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var partition = GrainPartitioner.PartitionOf(e.GrainType, e.GrainKey, partitionCount);
+                filled.Add(partition);
+                copy.StartRow();
+                copy.Write(partition, NpgsqlDbType.Integer);
+                copy.Write(e.GrainType, NpgsqlDbType.Text);
+                copy.Write(e.GrainKey, NpgsqlDbType.Text);
+                copy.Write(e.EventType, NpgsqlDbType.Text);
+                copy.Write(e.Payload, NpgsqlDbType.Text);
+                copy.Write(enqueuedAt, NpgsqlDbType.TimestampTz);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
         }
 
-        await copy.CompleteAsync(cancellationToken);
+        await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @partitions)", connection);
+        notify.Parameters.Add(new NpgsqlParameter<string>("channel", GrainInboxNotifications.Channel));
+        notify.Parameters.Add(new NpgsqlParameter<string>("partitions", GrainInboxNotifications.Payload(filled)));
+        await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewInboxEvent> events, int partitionCount, DateTimeOffset now, CancellationToken cancellationToken)

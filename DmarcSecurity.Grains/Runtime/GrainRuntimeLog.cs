@@ -31,6 +31,9 @@ internal static partial class GrainRuntimeLog
     [LoggerMessage(EventId = 6013, Level = LogLevel.Warning, Message = "Silo {SiloId} could not look for pending inbox events")]
     public static partial void PollFailed(ILogger logger, string siloId, Exception exception);
 
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Warning, Message = "Silo {SiloId} lost its inbox notifications; polling until they are back")]
+    public static partial void ListenFailed(ILogger logger, string siloId, Exception exception);
+
     [LoggerMessage(EventId = 6020, Level = LogLevel.Debug, Message = "Partition {Partition}: a grain state changed since it was read; retrying the batch")]
     public static partial void VersionConflict(ILogger logger, int partition);
 

@@ -104,6 +104,7 @@ public sealed class GrainSilo : BackgroundService
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _crash.Token);
         var token = run.Token;
         var poll = Task.CompletedTask;
+        var listen = Task.CompletedTask;
         try
         {
             PartitionCount = await ReadPartitionCountAsync(token);
@@ -114,6 +115,11 @@ public sealed class GrainSilo : BackgroundService
 
             GrainRuntimeLog.SiloStarted(_logger, SiloId, PartitionCount, string.Join(", ", _silo.GrainTypes));
             poll = PollAsync(token);
+            if (_silo.Connections.Provider == DatabaseProvider.PostgreSql)
+            {
+                listen = InboxListener.RunAsync(_silo.Connections, Wake, e => GrainRuntimeLog.ListenFailed(_logger, SiloId, e), _silo.Clock, token);
+            }
+
             while (!token.IsCancellationRequested)
             {
                 await BeatAsync(token);
@@ -126,6 +132,7 @@ public sealed class GrainSilo : BackgroundService
         finally
         {
             await poll;
+            await listen;
             await ShutDownAsync();
         }
     }
@@ -251,6 +258,14 @@ public sealed class GrainSilo : BackgroundService
         }
     }
 
+    private void Wake(int partition)
+    {
+        if (_workers.TryGetValue(partition, out var worker))
+        {
+            worker.Signal();
+        }
+    }
+
     private async Task PollAsync(CancellationToken token)
     {
         while (!token.IsCancellationRequested)
@@ -267,10 +282,7 @@ public sealed class GrainSilo : BackgroundService
                 await using var connection = await _silo.Connections.OpenAsync(token);
                 foreach (var partition in await _silo.Storage.PartitionsWithWorkAsync(connection, owned, _silo.GrainTypes, token))
                 {
-                    if (_workers.TryGetValue(partition, out var worker))
-                    {
-                        worker.Signal();
-                    }
+                    Wake(partition);
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)

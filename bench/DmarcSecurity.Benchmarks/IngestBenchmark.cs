@@ -43,6 +43,7 @@ public static class IngestBenchmark
 
         var batches = Enumerable.Range(0, Reports / FilesPerRequest).ToArray();
         long records = 0;
+        var cpu = CpuMeter.Start(new() { ["api"] = [api.Id], ["benchmark client"] = [Environment.ProcessId] });
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (batch, ct) =>
         {
@@ -56,8 +57,11 @@ public static class IngestBenchmark
             Interlocked.Add(ref records, result.Files.Sum(f => f.Records));
         });
         clock.Stop();
+        var seconds = cpu.Stop();
         output.WriteLine($"stored {records:N0} records in {clock.Elapsed.TotalSeconds:F1} s: {records / clock.Elapsed.TotalSeconds:N0} records/s " +
                          $"({Reports / clock.Elapsed.TotalSeconds:N1} reports/s; {FilesPerRequest} files a request, {Concurrency} concurrent requests)");
+        output.WriteLine("   CPU per record: " + string.Join(", ", seconds.Select(s => $"{s.Key} {s.Value * 1e6 / records:N1} µs")) +
+                         $" ({seconds.Values.Sum() / clock.Elapsed.TotalSeconds:F2} of {Environment.ProcessorCount} cores busy)");
         output.WriteLine($"Api peak resident memory so far: {api.PeakResidentMegabytes():N0} MB");
 
         await MixedUploadAsync(output, http, api);
