@@ -26,7 +26,6 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(AlertOutput))]
 [JsonSerializable(typeof(DecisionOutput))]
 [JsonSerializable(typeof(OutboxOutput))]
-[JsonSerializable(typeof(OutboxHeading))]
 public sealed partial class GrainJsonContext : JsonSerializerContext;
 
 /// <summary>The kinds of <see cref="GrainOutput"/> the grain handlers write.</summary>
@@ -62,13 +61,14 @@ internal static class GrainJson
     public static NotSupportedException Unknown(InboxEvent inboxEvent) =>
         new($"Grain type {inboxEvent.GrainType} does not handle event type '{inboxEvent.EventType}' (inbox event {inboxEvent.Id}).");
 
+    /// <summary>The new state as JSON, and the outputs as the objects they are: <see cref="DecisionOutput"/>,
+    /// <see cref="AlertOutput"/> and <see cref="OutboxOutput"/> under their <see cref="GrainOutputKinds"/>.</summary>
     public static GrainUpdate Update<TState>(GrainStep<TState> step, JsonTypeInfo<TState> info)
     {
-        var context = GrainJsonContext.Default;
-        var outputs = step.Decisions.Select(d => new GrainOutput(GrainOutputKinds.Decision, JsonSerializer.Serialize(d, context.DecisionOutput)))
-            .Concat(step.Alerts.Select(a => new GrainOutput(GrainOutputKinds.Alert, JsonSerializer.Serialize(a, context.AlertOutput))))
-            .Concat(step.Outbox.Select(o => new GrainOutput(GrainOutputKinds.Outbox, JsonSerializer.Serialize(o, context.OutboxOutput))))
-            .ToList();
+        var outputs = new List<GrainOutput>(step.Decisions.Count + step.Alerts.Count + step.Outbox.Count);
+        outputs.AddRange(step.Decisions.Select(d => new GrainOutput(GrainOutputKinds.Decision, d)));
+        outputs.AddRange(step.Alerts.Select(a => new GrainOutput(GrainOutputKinds.Alert, a)));
+        outputs.AddRange(step.Outbox.Select(o => new GrainOutput(GrainOutputKinds.Outbox, o)));
         return new GrainUpdate(JsonSerializer.Serialize(step.State, info), outputs);
     }
 }

@@ -26,7 +26,3 @@ public sealed record OutboxOutput(OutboxChannel Channel, string MessageType, Ale
     /// <summary>Lift an enforced block before its expiry (an analyst dismissed it).</summary>
     public const string DecisionLift = "decision.lift";
 }
-
-/// <summary>The head of an <see cref="OutboxOutput"/>: what the outbox row needs besides the payload itself. Reading
-/// only this skips materialising the alert and decision the message carries.</summary>
-public sealed record OutboxHeading(OutboxChannel Channel, string MessageType);

@@ -79,9 +79,11 @@ public sealed class AlertGate(GrainSettings settings, string grainType, string g
     public static string Fingerprint(string ruleKey, string grainKey, IReadOnlyDictionary<string, string> discriminators)
     {
         var text = new StringBuilder(ruleKey).Append('\u001f').Append(grainKey);
-        foreach (var (name, value) in discriminators.OrderBy(d => d.Key, StringComparer.Ordinal))
+        var names = discriminators.Keys.ToArray();
+        Array.Sort(names, StringComparer.Ordinal);
+        foreach (var name in names)
         {
-            text.Append('\u001f').Append(name).Append('=').Append(value);
+            text.Append('\u001f').Append(name).Append('=').Append(discriminators[name]);
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));

@@ -26,31 +26,30 @@ internal sealed class DatabaseOutputWriter(IOutputStore store, TimeProvider time
             return;
         }
 
-        var json = GrainJsonContext.Default;
         var rows = new OutputRows();
         var alerts = new List<AlertOutput>();
         foreach (var (_, _, output) in outputs)
         {
-            switch (output.Kind)
+            switch (output)
             {
-                case GrainOutputKinds.Decision:
-                    rows.Decisions.Add(ToEntity(JsonSerializer.Deserialize(output.Payload, json.DecisionOutput)!));
+                case { Kind: GrainOutputKinds.Decision, Value: DecisionOutput decision }:
+                    rows.Decisions.Add(ToEntity(decision));
                     break;
-                case GrainOutputKinds.Alert:
-                    alerts.Add(JsonSerializer.Deserialize(output.Payload, json.AlertOutput)!);
+                case { Kind: GrainOutputKinds.Alert, Value: AlertOutput alert }:
+                    alerts.Add(alert);
                     break;
-                case GrainOutputKinds.Outbox:
-                    var message = JsonSerializer.Deserialize(output.Payload, json.OutboxHeading)!;
+                case { Kind: GrainOutputKinds.Outbox, Value: OutboxOutput message }:
                     rows.Outbox.Add(new OutboxMessageEntity
                     {
                         Channel = message.Channel.ToString(),
                         MessageType = message.MessageType,
-                        Payload = output.Payload,
+                        // The message leaves the system, so it is stored as the JSON a dispatcher will send.
+                        Payload = JsonSerializer.Serialize(message, GrainJsonContext.Default.OutboxOutput),
                         CreatedAt = time.GetUtcNow(),
                     });
                     break;
                 default:
-                    throw new NotSupportedException($"Unknown grain output kind '{output.Kind}'.");
+                    throw new NotSupportedException($"Unknown grain output '{output.Kind}' ({output.Value.GetType().Name}).");
             }
         }
 

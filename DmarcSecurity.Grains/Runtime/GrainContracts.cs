@@ -7,10 +7,12 @@ namespace DmarcSecurity.Grains.Runtime;
 /// <param name="Payload">The event as JSON, written by whoever enqueued it.</param>
 public sealed record InboxEvent(long Id, string GrainType, string GrainKey, string EventType, string Payload, DateTimeOffset EnqueuedAt);
 
-/// <summary>Something a grain produced that the runtime stores in the same transaction as the grain's new state.</summary>
+/// <summary>Something a grain produced that the runtime hands to the output writer, to be stored in the same
+/// transaction as the grain's new state. The runtime never looks inside: the writer of the same silo reads
+/// <paramref name="Value"/> as the object the handler made, so nothing is serialised only to be parsed again.</summary>
 /// <param name="Kind">What it is, for the output writer (e.g. "alert", "decision", "outbox").</param>
-/// <param name="Payload">JSON.</param>
-public sealed record GrainOutput(string Kind, string Payload);
+/// <param name="Value">The output, of the type the handler and the writer agree on for <paramref name="Kind"/>.</param>
+public sealed record GrainOutput(string Kind, object Value);
 
 /// <summary>A grain's new state (JSON) and what it produced.</summary>
 public sealed record GrainUpdate(string State, IReadOnlyList<GrainOutput> Outputs);

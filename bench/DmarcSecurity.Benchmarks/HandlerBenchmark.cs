@@ -24,9 +24,11 @@ public static class HandlerBenchmark
         output.WriteLine("== handlers: the silo benchmark's 100,100 events through the DMARC grain handlers, in memory ==");
         var events = new List<InboxEvent>();
         var at = DateTimeOffset.UtcNow;
+        var today = new DateTimeOffset(at.UtcDateTime.Date, TimeSpan.Zero);
         for (var i = 0; i < 100; i++)
         {
-            var report = AggregateReportParser.Parse(ReportGenerator.Generate(1_000, seed: 500_000 + i, domain: $"silo{i % 10}.example"));
+            var report = AggregateReportParser.Parse(ReportGenerator.Generate(1_000, seed: 500_000 + i, domain: $"silo{i % 10}.example",
+                day: today.AddDays(-1 - (i / 10 % 10))));
             foreach (var e in GrainEvents.For(i + 1, report))
             {
                 events.Add(new InboxEvent(events.Count + 1, e.GrainType, e.GrainKey, e.EventType, e.Payload, at));

@@ -25,7 +25,12 @@ public class HandlerTests
 
     private static DomainGrainHandler DomainHandler() => new(new FixedGrainSettings(GrainSettings.Default));
 
-    private static JsonNode Output(GrainUpdate update, string kind) => JsonNode.Parse(Assert.Single(update.Outputs, o => o.Kind == kind).Payload)!;
+    /// <summary>An output as the JSON it would be stored or sent as.</summary>
+    private static JsonNode Output(GrainUpdate update, string kind)
+    {
+        var value = Assert.Single(update.Outputs, o => o.Kind == kind).Value;
+        return JsonSerializer.SerializeToNode(value, GrainJsonContext.Default.GetTypeInfo(value.GetType())!)!;
+    }
 
     [Fact]
     public void Handlers_name_their_grain_types_and_tick_intervals()

@@ -90,7 +90,7 @@ public abstract class OutputWriterTests(DbProvider provider) : IAsyncLifetime
             RepeatOffences = 2, Supersedes = block.DecisionId, Simulated = true,
         };
         var outputs = GrainJson.Update(step, GrainJsonContext.Default.SourceIpState).Outputs
-            .Append(new GrainOutput(GrainOutputKinds.Decision, JsonSerializer.Serialize(review, GrainJsonContext.Default.DecisionOutput)))
+            .Append(new GrainOutput(GrainOutputKinds.Decision, review))
             .ToArray();
 
         await WriteAsync(outputs);
@@ -108,7 +108,7 @@ public abstract class OutputWriterTests(DbProvider provider) : IAsyncLifetime
 
         var outbox = await db.Outbox.OrderBy(o => o.Id).ToListAsync();
         var made = outputs.Where(o => o.Kind == GrainOutputKinds.Outbox).ToList();
-        Assert.Equal(made.Select(o => o.Payload), outbox.Select(o => o.Payload));
+        Assert.Equal(made.Select(o => JsonSerializer.Serialize((OutboxOutput)o.Value, GrainJsonContext.Default.OutboxOutput)), outbox.Select(o => o.Payload));
         Assert.Equal(
             step.Outbox.Select(o => (o.Channel.ToString(), o.MessageType, s_now, 0, (DateTimeOffset?)null)),
             outbox.Select(o => (o.Channel, o.MessageType, o.CreatedAt, o.Attempts, o.DispatchedAt)));
@@ -120,10 +120,9 @@ public abstract class OutputWriterTests(DbProvider provider) : IAsyncLifetime
         AlertGate.Fingerprint(AlertRules.NewSource, Victim, new Dictionary<string, string> { ["sourceIp"] = ip });
 
     private static GrainOutput Alert(string ip, DateTimeOffset at, int occurrences) =>
-        new(GrainOutputKinds.Alert, JsonSerializer.Serialize(
+        new(GrainOutputKinds.Alert,
             new AlertOutput(AlertRules.NewSource, Fingerprint(ip), Severity.Medium, GrainTypes.Domain, Victim, $"New unauthorised source {ip}",
-                $"{ip} failed both alignments.", new Dictionary<string, string> { ["sourceIp"] = ip }, at, occurrences > 1, occurrences),
-            GrainJsonContext.Default.AlertOutput));
+                $"{ip} failed both alignments.", new Dictionary<string, string> { ["sourceIp"] = ip }, at, occurrences > 1, occurrences));
 
     /// <summary>One batch: the outputs written in a transaction of their own, as the silo does.</summary>
     private async Task WriteAsync(params GrainOutput[] outputs)

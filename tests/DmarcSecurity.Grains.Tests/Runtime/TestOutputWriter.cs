@@ -26,7 +26,7 @@ internal sealed class TestOutputWriter : IGrainOutputWriter
                 command.AddParameter($"@t{i}", chunk[i].GrainType)
                     .AddParameter($"@k{i}", chunk[i].GrainKey)
                     .AddParameter($"@n{i}", chunk[i].Output.Kind)
-                    .AddParameter($"@p{i}", chunk[i].Output.Payload);
+                    .AddParameter($"@p{i}", (string)chunk[i].Output.Value);
             }
 
             command.CommandText = sql.ToString();
