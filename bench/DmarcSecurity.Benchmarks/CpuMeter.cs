@@ -37,9 +37,9 @@ internal sealed class CpuMeter
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var before = processes.Sum(Ticks);
+            var before = processes.Sum(p => Ticks(p));
             await Task.Delay(500);
-            if ((processes.Sum(Ticks) - before) / s_ticksPerSecond < 0.025)
+            if ((processes.Sum(p => Ticks(p)) - before) / s_ticksPerSecond < 0.025)
             {
                 return;
             }
@@ -48,11 +48,11 @@ internal sealed class CpuMeter
 
     private Dictionary<string, long> Read()
     {
-        var totals = _named.ToDictionary(n => n.Key, n => n.Value.Sum(Ticks));
-        // A backend that exited between the readings loses its time; the benchmark's pools keep theirs open.
+        var totals = _named.ToDictionary(n => n.Key, n => n.Value.Sum(p => Ticks(p)));
+        // Backends that exited are counted too: the server process has reaped them, and its children's time holds theirs.
         totals["postgres"] = Directory.EnumerateDirectories("/proc")
             .Where(d => int.TryParse(Path.GetFileName(d), out _) && Comm(d) == "postgres")
-            .Sum(d => Ticks(int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture)));
+            .Sum(d => Ticks(int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture), withReapedChildren: true));
         return totals;
     }
 
@@ -68,14 +68,18 @@ internal sealed class CpuMeter
         }
     }
 
-    /// <summary>User plus system time of one process, in clock ticks (fields 14 and 15 of /proc/PID/stat).</summary>
-    private static long Ticks(int pid)
+    /// <summary>User plus system time of one process, in clock ticks (fields 14 and 15 of /proc/PID/stat), and with
+    /// <paramref name="withReapedChildren"/> that of its children that exited and were waited for (fields 16 and 17).</summary>
+    private static long Ticks(int pid, bool withReapedChildren = false)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return withReapedChildren
+                ? ticks + long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)
+                : ticks;
         }
         catch (IOException)
         {
