@@ -60,15 +60,19 @@ public static class SiloBenchmark
             var fromHealthy = Stopwatch.StartNew();
             await DrainedAsync(connectionString);
             fromHealthy.Stop();
+            fromStart.Stop();
             var seconds = cpu.Stop();
 
             output.WriteLine($"{silos} silo{(silos > 1 ? "s" : " ")}: {total:N0} events in {fromStart.Elapsed.TotalSeconds:F1} s from process start = " +
                              $"{total / fromStart.Elapsed.TotalSeconds:N0} events/s; {pendingWhenHealthy:N0} pending once healthy drained at " +
                              $"{pendingWhenHealthy / fromHealthy.Elapsed.TotalSeconds:N0} events/s; produced {await CountAsync(http, "/api/alerts"):N0} alerts " +
                              $"and {await CountAsync(http, "/api/decisions"):N0} decisions");
-            output.WriteLine("   CPU per event while draining: " +
-                             string.Join(", ", seconds.Select(s => $"{s.Key} {s.Value * 1e6 / pendingWhenHealthy:N0} µs")) +
-                             $" ({seconds.Values.Sum() / fromHealthy.Elapsed.TotalSeconds:F2} of {Environment.ProcessorCount} cores busy)");
+            if (pendingWhenHealthy > 0)
+            {
+                output.WriteLine("   CPU per event while draining: " +
+                                 string.Join(", ", seconds.Select(s => $"{s.Key} {s.Value * 1e6 / pendingWhenHealthy:N0} µs")) +
+                                 $" ({seconds.Values.Sum() / fromHealthy.Elapsed.TotalSeconds:F2} of {Environment.ProcessorCount} cores busy)");
+            }
 
             if (silos == 1)
             {
