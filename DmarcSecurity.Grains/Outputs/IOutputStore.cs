@@ -5,7 +5,21 @@ using DmarcSecurity.Data.Decisions;
 namespace DmarcSecurity.Grains.Outputs;
 
 /// <summary>An unresolved stored alert: what a repeat of its fingerprint needs.</summary>
-internal readonly record struct OpenAlert(long Id, int Occurrences);
+internal readonly record struct OpenAlert(long Id, int Occurrences)
+{
+    /// <summary>Runs a query that returns (id, fingerprint, occurrences) rows, and keys them by fingerprint.</summary>
+    public static async Task<Dictionary<string, OpenAlert>> ReadAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var open = new Dictionary<string, OpenAlert>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            open[reader.GetString(1)] = new OpenAlert(reader.GetInt64(0), reader.GetInt32(2));
+        }
+
+        return open;
+    }
+}
 
 /// <summary>The rows one batch's outputs come to, in the order they were made.</summary>
 internal sealed class OutputRows

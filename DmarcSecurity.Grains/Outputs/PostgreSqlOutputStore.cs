@@ -47,14 +47,7 @@ internal sealed class PostgreSqlOutputStore : IOutputStore
     {
         await using var command = new NpgsqlCommand(Open, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
         command.Parameters.Add(new NpgsqlParameter<string[]>("fingerprints", [.. fingerprints]));
-        var open = new Dictionary<string, OpenAlert>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            open[reader.GetString(1)] = new OpenAlert(reader.GetInt64(0), reader.GetInt32(2));
-        }
-
-        return open;
+        return await OpenAlert.ReadAsync(command, cancellationToken);
     }
 
     public async Task WriteAsync(DbConnection connection, DbTransaction transaction, OutputRows rows, CancellationToken cancellationToken)

@@ -35,14 +35,7 @@ internal sealed class SqliteOutputStore : IOutputStore
     {
         await using var command = Command(connection, transaction, Open);
         command.Parameters.AddWithValue("@fingerprints", JsonSerializer.Serialize(fingerprints));
-        var open = new Dictionary<string, OpenAlert>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            open[reader.GetString(1)] = new OpenAlert(reader.GetInt64(0), reader.GetInt32(2));
-        }
-
-        return open;
+        return await OpenAlert.ReadAsync(command, cancellationToken);
     }
 
     public async Task WriteAsync(DbConnection connection, DbTransaction transaction, OutputRows rows, CancellationToken cancellationToken)
