@@ -4,6 +4,7 @@ using DmarcSecurity.Api.Audit;
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Decisions;
+using DmarcSecurity.Api.Enforcement;
 using DmarcSecurity.Api.Grains;
 using DmarcSecurity.Api.Ingestion;
 using DmarcSecurity.Api.Reports;
@@ -21,6 +22,7 @@ builder.AddAuth();
 builder.AddIngestion();
 builder.AddAlerts();
 builder.AddDecisions();
+builder.AddEnforcement();
 builder.AddApiConventions();
 
 var app = builder.Build();
@@ -49,6 +51,7 @@ app.MapAllowlistApi();
 app.MapDomainsApi();
 app.MapSourcesApi();
 app.MapSiloApi();
+app.MapBouncersApi();
 
 app.Run();
 return 0;

@@ -125,6 +125,8 @@ internal static class AuthSetup
         var user = context.User;
         var (key, permits) = user.Identity?.IsAuthenticated == true
             ? ($"user:{user.UserId()}", options.PermitsPerMinute)
+            // Bouncers pull every few seconds with keys of 256 random bits: the signed-in budget, per address.
+            : path.StartsWithSegments("/v1") ? ($"bouncer:{context.Connection.RemoteIpAddress}", options.PermitsPerMinute)
             : ($"ip:{context.Connection.RemoteIpAddress}", options.AnonymousPermitsPerMinute);
         return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {

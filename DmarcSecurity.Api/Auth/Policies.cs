@@ -18,6 +18,9 @@ public static class Policies
 
     /// <summary>Also manages users, others' API keys, rules, settings and model training.</summary>
     public const string Admin = nameof(UserRole.Admin);
+
+    /// <summary>A firewall bouncer with its own key (never a user): pulls the enforced decisions.</summary>
+    public const string Bouncer = "Bouncer";
 }
 
 /// <summary>Claim names carried by access tokens and API-key principals.</summary>

@@ -42,7 +42,7 @@ internal static partial class WebHop
         });
     }
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning,
         Message = "A request from {Address} showed a Web hop key that is not the configured one; its client address was ignored")]
     private static partial void LogUntrustedHop(ILogger logger, string? address);
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using DmarcSecurity.Data.Alerts;
 using DmarcSecurity.Data.Decisions;
+using DmarcSecurity.Data.Enforcement;
 using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Identity;
 using DmarcSecurity.Data.Ingestion;
@@ -52,6 +53,10 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
     public DbSet<AllowlistEntity> Allowlist => Set<AllowlistEntity>();
 
     public DbSet<OutboxMessageEntity> Outbox => Set<OutboxMessageEntity>();
+
+    public DbSet<BouncerEntity> Bouncers => Set<BouncerEntity>();
+
+    public DbSet<BouncerDecisionEntity> BouncerDecisions => Set<BouncerDecisionEntity>();
 
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
@@ -111,6 +116,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new DecisionConfiguration());
         modelBuilder.ApplyConfiguration(new AllowlistConfiguration());
         modelBuilder.ApplyConfiguration(new OutboxMessageConfiguration());
+        modelBuilder.ApplyConfiguration(new BouncerConfiguration());
+        modelBuilder.ApplyConfiguration(new BouncerDecisionConfiguration());
     }
 }
 

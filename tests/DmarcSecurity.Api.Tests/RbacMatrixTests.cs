@@ -60,7 +60,13 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/domains/{domain}"] = UserRole.Viewer,
         ["GET /api/sources/{ip}"] = UserRole.Viewer,
         ["GET /api/silo/status"] = UserRole.Viewer,
+        ["GET /api/bouncers"] = UserRole.Admin,
+        ["POST /api/bouncers"] = UserRole.Admin,
+        ["DELETE /api/bouncers/{id:long}"] = UserRole.Admin,
     };
+
+    /// <summary>Endpoints for firewall bouncers only: every user, with any role and either scheme, is refused.</summary>
+    private static readonly HashSet<string> s_bouncerOnly = ["GET /v1/decisions/stream", "GET /v1/decisions"];
 
     private readonly List<(string Name, UserRole? Role, HttpClient Client)> _callers = [];
 
@@ -100,7 +106,8 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         {
             var key = EndpointPolicyTests.Key(method, endpoint);
             var anonymousEndpoint = EndpointPolicyTests.AnonymousEndpoints.Contains(key);
-            if (!anonymousEndpoint && !s_minimumRole.ContainsKey(key))
+            var bouncerOnly = s_bouncerOnly.Contains(key);
+            if (!anonymousEndpoint && !bouncerOnly && !s_minimumRole.ContainsKey(key))
             {
                 failures.Add($"{key}: not in the matrix; add its expected role");
                 continue;
@@ -123,7 +130,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
                 using var response = await client.SendAsync(request);
                 var status = response.StatusCode;
                 var expected = anonymousEndpoint ? "through"
-                    : role is null ? "401"
+                    : role is null || bouncerOnly ? "401"
                     : s_minimumRole[key] is { } minimum && role < minimum ? "403"
                     : "through";
                 var actual = status switch
@@ -141,7 +148,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         }
 
         Assert.Empty(failures);
-        Assert.True(checkedPairs >= s_minimumRole.Count * _callers.Count);
+        Assert.True(checkedPairs >= (s_minimumRole.Count + s_bouncerOnly.Count) * _callers.Count);
     }
 
     /// <summary>Fills route parameters with values that exist nowhere, so handlers answer 404 instead of changing data.
