@@ -1,4 +1,4 @@
--- 0009: firewall bouncers that pull enforced block decisions, and what each was last told is in force.
+-- 0007: firewall bouncers that pull enforced block decisions, and what each was last told is in force.
 -- Never edit once landed; add a later script instead.
 
 CREATE TABLE bouncers (
