@@ -52,10 +52,17 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             ArgumentException e => (StatusCodes.Status400BadRequest, "Invalid request",
                 e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)),
             BadHttpRequestException e => (e.StatusCode, "Invalid request", e.Message),
+            _ when DatabaseUnavailable.Is(exception) => (StatusCodes.Status503ServiceUnavailable, "Database unavailable",
+                $"The database ({ServiceDefaults.ResourceNames.Database}) cannot be reached now; nothing of this request was kept. Retry after the time in Retry-After."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "Request cancelled", null),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred", null),
         };
-        if (status >= 500)
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = DatabaseUnavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            LogDatabaseUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetBaseException().Message);
+        }
+        else if (status >= 500)
         {
             LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -68,6 +75,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Database unavailable for {Method} {Path}: {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

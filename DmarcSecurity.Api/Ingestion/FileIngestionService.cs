@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DmarcSecurity.Api.Common;
 using DmarcSecurity.Core.Ingestion;
 using DmarcSecurity.Data.Ingestion;
 using Microsoft.Extensions.Options;
@@ -72,9 +73,10 @@ public sealed partial class FileIngestionService(
         {
             return await ingestor.StoreAsync(file, reports, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !DatabaseUnavailable.Is(e))
         {
-            // The store's transaction rolled back, so nothing of this file landed; the other files go on.
+            // The store's transaction rolled back, so nothing of this file landed; the other files go on. (With the
+            // database gone, the whole upload is answered 503 instead: the file is fine and is to be sent again.)
             LogFailed(logger, e, file.FileName, file.Sha256);
             return new FileIngestResult(FileOutcome.Rejected, null, [], [], 0, RejectionReason.ProcessingFailed,
                 "The file could not be stored; nothing of it was kept and the error was logged.");
