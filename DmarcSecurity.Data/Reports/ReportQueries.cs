@@ -99,11 +99,45 @@ internal sealed class ReportQueries : IReportQueries
 
     public async Task<PagedResult<RecordDto>> ListRecordsAsync(RecordFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
-        // Parsed before any database work so a bad block is an ArgumentException, not a provider error.
-        var network = string.IsNullOrWhiteSpace(filter.SourceIp) ? (IpNetwork?)null : IpNetwork.Parse(filter.SourceIp);
         var (number, size) = Paging.Clamp(page);
+        var network = SourceNetwork(filter);
         await using var context = await _contextFactory.CreateDbContextAsync(cancellationToken);
+        var query = FilterRecords(context, filter, network);
+        var ordered = _recordSort.Apply(query, page.Sort, r => r.Id);
+        var total = await query.LongCountAsync(cancellationToken);
+        var rows = await ordered.Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return new PagedResult<RecordDto>(rows.Select(ToDto).ToList(), number, size, total);
+    }
 
+    public async IAsyncEnumerable<ReportSummaryDto> StreamReportsAsync(
+        ReportFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var context = await _contextFactory.CreateDbContextAsync(cancellationToken);
+        var rows = ReportFilters.Apply(context.Reports, filter).OrderBy(r => r.Id)
+            .Select(r => new { Report = r, r.File!.ReceivedAt }).AsAsyncEnumerable();
+        await foreach (var row in rows.WithCancellation(cancellationToken))
+        {
+            yield return ToSummary(row.Report, row.ReceivedAt);
+        }
+    }
+
+    public async IAsyncEnumerable<RecordDto> StreamRecordsAsync(
+        RecordFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var network = SourceNetwork(filter);
+        await using var context = await _contextFactory.CreateDbContextAsync(cancellationToken);
+        await foreach (var row in FilterRecords(context, filter, network).OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return ToDto(row);
+        }
+    }
+
+    /// <summary>Parsed before any database work so a bad block is an ArgumentException, not a provider error.</summary>
+    private static IpNetwork? SourceNetwork(RecordFilter filter) =>
+        string.IsNullOrWhiteSpace(filter.SourceIp) ? null : IpNetwork.Parse(filter.SourceIp);
+
+    private IQueryable<RecordEntity> FilterRecords(DmarcDbContext context, RecordFilter filter, IpNetwork? network)
+    {
         IQueryable<RecordEntity> query = context.Records;
         if (network is { } block)
         {
@@ -132,10 +166,7 @@ internal sealed class ReportQueries : IReportQueries
             query = query.Where(r => reportIds.Contains(r.ReportId));
         }
 
-        var ordered = _recordSort.Apply(query, page.Sort, r => r.Id);
-        var total = await query.LongCountAsync(cancellationToken);
-        var rows = await ordered.Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
-        return new PagedResult<RecordDto>(rows.Select(ToDto).ToList(), number, size, total);
+        return query;
     }
 
     private static ReportSummaryDto ToSummary(ReportEntity r, DateTimeOffset receivedAt) => new(

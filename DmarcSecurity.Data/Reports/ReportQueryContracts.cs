@@ -85,4 +85,10 @@ public interface IReportQueries
 
     /// <summary>Throws <see cref="ArgumentException"/> for a SourceIp that is neither an address nor a CIDR block.</summary>
     Task<PagedResult<RecordDto>> ListRecordsAsync(RecordFilter filter, PageRequest page, CancellationToken cancellationToken);
+
+    /// <summary>Every report the filter selects, oldest id first, read as it is consumed (for exports).</summary>
+    IAsyncEnumerable<ReportSummaryDto> StreamReportsAsync(ReportFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Every record the filter selects, oldest id first, read as it is consumed (for exports).</summary>
+    IAsyncEnumerable<RecordDto> StreamRecordsAsync(RecordFilter filter, CancellationToken cancellationToken);
 }

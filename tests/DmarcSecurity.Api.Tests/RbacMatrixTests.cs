@@ -22,6 +22,8 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/reports/{id:long}"] = UserRole.Viewer,
         ["GET /api/reports/{id:long}/xml"] = UserRole.Viewer,
         ["GET /api/records"] = UserRole.Viewer,
+        ["GET /api/exports/reports.csv"] = UserRole.Viewer,
+        ["GET /api/exports/records.csv"] = UserRole.Viewer,
         ["GET /api/stats/summary"] = UserRole.Viewer,
         ["GET /api/stats/timeline"] = UserRole.Viewer,
         ["GET /api/stats/domains"] = UserRole.Viewer,

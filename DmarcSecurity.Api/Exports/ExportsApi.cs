@@ -1,0 +1,104 @@
+using System.Globalization;
+using CsvHelper;
+using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Common;
+using DmarcSecurity.Api.Reports;
+
+namespace DmarcSecurity.Api.Exports;
+
+/// <summary>CSV exports of what the list endpoints show, with the same filters and no paging: streamed row by row from
+/// the database, so an export of millions of records holds only a buffer. Fields that a spreadsheet would run as a
+/// formula (starting with =, +, -, @, tab or carriage return: a reporter's org name can be anything) are escaped.</summary>
+public static class ExportsApi
+{
+    private static readonly CsvWriterOptions s_csv = new()
+    {
+        Injection = CsvInjection.Escape,
+        NewLine = "\r\n",
+        FormatProvider = CultureInfo.InvariantCulture,
+        WriteByteOrderMark = false,
+    };
+
+    public static IEndpointRouteBuilder MapExportsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/exports").WithTags("Exports").RequireAuthorization(Policies.Viewer);
+        group.MapGet("/reports.csv", ExportReports).WithName(nameof(ExportReports))
+            .WithSummary("Every report the filters select (domain, reporter, from, to), as CSV.");
+        group.MapGet("/records.csv", ExportRecords).WithName(nameof(ExportRecords))
+            .WithSummary("Every record the filters select (domain, sourceIp, disposition, dkim, spf, from, to), as CSV.");
+        return endpoints;
+    }
+
+    public static Results<PushStreamHttpResult, ValidationProblem> ExportReports(
+        [AsParameters] ReportFilterParameters filter, IReportQueries queries, CancellationToken cancellationToken)
+    {
+        if (Validation.Check(filter) is { } problem)
+        {
+            return problem;
+        }
+
+        return Csv("reports.csv", async csv =>
+        {
+            csv.WriteHeader(["id", "reporter", "reporter_email", "report_id", "begin", "end", "domain", "policy", "records", "messages", "format", "received_at"]);
+            await foreach (var r in queries.StreamReportsAsync(filter.ToFilter(), cancellationToken))
+            {
+                csv.WriteField(r.Id.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(r.OrgName);
+                csv.WriteField(r.ReporterEmail);
+                csv.WriteField(r.ReportId.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(r.Begin.ToString("O", CultureInfo.InvariantCulture));
+                csv.WriteField(r.End.ToString("O", CultureInfo.InvariantCulture));
+                csv.WriteField(r.PolicyDomain);
+                csv.WriteField(r.PolicyP);
+                csv.WriteField(r.RecordCount.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(r.MessageCount.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(r.Format);
+                csv.WriteField(r.ReceivedAt.ToString("O", CultureInfo.InvariantCulture));
+                await csv.EndRecordAsync(cancellationToken);
+            }
+        });
+    }
+
+    public static Results<PushStreamHttpResult, ValidationProblem> ExportRecords(
+        [AsParameters] RecordFilterParameters filter, IReportQueries queries, CancellationToken cancellationToken)
+    {
+        if (Validation.Check(filter) is { } problem)
+        {
+            return problem;
+        }
+
+        return Csv("records.csv", async csv =>
+        {
+            csv.WriteHeader(
+            [
+                "id", "report_id", "source_ip", "count", "disposition", "dkim", "spf", "header_from", "envelope_from", "envelope_to",
+                "dkim_results", "spf_results", "override_reasons",
+            ]);
+            await foreach (var r in queries.StreamRecordsAsync(filter.ToFilter(), cancellationToken))
+            {
+                csv.WriteField(r.Id.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(r.ReportId.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(r.SourceIp);
+                csv.WriteField(r.Count.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(r.Disposition);
+                csv.WriteField(r.DkimPolicyResult);
+                csv.WriteField(r.SpfPolicyResult);
+                csv.WriteField(r.HeaderFrom);
+                csv.WriteField(r.EnvelopeFrom);
+                csv.WriteField(r.EnvelopeTo);
+                csv.WriteField(string.Join("; ", r.Dkim.Select(d => $"{d.Domain}{(d.Selector is null ? "" : ":" + d.Selector)}={d.Result}")));
+                csv.WriteField(string.Join("; ", r.Spf.Select(s => $"{s.Domain}={s.Result}")));
+                csv.WriteField(string.Join("; ", r.Reasons.Select(o => o.Comment is null ? o.Type : $"{o.Type}: {o.Comment}")));
+                await csv.EndRecordAsync(cancellationToken);
+            }
+        });
+    }
+
+    private static PushStreamHttpResult Csv(string fileName, Func<CsvWriter, Task> write) =>
+        TypedResults.Stream(async body =>
+        {
+            await using var csv = CsvWriter.Create(body, s_csv, true);
+            await write(csv);
+            await csv.FlushAsync(CancellationToken.None);
+        }, "text/csv; charset=utf-8", fileName);
+}
