@@ -19,6 +19,8 @@ internal static class WebSessionSetup
         builder.Services.AddHttpClient<ApiClient>(http => http.BaseAddress = api);
         builder.Services.AddHttpClient(ApiClient.AnonymousClient, http => http.BaseAddress = api);
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SignInLimiter>();
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<UploadProxy>();
         builder.Services.AddHttpClient(UploadProxy.Client, http =>

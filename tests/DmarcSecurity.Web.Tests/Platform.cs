@@ -22,6 +22,10 @@ public sealed class Platform : IAsyncLifetime
     public const string AnalystEmail = "analyst@e2e.example";
     public const string ViewerEmail = "viewer@e2e.example";
 
+    /// <summary>The Web app's sign-in attempts per client address and minute: more than the browser tests make in a
+    /// minute from 127.0.0.1, few enough for a test to use them up from another address.</summary>
+    public const int SignInPermitsPerMinute = 20;
+
     private readonly List<HostProcess> _hosts = [];
     private string _connectionString = "";
     private string _workDirectory = "";
@@ -70,6 +74,7 @@ public sealed class Platform : IAsyncLifetime
         Web = Start(await HostProcess.StartAsync("web", HostProcess.ProjectDll("DmarcSecurity.Web"), new Dictionary<string, string>
         {
             ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
+            ["SignIn__PermitsPerMinute"] = SignInPermitsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }));
 
         AdminApi = await AdminClientAsync();

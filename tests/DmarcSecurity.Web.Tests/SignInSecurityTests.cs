@@ -1,0 +1,33 @@
+using System.Net;
+
+namespace DmarcSecurity.Web.Tests;
+
+/// <summary>The sign-in form as several clients at once, each from its own loopback address.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class SignInSecurityTests(Platform platform)
+{
+    [Fact]
+    public async Task Failed_sign_ins_from_one_client_address_do_not_lock_out_another_client()
+    {
+        using var attacker = new FormClient(platform.Web.BaseAddress, "127.0.0.2");
+        for (var attempt = 0; attempt < Platform.SignInPermitsPerMinute; attempt++)
+        {
+            var wrong = await attacker.SignInAsync($"nobody-{attempt}@e2e.example", "not-the-password-at-all");
+            Assert.Equal(HttpStatusCode.OK, wrong.Status);
+            Assert.Contains("Wrong email or password.", wrong.Body, StringComparison.Ordinal);
+        }
+
+        var refused = await attacker.SignInAsync(Platform.ViewerEmail, Platform.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
+        Assert.Contains("Too many sign-in attempts from your address. Wait a minute and try again.", refused.Body, StringComparison.Ordinal);
+        Assert.Contains("<h1>Sign in</h1>", refused.Body, StringComparison.Ordinal);
+        Assert.Equal("60", refused.RetryAfter);
+        Assert.False(attacker.HasCookie("dmarcsecurity.session"));
+
+        using var neighbour = new FormClient(platform.Web.BaseAddress, "127.0.0.3");
+        var signedIn = await neighbour.SignInAsync(Platform.ViewerEmail, Platform.Password);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
+        Assert.Equal(new Uri(platform.Web.BaseAddress, "/"), new Uri(platform.Web.BaseAddress, signedIn.Location));
+        Assert.True(neighbour.HasCookie("dmarcsecurity.session"));
+    }
+}
