@@ -16,8 +16,16 @@ internal static class WebSessionSetup
     public static WebApplicationBuilder AddWebSession(this WebApplicationBuilder builder)
     {
         var api = ApiAddress(builder.Configuration);
-        builder.Services.AddHttpClient<ApiClient>(http => http.BaseAddress = api);
-        builder.Services.AddHttpClient(ApiClient.AnonymousClient, http => http.BaseAddress = api);
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<WebHopOptions>().BindConfiguration(WebHopOptions.SectionName).ValidateDataAnnotations()
+            .Validate(options => development || !string.IsNullOrWhiteSpace(options.WebHopKey),
+                "Auth__WebHopKey is not set: outside Development the Web app needs the key it shares with the Api (at least 32 characters).")
+            .ValidateOnStart();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<ClientConnection>();
+        builder.Services.AddTransient<WebHopHandler>();
+        builder.Services.AddHttpClient<ApiClient>(http => http.BaseAddress = api).AddHttpMessageHandler<WebHopHandler>();
+        builder.Services.AddHttpClient(ApiClient.AnonymousClient, http => http.BaseAddress = api).AddHttpMessageHandler<WebHopHandler>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SignInLimiter>();
@@ -29,7 +37,11 @@ internal static class WebSessionSetup
                 http.Timeout = TimeSpan.FromMinutes(10);
             })
             // An upload is streamed once and cannot be retried, so it goes without the shared retry and timeout handler.
-            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
+            .ConfigureAdditionalHttpMessageHandlers((handlers, services) =>
+            {
+                handlers.Clear();
+                handlers.Add(services.GetRequiredService<WebHopHandler>());
+            });
 
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>

@@ -49,11 +49,13 @@ public sealed class Platform : IAsyncLifetime
         var reputation = Path.Combine(_workDirectory, "reputation.csv");
         await File.WriteAllTextAsync(reputation, $"network,score,source\n{Reports.SeededHostile}/32,1.0,e2e-blocklist\n{Reports.UploadedHostile}/32,1.0,e2e-blocklist\n");
         _connectionString = await TestDatabases.CreateAsync(DbProvider.PostgreSql);
+        var webHopKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33));
 
         var apiEnvironment = new Dictionary<string, string>
         {
             ["ConnectionStrings__dmarcdb"] = _connectionString,
             ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(66)),
+            ["Auth__WebHopKey"] = webHopKey,
             ["Auth__PermitsPerMinute"] = "100000",
             ["Auth__AnonymousPermitsPerMinute"] = "100000",
             // The shortest lifetime the Api allows, within the Web app's one-minute refresh margin: every page the tests
@@ -75,6 +77,7 @@ public sealed class Platform : IAsyncLifetime
         {
             ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
             ["SignIn__PermitsPerMinute"] = SignInPermitsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Auth__WebHopKey"] = webHopKey,
         }));
 
         AdminApi = await AdminClientAsync();
