@@ -30,4 +30,35 @@ public sealed class SignInSecurityTests(Platform platform)
         Assert.Equal(new Uri(platform.Web.BaseAddress, "/"), new Uri(platform.Web.BaseAddress, signedIn.Location));
         Assert.True(neighbour.HasCookie("dmarcsecurity.session"));
     }
+
+    [Fact]
+    public async Task The_sign_in_page_and_the_dashboard_run_under_the_Content_Security_Policy_without_a_violation()
+    {
+        var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Web.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                violations.Add($"{page.Url}: {message.Text}");
+            }
+        };
+        await page.AddInitScriptAsync("""
+            document.addEventListener('securitypolicyviolation', e => console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + (e.blockedURI || 'inline')));
+            """);
+
+        var signInPage = await page.GotoAsync("/account/login");
+        Assert.Contains("script-src 'self'", signInPage!.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Contains("object-src 'none'", signInPage.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Contains("base-uri 'self'", signInPage.Headers["content-security-policy"], StringComparison.Ordinal);
+        await Platform.SubmitSignInAsync(page, Platform.ViewerEmail);
+        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+        await Platform.WaitForInteractiveAsync(page);
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Reports" }).First.ClickAsync(); // a circuit navigation
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Reports");
+
+        Assert.Empty(violations);
+        await context.CloseAsync();
+    }
 }
