@@ -131,6 +131,19 @@ public sealed partial class AnalystJourneyTests(Platform platform)
     }
 
     [Fact]
+    public async Task A_sign_out_without_the_form_token_is_refused_and_the_session_goes_on()
+    {
+        var page = await platform.SignInAsync(Platform.ViewerEmail);
+
+        var forged = await page.Context.APIRequest.PostAsync("/account/logout", new() { MaxRedirects = 0 });
+
+        Assert.Equal(400, forged.Status);
+        Assert.Contains("token is missing or stale", await forged.TextAsync(), StringComparison.Ordinal);
+        await page.GotoAsync("/reports");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Reports");
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_a_message()
     {
         var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Web.BaseAddress.ToString() });
