@@ -38,6 +38,25 @@ public sealed partial class AnalystJourneyTests(Platform platform)
     }
 
     [Fact]
+    public async Task A_file_over_the_Api_upload_limit_shows_the_Api_reason_on_the_upload_page()
+    {
+        var page = await platform.SignInAsync(Platform.AnalystEmail);
+        await page.GotoAsync("/upload");
+        await Expect(page.Locator("[data-testid=upload][data-ready=true]")).ToBeVisibleAsync();
+        var tooLarge = new byte[Platform.MaxUploadBytes * 10];
+        Random.Shared.NextBytes(tooLarge);
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "too-large.xml.gz", MimeType = "application/gzip", Buffer = tooLarge });
+
+        await Expect(Outcome(page, "too-large.xml.gz")).ToHaveAttributeAsync("data-outcome", "failed", new() { Timeout = 30_000 });
+        await Expect(Outcome(page, "too-large.xml.gz")).ToContainTextAsync(
+            $"Upload too large: The upload is larger than the limit of {Platform.MaxUploadBytes:N0} bytes (Ingestion:MaxUploadBytes).");
+        await Expect(page.GetByTestId("upload-summary")).ToContainTextAsync("1 failed");
+        Directory.CreateDirectory(Platform.ScreenshotDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "upload-too-large-1280x720.png") });
+    }
+
+    [Fact]
     public async Task Source_and_domain_pages_join_the_evidence_the_silo_built()
     {
         var page = await platform.SignInAsync(Platform.ViewerEmail);

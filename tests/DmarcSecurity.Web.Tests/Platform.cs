@@ -26,6 +26,9 @@ public sealed class Platform : IAsyncLifetime
     /// minute from 127.0.0.1, few enough for a test to use them up from another address.</summary>
     public const int SignInPermitsPerMinute = 20;
 
+    /// <summary>The Api's upload limit: above every file the tests upload, small enough to exceed on purpose.</summary>
+    public const int MaxUploadBytes = 4 * 1024 * 1024;
+
     private readonly List<HostProcess> _hosts = [];
     private string _connectionString = "";
     private string _workDirectory = "";
@@ -56,6 +59,7 @@ public sealed class Platform : IAsyncLifetime
             ["ConnectionStrings__dmarcdb"] = _connectionString,
             ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(66)),
             ["Auth__WebHopKey"] = webHopKey,
+            ["Ingestion__MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth__PermitsPerMinute"] = "100000",
             ["Auth__AnonymousPermitsPerMinute"] = "100000",
             // The shortest lifetime the Api allows, within the Web app's one-minute refresh margin: every page the tests
