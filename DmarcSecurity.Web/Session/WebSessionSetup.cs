@@ -54,6 +54,9 @@ internal static class WebSessionSetup
                 options.LogoutPath = "/account/logout";
                 options.AccessDeniedPath = "/account/denied";
                 options.ReturnUrlParameter = "returnUrl";
+                // The sign-in page decides where to go next (LoginUrl.SafeReturn, encoded for a Location header); the handler's
+                // own redirect to the raw returnUrl would put its decoded, possibly non-ASCII text in the header.
+                options.Events.OnRedirectToReturnUrl = _ => Task.CompletedTask;
                 options.Events.OnValidatePrincipal = context =>
                 {
                     var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();

@@ -61,4 +61,17 @@ public sealed class SignInSecurityTests(Platform platform)
         Assert.Empty(violations);
         await context.CloseAsync();
     }
+
+    [Theory]
+    [InlineData("/reports?domain=bücher.example", "/reports?domain=b%C3%BCcher.example")]
+    [InlineData("/domains/日本.example", "/domains/%E6%97%A5%E6%9C%AC.example")]
+    public async Task A_non_ASCII_return_address_is_followed_percent_encoded(string returnUrl, string expected)
+    {
+        using var browser = new FormClient(platform.Web.BaseAddress, "127.0.0.5");
+
+        var signedIn = await browser.SignInAsync(Platform.ViewerEmail, Platform.Password, returnUrl);
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
+        Assert.Equal(new Uri(platform.Web.BaseAddress, expected), new Uri(platform.Web.BaseAddress, signedIn.Location));
+    }
 }
