@@ -68,10 +68,13 @@ var connectionString = postgres?.ConnectionString ?? options.ConnectionString ??
 var database = postgres is not null ? $"PostgreSQL in {postgres.ClusterDirectory}" : options.ConnectionString is null ? "SQLite in the data folder" : "from --connection-string";
 Console.WriteLine($"[apphost] data folder {dataDirectory}; database {database}");
 
+// The Web app tells the Api its users' addresses with a key both share; a new one each run is enough.
+var webHopKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 var api = NewResource("api", "api", "DmarcSecurity.Api", new()
 {
     ["ConnectionStrings__dmarcdb"] = connectionString,
     ["Auth__BootstrapAdminEmail"] = options.AdminEmail,
+    ["Auth__WebHopKey"] = webHopKey,
 });
 var silos = Enumerable.Range(1, options.SiloReplicas)
     .Select(i => NewResource(options.SiloReplicas == 1 ? "silo" : $"silo-{i}", "silo", "DmarcSecurity.Grains", new()
@@ -82,6 +85,7 @@ var silos = Enumerable.Range(1, options.SiloReplicas)
 var web = NewResource("web", "web", "DmarcSecurity.Web", new()
 {
     ["services__api__http__0"] = api.Address,
+    ["Auth__WebHopKey"] = webHopKey,
 });
 Resource[] resources = [api, .. silos, web];
 

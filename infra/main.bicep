@@ -20,6 +20,11 @@ param postgresAdminPassword string
 @description('HS256 key that signs access tokens (Auth__SigningKey), at least 64 characters.')
 param authSigningKey string
 
+@secure()
+@minLength(32)
+@description('Key the Web app shows when it tells the Api its users\' addresses (Auth__WebHopKey), at least 32 characters.')
+param webHopKey string
+
 @description('On an empty database the Api creates this Admin and prints a one-time password in its log. Empty: none.')
 param bootstrapAdminEmail string = ''
 
@@ -62,6 +67,7 @@ module resources 'resources.bicep' = {
     postgresVersion: postgresVersion
     postgresSku: postgresSku
     authSigningKey: authSigningKey
+    webHopKey: webHopKey
     bootstrapAdminEmail: bootstrapAdminEmail
     apiImage: apiImage
     webImage: webImage

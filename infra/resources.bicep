@@ -10,6 +10,8 @@ param postgresVersion string
 param postgresSku string
 @secure()
 param authSigningKey string
+@secure()
+param webHopKey string
 param bootstrapAdminEmail string
 param apiImage string
 param webImage string
@@ -119,11 +121,22 @@ var registries = [
   }
 ]
 
-var apiEnv = concat([
+// The Container Apps ingress ends TLS and forwards HTTP from a private address of the environment: only there do
+// X-Forwarded-For and X-Forwarded-Proto come from, so only those networks are believed. The Host header is not
+// forwarded; each app answers only to its own name.
+var proxyEnv = [
+  { name: 'ForwardedHeaders__KnownNetworks__0', value: '10.0.0.0/8' }
+  { name: 'ForwardedHeaders__KnownNetworks__1', value: '100.64.0.0/10' }
+  { name: 'ForwardedHeaders__KnownNetworks__2', value: '172.16.0.0/12' }
+]
+
+var apiEnv = concat(proxyEnv, [
   { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
   { name: 'OTEL_SERVICE_NAME', value: 'api' }
   { name: 'ConnectionStrings__dmarcdb', secretRef: 'dmarcdb' }
   { name: 'Auth__SigningKey', secretRef: 'auth-signing-key' }
+  { name: 'Auth__WebHopKey', secretRef: 'web-hop-key' }
+  { name: 'AllowedHosts', value: 'ca-api-${resourceToken}.${environment.properties.defaultDomain}' }
 ], empty(bootstrapAdminEmail) ? [] : [
   { name: 'Auth__BootstrapAdminEmail', value: bootstrapAdminEmail }
 ])
@@ -134,11 +147,13 @@ var siloEnv = [
   { name: 'ConnectionStrings__dmarcdb', secretRef: 'dmarcdb' }
 ]
 
-var webEnv = [
+var webEnv = concat(proxyEnv, [
   { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
   { name: 'OTEL_SERVICE_NAME', value: 'web' }
   { name: 'services__api__http__0', value: 'https://${api.properties.configuration.ingress.fqdn}' }
-]
+  { name: 'Auth__WebHopKey', secretRef: 'web-hop-key' }
+  { name: 'AllowedHosts', value: 'ca-web-${resourceToken}.${environment.properties.defaultDomain}' }
+])
 
 resource api 'Microsoft.App/containerApps@2024-03-01' = {
   name: 'ca-api-${resourceToken}'
@@ -162,6 +177,7 @@ resource api 'Microsoft.App/containerApps@2024-03-01' = {
       secrets: [
         { name: 'dmarcdb', value: connectionString }
         { name: 'auth-signing-key', value: authSigningKey }
+        { name: 'web-hop-key', value: webHopKey }
       ]
     }
     template: {
@@ -198,6 +214,9 @@ resource web 'Microsoft.App/containerApps@2024-03-01' = {
         transport: 'auto'
       }
       registries: registries
+      secrets: [
+        { name: 'web-hop-key', value: webHopKey }
+      ]
     }
     template: {
       containers: [

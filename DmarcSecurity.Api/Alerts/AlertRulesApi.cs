@@ -98,9 +98,11 @@ public sealed record UpdateAlertRuleRequest(bool? Enabled, string? Severity, Jso
                     ? $"Rule {rule.Key} has no thresholds."
                     : $"Rule {rule.Key} has no threshold '{property.Name}'; it has {string.Join(", ", current.Keys)}."];
             }
-            else if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDouble(out var number) || !double.IsFinite(number))
+            else if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDouble(out var number)
+                || RangeOf(property.Name) is var range && !range.Admits(number))
             {
-                errors[field] = [$"{field} must be a finite number."];
+                var bounds = RangeOf(property.Name);
+                errors[field] = [$"{field} must be {(bounds.Whole ? "a whole number" : "a number")} from {bounds.Min:G} to {bounds.Max:G}."];
             }
             else
             {
@@ -109,6 +111,24 @@ public sealed record UpdateAlertRuleRequest(bool? Enabled, string? Severity, Jso
         }
 
         return JsonSerializer.Serialize(merged);
+    }
+
+    /// <summary>What each threshold can sensibly be: a minimum of -1 or a ratio of 1e308 silences a rule without
+    /// disabling it, which nobody should do by accident.</summary>
+    private static ThresholdRange RangeOf(string name) => name switch
+    {
+        "minMessages" => new(1, 1_000_000_000, Whole: true),
+        "minBaselineDays" => new(1, 90, Whole: true),
+        "ratio" => new(1, 1000, Whole: false),
+        "minIncrease" => new(0, 1, Whole: false),
+        "dailyDays" => new(2, 90, Whole: true),
+        "silentDays" => new(1, 90, Whole: true),
+        _ => new(0, 1_000_000_000, Whole: false),
+    };
+
+    private readonly record struct ThresholdRange(double Min, double Max, bool Whole)
+    {
+        public bool Admits(double value) => value >= Min && value <= Max && (!Whole || Math.Floor(value) == value);
     }
 }
 

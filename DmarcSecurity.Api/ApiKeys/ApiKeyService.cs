@@ -4,18 +4,20 @@ using DmarcSecurity.Api.Common;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Api.ApiKeys;
 
 public sealed record ApiKeyDto(
     long Id, long UserId, string Name, string Prefix, UserRole Role, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+    DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, string? RevokedReason);
 
 /// <summary>A new key: <see cref="Key"/> is shown this once and never again.</summary>
 public sealed record CreatedApiKey(ApiKeyDto ApiKey, string Key);
 
-/// <summary>Users manage their own keys; Admins manage anyone's. A key's role may not exceed its owner's.</summary>
-public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, TimeProvider time)
+/// <summary>Users manage their own keys; Admins manage anyone's. A key's role may not exceed its owner's, and a user
+/// holds at most <see cref="AuthOptions.MaxApiKeysPerUser"/> active keys.</summary>
+public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, IOptions<AuthOptions> options, TimeProvider time)
 {
     /// <summary>Keys look like <c>dmsk_&lt;43 URL-safe characters&gt;</c>; the first 12 characters are the listed prefix.</summary>
     public const string KeyPrefix = "dmsk_";
@@ -31,9 +33,9 @@ public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, Ti
             return Outcome<CreatedApiKey>.Fail(ProblemKind.Forbidden, "Only an Admin creates keys for others.");
         }
 
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        if (TextField.CheckName(name) is { } problem)
         {
-            return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, "Name the key (1-100 characters).", "name");
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, $"The key's name {problem}", "name");
         }
 
         var now = time.GetUtcNow();
@@ -55,6 +57,12 @@ public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, Ti
         if (role > ceiling)
         {
             return Outcome<CreatedApiKey>.Fail(ProblemKind.Invalid, $"A key may act at most with the role {ceiling}.", "role");
+        }
+
+        var cap = options.Value.MaxApiKeysPerUser;
+        if (await db.ApiKeys.CountAsync(k => k.UserId == owner && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), cancellationToken) >= cap)
+        {
+            return Outcome<CreatedApiKey>.Fail(ProblemKind.Conflict, $"A user holds at most {cap} active keys; revoke one first.");
         }
 
         var key = KeyPrefix + TokenService.NewSecret();
@@ -99,11 +107,16 @@ public sealed class ApiKeyService(IDbContextFactory<DmarcDbContext> contexts, Ti
             return Outcome<ApiKeyDto>.Fail(ProblemKind.NotFound, "No such key.");
         }
 
-        key.RevokedAt ??= time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+        if (key.RevokedAt is null)
+        {
+            key.RevokedAt = time.GetUtcNow();
+            key.RevokedReason = RevokeReasons.Revoked;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
         return Outcome<ApiKeyDto>.Ok(ToDto(key));
     }
 
     private static ApiKeyDto ToDto(ApiKeyEntity k) =>
-        new(k.Id, k.UserId, k.Name, k.Prefix, k.Role, k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt);
+        new(k.Id, k.UserId, k.Name, k.Prefix, k.Role, k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, k.RevokedReason);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using DmarcSecurity.Api.Users;
 using DmarcSecurity.Data.Identity;
 
@@ -8,7 +7,8 @@ public sealed record LoginRequest(string? Email, string? Password);
 
 public sealed record RefreshRequest(string? RefreshToken);
 
-public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+/// <summary><c>keepApiKeys</c>: keep one's API keys working; by default they are revoked with the old password.</summary>
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword, bool KeepApiKeys = false);
 
 public sealed record TokenResponse(
     string AccessToken, DateTimeOffset AccessTokenExpiresAt, string RefreshToken, DateTimeOffset RefreshTokenExpiresAt, string TokenType = "Bearer");
@@ -17,6 +17,9 @@ public sealed record MeResponse(long Id, string Email, string DisplayName, UserR
 
 public static class AuthApi
 {
+    public const string SignInFailedDetail =
+        "Wrong e-mail or password, or the account is locked for a while after too many failed sign-ins.";
+
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/auth").WithTags("Authentication");
@@ -34,7 +37,7 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Login(
-        LoginRequest request, AuthService auth, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
+        LoginRequest request, AuthService auth, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
         {
@@ -42,19 +45,14 @@ public static class AuthApi
         }
 
         var result = await auth.SignInAsync(request.Email, request.Password, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
-        switch (result.Status)
+        return result.Status switch
         {
-            case SignInStatus.Success:
-                return TypedResults.Ok(ToResponse(result.Tokens!));
-            case SignInStatus.LockedOut:
-                var wait = result.LockedUntil!.Value - time.GetUtcNow();
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return TypedResults.Problem("Too many failed sign-ins: the account is locked for a while.", statusCode: StatusCodes.Status423Locked, title: "Account locked");
-            case SignInStatus.Disabled:
-                return TypedResults.Problem("The account is disabled.", statusCode: StatusCodes.Status403Forbidden, title: "Account disabled");
-            default:
-                return TypedResults.Problem("Wrong e-mail or password.", statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed");
-        }
+            SignInStatus.Success => TypedResults.Ok(ToResponse(result.Tokens!)),
+            SignInStatus.Disabled => TypedResults.Problem("The account is disabled.", statusCode: StatusCodes.Status403Forbidden, title: "Account disabled"),
+            // A locked account answers exactly as an unknown one (and as a wrong password), so the answer never tells
+            // which e-mail addresses have accounts. The lockout is in the audit trail and on the Admin's user list.
+            _ => TypedResults.Problem(SignInFailedDetail, statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed"),
+        };
     }
 
     public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Refresh(
@@ -96,7 +94,8 @@ public static class AuthApi
         }
 
         return await auth.ChangePasswordAsync(
-            context.User.UserId()!.Value, request.CurrentPassword, request.NewPassword, context.Connection.RemoteIpAddress?.ToString(), cancellationToken) is { } problem
+            context.User.UserId()!.Value, request.CurrentPassword, request.NewPassword, request.KeepApiKeys,
+                context.Connection.RemoteIpAddress?.ToString(), cancellationToken) is { } problem
             ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["newPassword"] = [problem] })
             : TypedResults.NoContent();
     }

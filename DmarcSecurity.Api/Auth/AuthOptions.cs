@@ -48,6 +48,15 @@ public sealed class AuthOptions
     [Range(1, 1_000_000)]
     public int AnonymousPermitsPerMinute { get; set; } = 30;
 
+    /// <summary>The key the Web app shows when it tells the Api its user's address (see <c>WebHop</c>); at least 32
+    /// characters. Unset: <c>X-Client-Address</c> is never believed.</summary>
+    [MinLength(32, ErrorMessage = "Auth__WebHopKey must be at least 32 characters.")]
+    public string? WebHopKey { get; set; }
+
+    /// <summary>Active (not revoked, not expired) API keys one user may hold.</summary>
+    [Range(1, 1000)]
+    public int MaxApiKeysPerUser { get; set; } = 10;
+
     /// <summary>Origins allowed by CORS; none (the default) means no cross-origin access.</summary>
     public string[] CorsOrigins { get; set; } = [];
 }

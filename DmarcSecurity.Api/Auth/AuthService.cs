@@ -204,8 +204,10 @@ public sealed partial class AuthService(
         }
     }
 
-    /// <summary>Null on success, otherwise why not. Revokes the user's refresh tokens and invalidates their access tokens.</summary>
-    public async Task<string?> ChangePasswordAsync(long userId, string currentPassword, string newPassword, string? clientAddress, CancellationToken cancellationToken)
+    /// <summary>Null on success, otherwise why not. Revokes the user's refresh tokens and API keys (unless
+    /// <paramref name="keepApiKeys"/>) and invalidates their access tokens.</summary>
+    public async Task<string?> ChangePasswordAsync(
+        long userId, string currentPassword, string newPassword, bool keepApiKeys, string? clientAddress, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);
@@ -236,12 +238,15 @@ public sealed partial class AuthService(
             return "The new password must differ from the current one.";
         }
 
-        await SetPasswordAsync(db, user, newPassword, mustChange: false, RevokeReasons.PasswordChanged, cancellationToken);
+        await SetPasswordAsync(db, user, newPassword, mustChange: false, RevokeReasons.PasswordChanged, cancellationToken, keepApiKeys);
         return null;
     }
 
-    /// <summary>Sets a password, renews the security stamp (old access tokens stop working) and revokes refresh tokens.</summary>
-    internal async Task SetPasswordAsync(DmarcDbContext db, UserEntity user, string password, bool mustChange, string reason, CancellationToken cancellationToken)
+    /// <summary>Sets a password, renews the security stamp (old access tokens stop working) and revokes refresh tokens
+    /// and, unless <paramref name="keepApiKeys"/>, the user's API keys: a key made by whoever knew the old password
+    /// must not outlive it.</summary>
+    internal async Task SetPasswordAsync(
+        DmarcDbContext db, UserEntity user, string password, bool mustChange, string reason, CancellationToken cancellationToken, bool keepApiKeys = false)
     {
         user.PasswordHash = hasher.HashPassword(user, password);
         user.MustChangePassword = mustChange;
@@ -251,6 +256,19 @@ public sealed partial class AuthService(
         user.LockoutEnd = null;
         await db.SaveChangesAsync(cancellationToken);
         await RevokeUserTokensAsync(db, user.Id, reason, cancellationToken);
+        if (!keepApiKeys)
+        {
+            await RevokeApiKeysAsync(db, user.Id, reason, cancellationToken);
+        }
+    }
+
+    /// <summary>Revokes for good: nothing brings a revoked key back, re-enabling its owner included.</summary>
+    internal async Task RevokeApiKeysAsync(DmarcDbContext db, long userId, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await db.ApiKeys.Where(k => k.UserId == userId && k.RevokedAt == null).ExecuteUpdateAsync(set => set
+            .SetProperty(k => k.RevokedAt, now)
+            .SetProperty(k => k.RevokedReason, reason), cancellationToken);
     }
 
     internal async Task RevokeUserTokensAsync(DmarcDbContext db, long userId, string reason, CancellationToken cancellationToken)
@@ -308,9 +326,10 @@ public sealed partial class AuthService(
     private static partial void LogLockedOut(ILogger logger, long userId, DateTimeOffset until);
 }
 
-/// <summary>Why a refresh token was revoked.</summary>
+/// <summary>Why a refresh token or an API key was revoked.</summary>
 public static class RevokeReasons
 {
+    public const string Revoked = "revoked";
     public const string Rotated = "rotated";
     public const string Reuse = "reuse";
     public const string Logout = "logout";

@@ -47,10 +47,13 @@ internal static class AuthSetup
                     : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer();
+        var development = builder.Environment.IsDevelopment();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<TokenService>((o, tokens) =>
             {
                 o.MapInboundClaims = false;
+                // Outside Development a refused token gets a bare "Bearer" challenge: why it failed helps only a forger.
+                o.IncludeErrorDetails = development;
                 o.TokenValidationParameters = tokens.ValidationParameters();
                 o.Events = new JwtBearerEvents { OnTokenValidated = RejectStaleTokensAsync };
             });
@@ -78,12 +81,7 @@ internal static class AuthSetup
 
     public static WebApplication UseAuth(this WebApplication app)
     {
-        app.UseSecurityHeaders();
-        if (!app.Environment.IsDevelopment())
-        {
-            app.UseHsts();
-        }
-
+        app.UseWebHop();
         app.UseCors(CorsPolicy);
         app.UseAuthentication();
         app.UseRateLimiter();
@@ -113,7 +111,8 @@ internal static class AuthSetup
         }
     }
 
-    /// <summary>Per API key, per user, or per client address for anonymous requests; health probes are not limited.</summary>
+    /// <summary>Per user (all their API keys and sessions share one budget, so more keys buy no more requests), or per
+    /// client address for anonymous requests; health probes are not limited.</summary>
     private static RateLimitPartition<string> PartitionFor(HttpContext context)
     {
         var path = context.Request.Path;
@@ -125,7 +124,7 @@ internal static class AuthSetup
         var options = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
         var user = context.User;
         var (key, permits) = user.Identity?.IsAuthenticated == true
-            ? (user.ApiKeyId() is { } keyId ? $"key:{keyId}" : $"user:{user.UserId()}", options.PermitsPerMinute)
+            ? ($"user:{user.UserId()}", options.PermitsPerMinute)
             : ($"ip:{context.Connection.RemoteIpAddress}", options.AnonymousPermitsPerMinute);
         return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {

@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using DmarcSecurity.Api.Auth;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace DmarcSecurity.Api.Common;
@@ -8,18 +8,25 @@ internal static class ApiConventions
     public const string OpenApiDocumentPath = "/openapi/v1.json";
     public const string ApiPagePath = "api-docs";
 
-    /// <summary>ProblemDetails for every error, enums as strings, the OpenAPI document.</summary>
+    /// <summary>ProblemDetails for every error, enums as strings (and only the defined ones), the OpenAPI document.</summary>
     public static WebApplicationBuilder AddApiConventions(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemesTransformer>());
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new DefinedEnumConverter()));
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemesTransformer>().AddSchemaTransformer(DefinedEnumConverter.DescribeAsync));
         return builder;
     }
 
     public static WebApplication UseApiConventions(this WebApplication app)
     {
+        // First, so every answer carries them: errors, the API page and its assets included.
+        app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi(OpenApiDocumentPath).AllowAnonymous();

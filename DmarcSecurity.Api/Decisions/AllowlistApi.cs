@@ -12,16 +12,26 @@ public sealed record AllowlistEntryDto(long Id, string Network, string Reason, s
     public static AllowlistEntryDto From(AllowlistEntity a) => new(a.Id, a.Network, a.Reason, a.CreatedBy, a.CreatedAt);
 }
 
-/// <summary><c>network</c>: an address or a CIDR block, stored canonical (host bits cleared, a single address bare).</summary>
-public sealed record AllowlistRequest(string? Network, string? Reason) : IValidatable
+/// <summary><c>network</c>: an address or a CIDR block, stored canonical (host bits cleared, a single address bare).
+/// A block wider than /8 (IPv4) or /32 (IPv6), such as 0.0.0.0/0, would exempt a large part of the Internet from
+/// blocking: it needs <c>confirmBroad: true</c>.</summary>
+public sealed record AllowlistRequest(string? Network, string? Reason, bool ConfirmBroad = false) : IValidatable
 {
+    private const int NarrowestBroadIPv4 = 8;
+    private const int NarrowestBroadIPv6 = 32;
+
     public string? CanonicalNetwork => Networks.TryParse(Network, out var network, usualFormOnly: true) ? Networks.Canonical(network) : null;
 
     public void Validate(IDictionary<string, string[]> errors)
     {
-        if (CanonicalNetwork is null)
+        if (!Networks.TryParse(Network, out var network, usualFormOnly: true))
         {
             errors["network"] = ["network must be an IP address or a CIDR block such as 192.0.2.0/24."];
+        }
+        else if (!ConfirmBroad && network.PrefixLength < (network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? NarrowestBroadIPv4 : NarrowestBroadIPv6))
+        {
+            errors["network"] = [$"{Networks.Canonical(network)} covers a large part of the Internet, which would never be blocked; " +
+                "send confirmBroad: true if that is meant."];
         }
 
         TextField.Required(Reason, "reason", errors);

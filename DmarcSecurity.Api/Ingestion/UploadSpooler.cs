@@ -42,12 +42,12 @@ internal static class UploadSpooler
         var directory = options.TempDirectory is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "dmarcsecurity-uploads");
         Directory.CreateDirectory(directory);
 
-        var reader = new MultipartReader(boundary, request.Body);
+        var reader = Malformed.Guard(() => new MultipartReader(boundary, request.Body));
         var files = new List<SpooledFile>();
         long total = 0;
         try
         {
-            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            while (await Malformed.GuardAsync(() => reader.ReadNextSectionAsync(cancellationToken)) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
                 {
@@ -69,7 +69,7 @@ internal static class UploadSpooler
                 try
                 {
                     int read;
-                    while ((read = await section.Body.ReadAsync(buffer, cancellationToken)) > 0)
+                    while ((read = await Malformed.GuardAsync(() => section.Body.ReadAsync(buffer, cancellationToken).AsTask())) > 0)
                     {
                         size += read;
                         total += read;
@@ -120,4 +120,37 @@ internal static class UploadSpooler
         var label = new string(name.Replace('\\', '/').Split('/')[^1].Where(c => !char.IsControl(c)).ToArray());
         return label.Length > MaxFileNameLength ? label[..MaxFileNameLength] : label;
     }
+}
+
+/// <summary>A multipart body that cannot be read as one (cut off mid-part, a boundary over 70 characters, headers over
+/// the reader's limits) is the caller's mistake: 400 with the reader's reason, never 500. Only reads of the request
+/// go through here, so a failing write to the spool folder still surfaces as the server's fault.</summary>
+internal static class Malformed
+{
+    public static T Guard<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e)
+        {
+            throw Refusal(e);
+        }
+    }
+
+    public static async Task<T> GuardAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException and not BadHttpRequestException)
+        {
+            throw Refusal(e);
+        }
+    }
+
+    private static BadHttpRequestException Refusal(Exception e) =>
+        new($"The multipart body cannot be read: {e.Message}", StatusCodes.Status400BadRequest, e);
 }

@@ -50,6 +50,11 @@ public sealed class UserService(
             return Outcome<UserWithPassword>.Fail(ProblemKind.Invalid, "Give a valid e-mail address.", "email");
         }
 
+        if (!string.IsNullOrWhiteSpace(displayName) && TextField.CheckName(displayName) is { } badName)
+        {
+            return Outcome<UserWithPassword>.Fail(ProblemKind.Invalid, $"The display name {badName}", "displayName");
+        }
+
         if (password is not null && PasswordPolicy.Check(password, email) is { } problem)
         {
             return Outcome<UserWithPassword>.Fail(ProblemKind.Invalid, problem, "password");
@@ -143,6 +148,11 @@ public sealed class UserService(
         user.SecurityStamp = AuthService.NewStamp();
         await db.SaveChangesAsync(cancellationToken);
         await auth.RevokeUserTokensAsync(db, id, reason, cancellationToken);
+        if (user.Disabled)
+        {
+            await auth.RevokeApiKeysAsync(db, id, reason, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return Outcome<UserDto>.Ok(ToDto(user));
     }

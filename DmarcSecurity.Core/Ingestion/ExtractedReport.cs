@@ -28,6 +28,9 @@ public enum RejectionReason
     UnrecognisedContent,
     InputTooLarge,
 
+    /// <summary>The policy domain is not a domain name (markup, a URL, an address).</summary>
+    InvalidPolicyDomain,
+
     /// <summary>The input could not be processed for a reason of our own (a defect or a storage failure), not because of its content.</summary>
     ProcessingFailed,
 }

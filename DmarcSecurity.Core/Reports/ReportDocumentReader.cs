@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Xml;
+using DmarcSecurity.Core.Addresses;
 using DmarcSecurity.Core.Ingestion;
 
 namespace DmarcSecurity.Core.Reports;
@@ -284,6 +285,14 @@ internal sealed class ReportDocumentReader(XmlReader reader, ReportNames names)
         if (domain is null)
         {
             throw NotAReport("<policy_published> has no <domain>");
+        }
+
+        // The policy domain names the domain grain and appears on every page: markup or a script URL there is no
+        // reporter's quirk but an attack on whoever reads it.
+        if (!DomainName.TryNormalise(domain, out _))
+        {
+            throw new ReportRejectedException(
+                RejectionReason.InvalidPolicyDomain, $"The report's policy domain '{Shown(domain)}' is not a domain name.");
         }
 
         if (p is null)

@@ -28,6 +28,9 @@ public sealed class ApiKeyEntity
 
     public DateTimeOffset? RevokedAt { get; set; }
 
+    /// <summary>Why: revoked by hand, or with the owner's password change or disabling.</summary>
+    public string? RevokedReason { get; set; }
+
     public DateTimeOffset? LastUsedAt { get; set; }
 }
 
@@ -49,6 +52,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKeyEntit
         builder.Property(k => k.CreatedByUserId).HasColumnName("created_by_user_id");
         builder.Property(k => k.ExpiresAt).HasColumnName("expires_at");
         builder.Property(k => k.RevokedAt).HasColumnName("revoked_at");
+        builder.Property(k => k.RevokedReason).HasColumnName("revoked_reason");
         builder.Property(k => k.LastUsedAt).HasColumnName("last_used_at");
     }
 }

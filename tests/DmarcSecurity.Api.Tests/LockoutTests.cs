@@ -13,13 +13,14 @@ using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Api.Tests;
 
-/// <summary>Five wrong passwords within the window are tolerated; the sixth locks the account for the lockout duration.</summary>
+/// <summary>Five wrong passwords within the window are tolerated; the sixth locks the account for the lockout duration.
+/// A locked account answers as an unknown one does, so the answers never tell which accounts exist.</summary>
 public abstract class LockoutTests(ApiFixture fixture)
 {
     private AuthOptions Options => fixture.Factory.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
 
     [Fact]
-    public async Task Sixth_wrong_password_locks_the_account_with_Retry_After()
+    public async Task Sixth_wrong_password_locks_the_account_and_answers_like_any_failed_sign_in()
     {
         var (user, _) = await NewUserAsync("locks");
         Assert.Equal(5, Options.LockoutThreshold);
@@ -34,12 +35,10 @@ public abstract class LockoutTests(ApiFixture fixture)
         using var sixth = await LoginAsync(user.Email, WrongPassword());
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), tolerated);
-        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, sixth.StatusCode);
-        Assert.Equal("Account locked", await TitleAsync(sixth));
-        AssertRetryAfterIsTheLockoutDuration(sixth);
-        var stored = await fixture.Factory.Services.GetRequiredService<UserService>().GetAsync(user.Id, CancellationToken.None);
-        Assert.NotNull(stored?.LockedUntil);
-        Assert.InRange(stored.LockedUntil.Value, DateTimeOffset.UtcNow + Options.LockoutDuration - TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow + Options.LockoutDuration);
+        Assert.Equal(("Sign-in failed", AuthApi.SignInFailedDetail), await ProblemAsync(sixth));
+        Assert.Equal(HttpStatusCode.Unauthorized, sixth.StatusCode);
+        Assert.Null(sixth.Headers.RetryAfter);
+        await AssertLockedForTheLockoutDurationAsync(user.Id);
     }
 
     [Fact]
@@ -58,19 +57,22 @@ public abstract class LockoutTests(ApiFixture fixture)
         using var login = await LoginAsync(user.Email, password);
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a));
-        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, login.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
+        await AssertLockedForTheLockoutDurationAsync(user.Id);
     }
 
     [Fact]
-    public async Task Right_password_during_lockout_is_refused_as_locked()
+    public async Task Right_password_during_lockout_answers_exactly_as_an_unknown_account()
     {
         var (user, password) = await NewUserAsync("locked-right");
         await LockAsync(user.Email);
 
         using var right = await LoginAsync(user.Email, password);
+        using var unknown = await LoginAsync($"nobody-{Guid.NewGuid():N}@lockout.example", password);
 
-        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, right.StatusCode);
-        AssertRetryAfterIsTheLockoutDuration(right);
+        Assert.Equal(unknown.StatusCode, right.StatusCode);
+        Assert.Equal(await ProblemAsync(unknown), await ProblemAsync(right));
+        Assert.Equal(HeaderNames(unknown), HeaderNames(right));
         Assert.DoesNotContain("accessToken", await right.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
@@ -154,7 +156,8 @@ public abstract class LockoutTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         Assert.False(string.IsNullOrEmpty(JsonSerializer.Deserialize<TokenResponse>(await right.Content.ReadAsStringAsync(), Upload.Json)?.AccessToken));
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), afterSuccess);
-        Assert.Equal((HttpStatusCode)StatusCodes.Status423Locked, sixthAfterSuccess.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, sixthAfterSuccess.StatusCode);
+        await AssertLockedForTheLockoutDurationAsync(user.Id);
     }
 
     private static string WrongPassword() => $"wrong-{Guid.NewGuid():N}";
@@ -172,7 +175,7 @@ public abstract class LockoutTests(ApiFixture fixture)
         for (var attempt = 1; attempt <= 6; attempt++)
         {
             using var response = await LoginAsync(email, WrongPassword());
-            Assert.Equal(attempt <= 5 ? HttpStatusCode.Unauthorized : (HttpStatusCode)StatusCodes.Status423Locked, response.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
     }
 
@@ -182,18 +185,21 @@ public abstract class LockoutTests(ApiFixture fixture)
         return await client.PostAsJsonAsync("/api/auth/login", new LoginRequest(email, password), Upload.Json);
     }
 
-    private void AssertRetryAfterIsTheLockoutDuration(HttpResponseMessage response)
+    private async Task AssertLockedForTheLockoutDurationAsync(long userId)
     {
-        var retryAfter = response.Headers.RetryAfter?.Delta;
-        Assert.NotNull(retryAfter);
-        Assert.InRange(retryAfter.Value, Options.LockoutDuration - TimeSpan.FromMinutes(1), Options.LockoutDuration);
+        var stored = await fixture.Factory.Services.GetRequiredService<UserService>().GetAsync(userId, CancellationToken.None);
+        Assert.NotNull(stored?.LockedUntil);
+        Assert.InRange(stored.LockedUntil.Value, DateTimeOffset.UtcNow + Options.LockoutDuration - TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow + Options.LockoutDuration);
     }
 
-    private static async Task<string?> TitleAsync(HttpResponseMessage response)
+    private static async Task<(string? Title, string? Detail)> ProblemAsync(HttpResponseMessage response)
     {
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return problem.RootElement.GetProperty("title").GetString();
+        return (problem.RootElement.GetProperty("title").GetString(), problem.RootElement.GetProperty("detail").GetString());
     }
+
+    private static string[] HeaderNames(HttpResponseMessage response) =>
+        response.Headers.Concat(response.Content.Headers).Select(h => h.Key).Order(StringComparer.OrdinalIgnoreCase).ToArray();
 }
 
 [Trait("Provider", "PostgreSql")]

@@ -8,6 +8,8 @@ using DmarcSecurity.ServiceDefaults;
 using DmarcSecurity.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DmarcSecurity.Api.Tests;
 
@@ -73,7 +75,7 @@ public sealed class SecurityBaselineTests : IAsyncLifetime
     [Fact]
     public async Task Responses_carry_the_security_headers_and_hsts_outside_development()
     {
-        var factory = await HostAsync("Production", ("Auth:SigningKey", ApiFixture.SigningKey));
+        var factory = await HostAsync("Production", ("Auth:SigningKey", ApiFixture.SigningKey), ("AllowedHosts", "dmarc.example"));
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://dmarc.example") });
 
         using var response = await client.GetAsync("/api/reports");
@@ -83,6 +85,134 @@ public sealed class SecurityBaselineTests : IAsyncLifetime
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
         Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
         Assert.StartsWith("max-age=", response.Headers.GetValues("Strict-Transport-Security").Single());
+    }
+
+    [Fact]
+    public async Task A_host_name_outside_allowed_hosts_is_refused()
+    {
+        var factory = await HostAsync("Production", ("Auth:SigningKey", ApiFixture.SigningKey), ("AllowedHosts", "dmarc.example"));
+        using var forged = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://evil.example") });
+        using var allowed = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://dmarc.example") });
+
+        using var refused = await forged.GetAsync("/alive");
+        using var answered = await allowed.GetAsync("/alive");
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_api_documentation_page_carries_the_security_headers_and_cannot_be_framed()
+    {
+        var factory = await HostAsync("Testing", ("Auth:SigningKey", ApiFixture.SigningKey));
+
+        using var page = await factory.CreateClient().GetAsync("/api-docs/index.html");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Fact]
+    public async Task A_refused_token_gets_a_bare_bearer_challenge_outside_development()
+    {
+        var factory = await HostAsync("Production", ("Auth:SigningKey", ApiFixture.SigningKey));
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.forged");
+
+        using var response = await client.GetAsync("/api/reports");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().ToString());
+    }
+
+    [Fact]
+    public async Task An_unsigned_token_is_refused()
+    {
+        var factory = await HostAsync("Production", ("Auth:SigningKey", ApiFixture.SigningKey));
+        using var client = factory.CreateClient();
+        static string Part(string json) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var unsigned = $"{Part("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{Part("{\"sub\":\"1\",\"role\":\"Admin\",\"iss\":\"dmarcsecurity\",\"aud\":\"dmarcsecurity-api\",\"exp\":4102444800}")}.";
+        client.DefaultRequestHeaders.Authorization = new("Bearer", unsigned);
+
+        using var response = await client.GetAsync("/api/users");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task All_of_a_users_api_keys_share_one_rate_limit()
+    {
+        var factory = await HostAsync("Testing", ("Auth:SigningKey", ApiFixture.SigningKey), ("Auth:PermitsPerMinute", "5"));
+        var users = factory.Services.GetRequiredService<DmarcSecurity.Api.Users.UserService>();
+        await users.CreateAsync("keys@limit.example", null, DmarcSecurity.Data.Identity.UserRole.Viewer, "limit-passphrase-42", CancellationToken.None);
+        using var anonymous = factory.CreateClient();
+        using var login = await anonymous.PostAsJsonAsync("/api/auth/login", new LoginRequest("keys@limit.example", "limit-passphrase-42"));
+        using var bearer = factory.CreateClient();
+        bearer.DefaultRequestHeaders.Authorization = new("Bearer", (await login.Content.ReadFromJsonAsync<TokenResponse>(Upload.Json))!.AccessToken);
+        var keys = new[] { await ApiFixture.CreateApiKeyAsync(bearer, "first"), await ApiFixture.CreateApiKeyAsync(bearer, "second") };
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var key in new[] { keys[0], keys[1], keys[0], keys[1] })
+        {
+            using var client = factory.CreateClient();
+            client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, key);
+            using var response = await client.GetAsync("/api/auth/me");
+            statuses.Add(response.StatusCode);
+        }
+
+        // Two key creations and three calls spend the five permits, whichever key made them.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task Sign_ins_forwarded_by_the_web_app_are_limited_and_audited_per_real_client()
+    {
+        const string hopKey = "web-hop-key-for-tests-0123456789abcdef";
+        var factory = await HostAsync("Testing", ("Auth:SigningKey", ApiFixture.SigningKey), ("Auth:AnonymousPermitsPerMinute", "3"), ("Auth:WebHopKey", hopKey));
+        using var client = factory.CreateClient();
+
+        async Task<HttpStatusCode> SignInFrom(string address, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+            {
+                Content = JsonContent.Create(new LoginRequest("nobody@hop.example", "wrong-password-123")),
+            };
+            request.Headers.Add(WebHop.KeyHeader, key);
+            request.Headers.Add(WebHop.ClientAddressHeader, address);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var attacker = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            attacker.Add(await SignInFrom("198.51.100.66", hopKey));
+        }
+
+        var colleague = await SignInFrom("198.51.100.7", hopKey);
+        var spoofed = await SignInFrom("198.51.100.8", "not-the-key-not-the-key-not-the-key-00");
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], attacker);
+        Assert.Equal(HttpStatusCode.Unauthorized, colleague);
+        Assert.Equal(HttpStatusCode.Unauthorized, spoofed);
+        var audit = factory.Services.GetRequiredService<IDbContextFactory<DmarcSecurity.Data.Database.DmarcDbContext>>();
+        await using var db = await audit.CreateDbContextAsync();
+        var addresses = await db.AuditEntries.Where(e => e.UserEmail == "nobody@hop.example").Select(e => e.ClientAddress).ToListAsync();
+        Assert.Equal(3, addresses.Count(a => a == "198.51.100.66"));
+        Assert.Equal(1, addresses.Count(a => a == "198.51.100.7"));
+        Assert.DoesNotContain("198.51.100.8", addresses);
+    }
+
+    [Fact]
+    public async Task A_web_hop_key_shorter_than_32_characters_is_refused_at_start()
+    {
+        var factory = await HostAsync("Testing", ("Auth:SigningKey", ApiFixture.SigningKey), ("Auth:WebHopKey", "too-short"));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("Auth__WebHopKey", error.ToString());
     }
 
     [Fact]

@@ -50,10 +50,12 @@ public abstract class TokenTests(ApiFixture fixture)
         Assert.Equal(ClaimsWithoutTimes(tokens.AccessToken), ClaimsWithoutTimes(expired));
         Assert.True(new JsonWebToken(expired).ValidTo < now - TokenService.ClockSkew - TimeSpan.FromMinutes(4));
         Assert.Equal(HttpStatusCode.Unauthorized, expiredResponse.StatusCode);
-        // Refused for its lifetime, not for its signature or claims.
-        var challenge = expiredResponse.Headers.WwwAuthenticate.ToString();
-        Assert.Contains("error=\"invalid_token\"", challenge, StringComparison.Ordinal);
-        Assert.Contains("The token lifetime is invalid", challenge, StringComparison.Ordinal);
+        // Refused for its lifetime, not for its signature or claims (as the Api's own validation parameters say); the
+        // client is told nothing more than to bring a bearer token.
+        var validation = await new JsonWebTokenHandler().ValidateTokenAsync(
+            expired, fixture.Factory.Services.GetRequiredService<TokenService>().ValidationParameters());
+        Assert.IsType<SecurityTokenInvalidLifetimeException>(validation.Exception);
+        Assert.Equal("Bearer", expiredResponse.Headers.WwwAuthenticate.Single().ToString());
     }
 
     [Fact]
@@ -307,23 +309,6 @@ public abstract class TokenTests(ApiFixture fixture)
         var audit = await Upload.GetAsync<PagedResult<AuditEntryDto>>(Admin, $"/api/audit?action={AuthService.RefreshAction}&userId={user.Id}");
         var entry = Assert.Single(audit.Items, e => e.Action == AuthService.RefreshAction);
         Assert.Equal((AuditWriter.Success, user.Email), (entry.Outcome, entry.UserEmail));
-    }
-
-    [Fact]
-    public async Task Api_key_of_a_user_whose_password_was_reset_waits_for_the_new_password()
-    {
-        var (user, _, tokens) = await NewSignedInUserAsync(UserRole.Analyst, "reset-key");
-        using var owner = fixture.WithBearer(tokens.AccessToken);
-        var key = await CreateKeyAsync(owner, new CreateApiKeyRequest("before-reset", null, null, null));
-        using var reset = await Admin.PostAsJsonAsync($"/api/users/{user.Id}/reset-password", new ResetPasswordRequest(null), Upload.Json);
-        using var keyClient = fixture.WithApiKey(key.Key);
-
-        using var read = await keyClient.GetAsync("/api/reports");
-        using var me = await keyClient.GetAsync("/api/auth/me");
-
-        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
-        Assert.True((await ReadAsync<MeResponse>(me)).MustChangePassword);
     }
 
     private static string NewPassword() => $"pw-{Guid.NewGuid():N}";

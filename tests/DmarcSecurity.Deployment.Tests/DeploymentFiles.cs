@@ -54,7 +54,19 @@ internal static partial class DeploymentFiles
                      ?? throw new InvalidOperationException($"env: {name} names no top-level var");
         }
 
-        return [.. EnvEntryPattern().Matches(source).Select(m => new EnvEntry(m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value))];
+        return EntriesOf(file, source);
+    }
+
+    /// <summary>The entries written in <paramref name="source"/>, and those of the top-level vars it names (as in
+    /// <c>concat(proxyEnv, [ ... ])</c>).</summary>
+    private static IReadOnlyList<EnvEntry> EntriesOf(string file, string source)
+    {
+        var own = EnvEntryPattern().Matches(source).Select(m => new EnvEntry(m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value));
+        var named = TopLevelBlocks(file, "var")
+            .Where(block => !source.StartsWith(block, StringComparison.Ordinal))
+            .Where(block => Regex.IsMatch(source, $@"\b{Regex.Escape(block.Split(' ')[1])}\b"))
+            .SelectMany(block => EntriesOf(file, block));
+        return [.. own, .. named];
     }
 
     /// <summary>Top-level declarations of one keyword: from a line starting with it to the next top-level line.</summary>

@@ -16,7 +16,8 @@ public sealed class DeploymentTests
         "Ingestion__MaxCompressionRatio", "Ingestion__MaxArchiveEntries", "Ingestion__MaxNestingDepth", "Ingestion__TempDirectory",
         "Auth__SigningKey", "Auth__BootstrapAdminEmail", "Auth__AccessTokenLifetime", "Auth__RefreshTokenLifetime",
         "Auth__LockoutThreshold", "Auth__LockoutWindow", "Auth__LockoutDuration",
-        "Auth__PermitsPerMinute", "Auth__AnonymousPermitsPerMinute",
+        "Auth__PermitsPerMinute", "Auth__AnonymousPermitsPerMinute", "Auth__WebHopKey", "Auth__MaxApiKeysPerUser",
+        "AllowedHosts",
         "Threat__Enforce", "Threat__DefaultTtl", "Threat__MaxTtl",
         "Threat__PatternWeight", "Threat__ContextWeight", "Threat__HistoryWeight", "Threat__ReputationWeight", "Threat__AnomalyWeight",
         "Threat__ReputationCsvPath",
@@ -27,20 +28,22 @@ public sealed class DeploymentTests
         "ASPNETCORE_ENVIRONMENT", "ASPNETCORE_HTTP_PORTS",
     };
 
+    private static readonly string[] IndexedSettings = ["Auth__CorsOrigins__", "ForwardedHeaders__KnownProxies__", "ForwardedHeaders__KnownNetworks__"];
+
     /// <summary>Indexed settings (<c>Auth__CorsOrigins__0</c>, <c>__1</c>, ...).</summary>
     private static bool IsKnown(string name) =>
         KnownSettings.Contains(name) ||
-        (name.StartsWith("Auth__CorsOrigins__", StringComparison.Ordinal) && int.TryParse(name["Auth__CorsOrigins__".Length..], out _));
+        IndexedSettings.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(name[prefix.Length..], out _));
 
     private static readonly Dictionary<string, string[]> Required = new(StringComparer.Ordinal)
     {
-        ["api"] = ["ConnectionStrings__dmarcdb", "Auth__SigningKey", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
+        ["api"] = ["ConnectionStrings__dmarcdb", "Auth__SigningKey", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
         ["silo"] = ["ConnectionStrings__dmarcdb", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
-        ["web"] = ["services__api__http__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
+        ["web"] = ["services__api__http__0", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
     };
 
     /// <summary>Settings that hold secrets come from a Container App secret, never a plain value.</summary>
-    private static readonly string[] SecretSettings = ["ConnectionStrings__dmarcdb", "Auth__SigningKey"];
+    private static readonly string[] SecretSettings = ["ConnectionStrings__dmarcdb", "Auth__SigningKey", "Auth__WebHopKey"];
 
     private static readonly Dictionary<string, string> ServiceProjects = new(StringComparer.Ordinal)
     {
@@ -111,6 +114,7 @@ public sealed class DeploymentTests
         Assert.Contains("var databaseName = 'dmarcdb'", text, StringComparison.Ordinal);
         Assert.Contains("@secure()\nparam postgresAdminPassword", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("@secure()\nparam authSigningKey", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("@secure()\nparam webHopKey", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace DmarcSecurity.Api.Common;
+namespace DmarcSecurity.Core.Addresses;
 
 /// <summary>Domain names as the grains key them: lower-case, no trailing dot, ASCII (IDNs in punycode).</summary>
-internal static class DomainName
+public static class DomainName
 {
     private const int MaxLength = 253;
     private const int MaxLabel = 63;
