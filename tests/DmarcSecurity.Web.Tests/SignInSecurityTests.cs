@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace DmarcSecurity.Web.Tests;
 
@@ -73,5 +75,24 @@ public sealed class SignInSecurityTests(Platform platform)
 
         Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
         Assert.Equal(new Uri(platform.Web.BaseAddress, expected), new Uri(platform.Web.BaseAddress, signedIn.Location));
+    }
+
+    [Fact]
+    public async Task The_Api_audit_trail_records_the_browser_address_of_a_sign_in_through_the_UI_not_the_Web_app_address()
+    {
+        using var browser = new FormClient(platform.Web.BaseAddress, "127.0.0.6");
+        var wrong = await browser.SignInAsync(Platform.AnalystEmail, "not-the-password-at-all");
+        var signedIn = await browser.SignInAsync(Platform.AnalystEmail, Platform.Password);
+        Assert.Contains("Wrong email or password.", wrong.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
+
+        var audit = await platform.AdminApi.GetFromJsonAsync<JsonElement>($"/api/audit?email={Uri.EscapeDataString(Platform.AnalystEmail)}&pageSize=50");
+
+        var fromBrowser = audit.GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("clientAddress").GetString() == "127.0.0.6")
+            .Select(e => e.GetProperty("outcome").GetString())
+            .ToList();
+        Assert.Contains("Success", fromBrowser, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("Failure", fromBrowser, StringComparer.OrdinalIgnoreCase);
     }
 }
