@@ -43,13 +43,17 @@ internal static class WebSessionSetup
                 handlers.Add(services.GetRequiredService<WebHopHandler>());
             });
 
+        // Outside Development TLS ends at the proxy in front and the app itself speaks HTTP, so the cookies are marked Secure
+        // whatever the request's scheme: a browser sends them over HTTPS only.
+        var cookieSecurity = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        builder.Services.AddAntiforgery(options => options.Cookie.SecurePolicy = cookieSecurity);
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
             {
                 options.Cookie.Name = "dmarcsecurity.session";
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Strict;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.Cookie.SecurePolicy = cookieSecurity;
                 options.LoginPath = "/account/login";
                 options.LogoutPath = "/account/logout";
                 options.AccessDeniedPath = "/account/denied";

@@ -81,7 +81,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
             $"/api/alerts?key={Reports.SeedDomain}&status=Open", json => json.GetProperty("items").GetArrayLength() > 0);
         await page.GotoAsync($"/alerts/{alerts.GetProperty("items")[0].GetProperty("id").GetInt64()}");
         await Expect(page.GetByTestId("alert-status")).ToHaveTextAsync(new Regex("Open", RegexOptions.IgnoreCase));
-        await page.GetByTestId("acknowledge").ClickAsync();
+        await Platform.ClickUntilAsync(page.GetByTestId("acknowledge"), page.GetByTestId("comment"));
         await page.GetByTestId("comment").FillAsync("Looking into it");
         await page.GetByTestId("confirm").ClickAsync();
         await Expect(page.GetByTestId("alert-status")).ToHaveTextAsync(new Regex("Acknowledged", RegexOptions.IgnoreCase));
@@ -89,7 +89,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
 
         await page.GotoAsync($"/decisions/{await DecisionIdAsync("Pending")}");
         await Expect(page.GetByTestId("score-breakdown")).ToContainTextAsync("reputation", new() { IgnoreCase = true });
-        await page.GetByTestId("approve").ClickAsync();
+        await Platform.ClickUntilAsync(page.GetByTestId("approve"), page.GetByTestId("comment"));
         await page.GetByTestId("comment").FillAsync("Confirmed spoofing");
         await page.GetByTestId("confirm").ClickAsync();
 
@@ -165,7 +165,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
     [Fact]
     public async Task A_wrong_password_is_refused_with_a_message()
     {
-        var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Web.BaseAddress.ToString() });
+        var context = await platform.Browser.NewContextAsync(platform.ContextOptions());
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
         await page.FillAsync("#email", Platform.ViewerEmail);

@@ -14,7 +14,7 @@ internal sealed partial class FormClient : IDisposable
     private readonly HttpClient _http;
     private readonly Dictionary<string, string> _cookies = new(StringComparer.Ordinal);
 
-    public FormClient(Uri web, string localAddress)
+    public FormClient(Uri web, string localAddress, bool throughProxy = true)
     {
         var local = IPAddress.Parse(localAddress);
         var handler = new SocketsHttpHandler
@@ -38,6 +38,10 @@ internal sealed partial class FormClient : IDisposable
             },
         };
         _http = new HttpClient(handler) { BaseAddress = web };
+        foreach (var (name, value) in throughProxy ? Platform.ProxyHeaders : [])
+        {
+            _http.DefaultRequestHeaders.Add(name, value);
+        }
     }
 
     /// <summary>The cookies the Web app set, as the Set-Cookie lines it sent (name → whole line).</summary>

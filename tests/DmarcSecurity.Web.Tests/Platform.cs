@@ -26,6 +26,10 @@ public sealed class Platform : IAsyncLifetime
     /// minute from 127.0.0.1, few enough for a test to use them up from another address.</summary>
     public const int SignInPermitsPerMinute = 20;
 
+    /// <summary>What the TLS-ending proxy in front of the Web app adds to every request: outside Development the Web app
+    /// sets Secure cookies and checks antiforgery tokens over HTTPS only. Loopback is a known proxy by default.</summary>
+    public static readonly Dictionary<string, string> ProxyHeaders = new() { ["X-Forwarded-Proto"] = "https" };
+
     /// <summary>The Api's upload limit: above every file the tests upload, small enough to exceed on purpose.</summary>
     public const int MaxUploadBytes = 4 * 1024 * 1024;
 
@@ -33,12 +37,25 @@ public sealed class Platform : IAsyncLifetime
     private string _connectionString = "";
     private string _workDirectory = "";
     private IPlaywright? _playwright;
+    private TlsProxy? _proxy;
 
     public HostProcess Api { get; private set; } = default!;
 
     public HostProcess Web { get; private set; } = default!;
 
     public IBrowser Browser { get; private set; } = default!;
+
+    /// <summary>The Web app's address for the browser: through the TLS-ending proxy, as deployed.</summary>
+    public string BrowserAddress => $"https://localhost:{_proxy!.Port}/";
+
+    /// <summary>A browser context of the Web app as deployed: HTTPS through the proxy, whose certificate it accepts.</summary>
+    public BrowserNewContextOptions ContextOptions(int width = 1280, int height = 720) => new()
+    {
+        BaseURL = BrowserAddress,
+        ExtraHTTPHeaders = ProxyHeaders,
+        IgnoreHTTPSErrors = true,
+        ViewportSize = new ViewportSize { Width = width, Height = height },
+    };
 
     /// <summary>An HttpClient signed in to the Api as the Admin.</summary>
     public HttpClient AdminApi { get; private set; } = default!;
@@ -83,6 +100,7 @@ public sealed class Platform : IAsyncLifetime
             ["SignIn__PermitsPerMinute"] = SignInPermitsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth__WebHopKey"] = webHopKey,
         }));
+        _proxy = new TlsProxy(Web.BaseAddress);
 
         AdminApi = await AdminClientAsync();
         await CreateUserAsync(AnalystEmail, "Analyst");
@@ -106,6 +124,7 @@ public sealed class Platform : IAsyncLifetime
         }
 
         _playwright?.Dispose();
+        _proxy?.Dispose();
         AdminApi?.Dispose();
         foreach (var host in _hosts)
         {
@@ -119,11 +138,7 @@ public sealed class Platform : IAsyncLifetime
     /// <summary>A new browser page at <paramref name="width"/>×<paramref name="height"/>, signed in as <paramref name="email"/>.</summary>
     public async Task<IPage> SignInAsync(string email, int width = 1280, int height = 720)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = Web.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-        });
+        var context = await Browser.NewContextAsync(ContextOptions(width, height));
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
         await SubmitSignInAsync(page, email);
@@ -137,6 +152,24 @@ public sealed class Platform : IAsyncLifetime
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", Password);
         await page.ClickAsync("button[type=submit]");
+    }
+
+    /// <summary>Clicks <paramref name="button"/> until <paramref name="appears"/> shows: a click on a freshly loaded page
+    /// can land on the prerendered markup before the page's circuit has connected (over TLS that takes a moment).</summary>
+    public static async Task ClickUntilAsync(ILocator button, ILocator appears)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await button.ClickAsync();
+            try
+            {
+                await appears.WaitForAsync(new LocatorWaitForOptions { Timeout = 2_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 10)
+            {
+            }
+        }
     }
 
     /// <summary>Waits until the page's circuit is connected, so clicks reach the server.</summary>

@@ -29,14 +29,14 @@ public sealed class SignInSecurityTests(Platform platform)
         using var neighbour = new FormClient(platform.Web.BaseAddress, "127.0.0.3");
         var signedIn = await neighbour.SignInAsync(Platform.ViewerEmail, Platform.Password);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
-        Assert.Equal(new Uri(platform.Web.BaseAddress, "/"), new Uri(platform.Web.BaseAddress, signedIn.Location));
+        Assert.Equal("/", PathOf(signedIn.Location));
         Assert.True(neighbour.HasCookie("dmarcsecurity.session"));
     }
 
     [Fact]
     public async Task The_sign_in_page_and_the_dashboard_run_under_the_Content_Security_Policy_without_a_violation()
     {
-        var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Web.BaseAddress.ToString() });
+        var context = await platform.Browser.NewContextAsync(platform.ContextOptions());
         var page = await context.NewPageAsync();
         var violations = new List<string>();
         page.Console += (_, message) =>
@@ -74,7 +74,7 @@ public sealed class SignInSecurityTests(Platform platform)
         var signedIn = await browser.SignInAsync(Platform.ViewerEmail, Platform.Password, returnUrl);
 
         Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
-        Assert.Equal(new Uri(platform.Web.BaseAddress, expected), new Uri(platform.Web.BaseAddress, signedIn.Location));
+        Assert.Equal(expected, PathOf(signedIn.Location));
     }
 
     [Fact]
@@ -95,4 +95,32 @@ public sealed class SignInSecurityTests(Platform platform)
         Assert.Contains("Success", fromBrowser, StringComparer.OrdinalIgnoreCase);
         Assert.Contains("Failure", fromBrowser, StringComparer.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task Outside_Development_the_session_and_antiforgery_cookies_are_Secure()
+    {
+        using var browser = new FormClient(platform.Web.BaseAddress, "127.0.0.4");
+
+        var signedIn = await browser.SignInAsync(Platform.ViewerEmail, Platform.Password);
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
+        var session = browser.SetCookies["dmarcsecurity.session"];
+        var antiforgery = Assert.Single(browser.SetCookies, c => c.Key.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal)).Value;
+        foreach (var cookie in new[] { session, antiforgery })
+        {
+            var attributes = cookie.Split(';').Skip(1).Select(a => a.Trim().ToLowerInvariant()).ToList();
+            Assert.Contains("secure", attributes);
+            Assert.Contains("httponly", attributes);
+            Assert.Contains("samesite=strict", attributes);
+        }
+
+        // Straight to the Web app over plain HTTP, past the proxy: no cookie leaves without Secure.
+        using var direct = new FormClient(platform.Web.BaseAddress, "127.0.0.4", throughProxy: false);
+        await direct.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/account/login"));
+        Assert.All(direct.SetCookies.Values, cookie => Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Where a redirect leads on this site (the Web app answers with an absolute https address, as it believes
+    /// the proxy in front).</summary>
+    private static string PathOf(string? location) => new Uri(new Uri("https://localhost/"), location).PathAndQuery;
 }
