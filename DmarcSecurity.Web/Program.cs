@@ -36,7 +36,8 @@ app.MapFrameworkScript();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
 app.MapUploadEndpoint();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The app's own Content-Security-Policy already forbids framing; Blazor would add a second header allowing 'self'.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
 
 app.Run();
 

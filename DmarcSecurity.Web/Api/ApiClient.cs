@@ -11,7 +11,7 @@ namespace DmarcSecurity.Web.Api;
 /// <summary>The Api as the signed-in user: every request carries the session's access token; a refused token is
 /// refreshed once and the request repeated; a session that cannot be refreshed raises <see cref="SessionExpiredException"/>.
 /// Error answers (RFC 9457 problem documents) raise <see cref="ApiException"/> with the Api's own words.</summary>
-internal sealed class ApiClient(HttpClient http, AuthenticationStateProvider authentication, SessionStore sessions)
+internal sealed class ApiClient(HttpClient http, AuthenticationStateProvider authentication, SessionStore sessions, ClientConnection client)
 {
     /// <summary>The named client for calls made before there is a session (sign-in, refresh).</summary>
     public const string AnonymousClient = "api-anonymous";
@@ -67,6 +67,13 @@ internal sealed class ApiClient(HttpClient http, AuthenticationStateProvider aut
     /// and returns the successful response; the caller disposes it.</summary>
     public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, CancellationToken cancellationToken = default)
     {
+        // In a circuit there is no request to read the browser's address from: the circuit's own is made current for the
+        // Api calls below (the refresh included), for the hop headers.
+        if (client.Address is { } address)
+        {
+            ClientConnection.Current = address;
+        }
+
         var sessionId = await SessionIdAsync();
         var token = await sessions.AccessTokenAsync(sessionId, cancellationToken) ?? throw new SessionExpiredException();
         var response = await SendWithTokenAsync(request(), token, cancellationToken);

@@ -12,7 +12,7 @@ namespace DmarcSecurity.Web.Api;
 /// and the body is streamed on to <c>POST /api/ingest/files</c> with the session's access token, unbuffered. The Api's
 /// answer (per-file outcome or problem document) goes back as it came.
 /// </summary>
-internal sealed class UploadProxy(IHttpClientFactory httpClientFactory, SessionStore sessions)
+internal sealed partial class UploadProxy(IHttpClientFactory httpClientFactory, SessionStore sessions, ILogger<UploadProxy> logger)
 {
     public const string Client = "api-upload";
     public const string Path = "/upload";
@@ -38,17 +38,55 @@ internal sealed class UploadProxy(IHttpClientFactory httpClientFactory, SessionS
         }
 
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // The Api refuses on the headers alone what it would never take (too large, no right, too many): asked to wait for
+        // "100 Continue", the proxy sends no body to a refusal, so the refusal comes back instead of a broken connection.
+        request.Headers.ExpectContinue = true;
         using var http = httpClientFactory.CreateClient(Client);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
-        context.Response.StatusCode = (int)response.StatusCode;
-        context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
-        if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter is { } retryAfter)
+        HttpResponseMessage response;
+        try
         {
-            context.Response.Headers.RetryAfter = retryAfter.ToString();
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        }
+        catch (HttpRequestException e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            LogApiUnreachable(logger, e);
+            await Results.Problem(title: "The upload did not reach the Api; try again in a moment.", statusCode: StatusCodes.Status502BadGateway)
+                .ExecuteAsync(context);
+            return;
         }
 
-        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter.ToString();
+            }
+
+            var contentType = response.Content.Headers.ContentType?.MediaType;
+            if (!response.IsSuccessStatusCode && contentType is not ("application/problem+json" or "application/json"))
+            {
+                // A refusal without a problem document (from a proxy, or a bare status) still reaches the page as one.
+                await Results.Problem(title: Describe(response.StatusCode), statusCode: (int)response.StatusCode).ExecuteAsync(context);
+                return;
+            }
+
+            context.Response.StatusCode = (int)response.StatusCode;
+            context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+        }
     }
+
+    private static string Describe(HttpStatusCode status) => status switch
+    {
+        HttpStatusCode.RequestEntityTooLarge => "The file is larger than the Api accepts.",
+        HttpStatusCode.Unauthorized => "Your session has ended. Sign in again.",
+        HttpStatusCode.Forbidden => "Your role does not allow uploads.",
+        HttpStatusCode.TooManyRequests => "Too many uploads at once; try again in a minute.",
+        _ => $"The Api answered {(int)status}.",
+    };
+
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "An upload could not be sent on to the Api")]
+    private static partial void LogApiUnreachable(ILogger logger, Exception exception);
 }
 
 internal static class UploadEndpoint

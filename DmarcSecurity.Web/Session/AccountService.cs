@@ -10,10 +10,20 @@ namespace DmarcSecurity.Web.Session;
 
 /// <summary>Sign-in, sign-out and password change against the Api, turning the Api's tokens into a server-side
 /// session behind the auth cookie.</summary>
-internal sealed class AccountService(IHttpClientFactory httpClientFactory, SessionStore sessions, ILogger<AccountService> logger)
+internal sealed class AccountService(IHttpClientFactory httpClientFactory, SessionStore sessions, SignInLimiter limiter, ILogger<AccountService> logger)
 {
+    public const string TooManyAttempts = "Too many sign-in attempts from your address. Wait a minute and try again.";
+
     public async Task<string?> SignInAsync(HttpContext context, string email, string password, CancellationToken cancellationToken)
     {
+        if (!limiter.TryAcquire(context.Connection.RemoteIpAddress))
+        {
+            // The sign-in page still renders (with this message), answered 429 so scripts and proxies see the refusal.
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "60";
+            return TooManyAttempts;
+        }
+
         using var http = httpClientFactory.CreateClient(ApiClient.AnonymousClient);
         using var response = await http.PostAsJsonAsync("/api/auth/login", new { email, password }, ApiClient.Json, cancellationToken);
         switch (response.StatusCode)

@@ -16,9 +16,19 @@ internal static class WebSessionSetup
     public static WebApplicationBuilder AddWebSession(this WebApplicationBuilder builder)
     {
         var api = ApiAddress(builder.Configuration);
-        builder.Services.AddHttpClient<ApiClient>(http => http.BaseAddress = api);
-        builder.Services.AddHttpClient(ApiClient.AnonymousClient, http => http.BaseAddress = api);
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<WebHopOptions>().BindConfiguration(WebHopOptions.SectionName).ValidateDataAnnotations()
+            .Validate(options => development || !string.IsNullOrWhiteSpace(options.WebHopKey),
+                "Auth__WebHopKey is not set: outside Development the Web app needs the key it shares with the Api (at least 32 characters).")
+            .ValidateOnStart();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<ClientConnection>();
+        builder.Services.AddTransient<WebHopHandler>();
+        builder.Services.AddHttpClient<ApiClient>(http => http.BaseAddress = api).AddHttpMessageHandler<WebHopHandler>();
+        builder.Services.AddHttpClient(ApiClient.AnonymousClient, http => http.BaseAddress = api).AddHttpMessageHandler<WebHopHandler>();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SignInLimiter>();
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<UploadProxy>();
         builder.Services.AddHttpClient(UploadProxy.Client, http =>
@@ -27,19 +37,30 @@ internal static class WebSessionSetup
                 http.Timeout = TimeSpan.FromMinutes(10);
             })
             // An upload is streamed once and cannot be retried, so it goes without the shared retry and timeout handler.
-            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
+            .ConfigureAdditionalHttpMessageHandlers((handlers, services) =>
+            {
+                handlers.Clear();
+                handlers.Add(services.GetRequiredService<WebHopHandler>());
+            });
 
+        // Outside Development TLS ends at the proxy in front and the app itself speaks HTTP, so the cookies are marked Secure
+        // whatever the request's scheme: a browser sends them over HTTPS only.
+        var cookieSecurity = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        builder.Services.AddAntiforgery(options => options.Cookie.SecurePolicy = cookieSecurity);
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
             {
                 options.Cookie.Name = "dmarcsecurity.session";
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Strict;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.Cookie.SecurePolicy = cookieSecurity;
                 options.LoginPath = "/account/login";
                 options.LogoutPath = "/account/logout";
                 options.AccessDeniedPath = "/account/denied";
                 options.ReturnUrlParameter = "returnUrl";
+                // The sign-in page decides where to go next (LoginUrl.SafeReturn, encoded for a Location header); the handler's
+                // own redirect to the raw returnUrl would put its decoded, possibly non-ASCII text in the header.
+                options.Events.OnRedirectToReturnUrl = _ => Task.CompletedTask;
                 options.Events.OnValidatePrincipal = context =>
                 {
                     var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
@@ -58,7 +79,15 @@ internal static class WebSessionSetup
         return builder;
     }
 
-    /// <summary>Headers every page carries: no sniffing, no framing, no referrer leaks.</summary>
+    /// <summary>
+    /// Scripts only from this site's own files (Blazor's, Radzen's, the app's: none inline, none evaluated), no plugins,
+    /// no base element pointing elsewhere, forms posting only here, no framing. Styles stay open to inline ones: Radzen
+    /// sets style attributes on its components.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>Headers every page carries: no sniffing, no framing, no referrer leaks, scripts from here only.</summary>
     public static WebApplication UseWebSecurityHeaders(this WebApplication app)
     {
         app.Use((context, next) =>
@@ -67,7 +96,7 @@ internal static class WebSessionSetup
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
             return next(context);
         });
         if (!app.Environment.IsDevelopment())

@@ -38,6 +38,25 @@ public sealed partial class AnalystJourneyTests(Platform platform)
     }
 
     [Fact]
+    public async Task A_file_over_the_Api_upload_limit_shows_the_Api_reason_on_the_upload_page()
+    {
+        var page = await platform.SignInAsync(Platform.AnalystEmail);
+        await page.GotoAsync("/upload");
+        await Expect(page.Locator("[data-testid=upload][data-ready=true]")).ToBeVisibleAsync();
+        var tooLarge = new byte[Platform.MaxUploadBytes * 10];
+        Random.Shared.NextBytes(tooLarge);
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "too-large.xml.gz", MimeType = "application/gzip", Buffer = tooLarge });
+
+        await Expect(Outcome(page, "too-large.xml.gz")).ToHaveAttributeAsync("data-outcome", "failed", new() { Timeout = 30_000 });
+        await Expect(Outcome(page, "too-large.xml.gz")).ToContainTextAsync(
+            $"Upload too large: The upload is larger than the limit of {Platform.MaxUploadBytes:N0} bytes (Ingestion:MaxUploadBytes).");
+        await Expect(page.GetByTestId("upload-summary")).ToContainTextAsync("1 failed");
+        Directory.CreateDirectory(Platform.ScreenshotDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "upload-too-large-1280x720.png") });
+    }
+
+    [Fact]
     public async Task Source_and_domain_pages_join_the_evidence_the_silo_built()
     {
         var page = await platform.SignInAsync(Platform.ViewerEmail);
@@ -62,7 +81,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
             $"/api/alerts?key={Reports.SeedDomain}&status=Open", json => json.GetProperty("items").GetArrayLength() > 0);
         await page.GotoAsync($"/alerts/{alerts.GetProperty("items")[0].GetProperty("id").GetInt64()}");
         await Expect(page.GetByTestId("alert-status")).ToHaveTextAsync(new Regex("Open", RegexOptions.IgnoreCase));
-        await page.GetByTestId("acknowledge").ClickAsync();
+        await Platform.ClickUntilAsync(page.GetByTestId("acknowledge"), page.GetByTestId("comment"));
         await page.GetByTestId("comment").FillAsync("Looking into it");
         await page.GetByTestId("confirm").ClickAsync();
         await Expect(page.GetByTestId("alert-status")).ToHaveTextAsync(new Regex("Acknowledged", RegexOptions.IgnoreCase));
@@ -70,7 +89,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
 
         await page.GotoAsync($"/decisions/{await DecisionIdAsync("Pending")}");
         await Expect(page.GetByTestId("score-breakdown")).ToContainTextAsync("reputation", new() { IgnoreCase = true });
-        await page.GetByTestId("approve").ClickAsync();
+        await Platform.ClickUntilAsync(page.GetByTestId("approve"), page.GetByTestId("comment"));
         await page.GetByTestId("comment").FillAsync("Confirmed spoofing");
         await page.GetByTestId("confirm").ClickAsync();
 
@@ -131,9 +150,22 @@ public sealed partial class AnalystJourneyTests(Platform platform)
     }
 
     [Fact]
+    public async Task A_sign_out_without_the_form_token_is_refused_and_the_session_goes_on()
+    {
+        var page = await platform.SignInAsync(Platform.ViewerEmail);
+
+        var forged = await page.Context.APIRequest.PostAsync("/account/logout", new() { MaxRedirects = 0 });
+
+        Assert.Equal(400, forged.Status);
+        Assert.Contains("token is missing or stale", await forged.TextAsync(), StringComparison.Ordinal);
+        await page.GotoAsync("/reports");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Reports");
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_a_message()
     {
-        var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Web.BaseAddress.ToString() });
+        var context = await platform.Browser.NewContextAsync(platform.ContextOptions());
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
         await page.FillAsync("#email", Platform.ViewerEmail);

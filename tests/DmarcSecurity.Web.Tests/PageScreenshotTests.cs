@@ -17,6 +17,13 @@ public sealed class PageScreenshotTests(Platform platform)
     {
         var pages = await PagesAsync();
         var page = await platform.SignInAsync(Platform.AdminEmail, width, height);
+        // Every refusal of the page's Content-Security-Policy, collected by a script the browser runs before the page's own
+        // (Playwright's init scripts are not subject to the policy).
+        await page.AddInitScriptAsync("""
+            window.__cspViolations = [];
+            document.addEventListener('securitypolicyviolation', e =>
+                window.__cspViolations.push(e.violatedDirective + ' refused ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));
+            """);
         var problems = new List<string>();
         page.Console += (_, message) =>
         {
@@ -46,6 +53,13 @@ public sealed class PageScreenshotTests(Platform platform)
                 }
             }
 
+            var response = await page.Context.APIRequest.GetAsync(path);
+            Assert.Equal(ExpectedPolicy, response.Headers["content-security-policy"]);
+            foreach (var violation in await page.EvaluateAsync<string[]>("() => window.__cspViolations"))
+            {
+                problems.Add($"{path}: Content-Security-Policy violation: {violation}");
+            }
+
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
             if (overflow > 1)
             {
@@ -55,6 +69,8 @@ public sealed class PageScreenshotTests(Platform platform)
 
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
+
+    private const string ExpectedPolicy = "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     private async Task<List<(string Name, string Path)>> PagesAsync()
     {

@@ -22,16 +22,40 @@ public sealed class Platform : IAsyncLifetime
     public const string AnalystEmail = "analyst@e2e.example";
     public const string ViewerEmail = "viewer@e2e.example";
 
+    /// <summary>The Web app's sign-in attempts per client address and minute: more than the browser tests make in a
+    /// minute from 127.0.0.1, few enough for a test to use them up from another address.</summary>
+    public const int SignInPermitsPerMinute = 20;
+
+    /// <summary>What the TLS-ending proxy in front of the Web app adds to every request: outside Development the Web app
+    /// sets Secure cookies and checks antiforgery tokens over HTTPS only. Loopback is a known proxy by default.</summary>
+    public static readonly Dictionary<string, string> ProxyHeaders = new() { ["X-Forwarded-Proto"] = "https" };
+
+    /// <summary>The Api's upload limit: above every file the tests upload, small enough to exceed on purpose.</summary>
+    public const int MaxUploadBytes = 4 * 1024 * 1024;
+
     private readonly List<HostProcess> _hosts = [];
     private string _connectionString = "";
     private string _workDirectory = "";
     private IPlaywright? _playwright;
+    private TlsProxy? _proxy;
 
     public HostProcess Api { get; private set; } = default!;
 
     public HostProcess Web { get; private set; } = default!;
 
     public IBrowser Browser { get; private set; } = default!;
+
+    /// <summary>The Web app's address for the browser: through the TLS-ending proxy, as deployed.</summary>
+    public string BrowserAddress => $"https://localhost:{_proxy!.Port}/";
+
+    /// <summary>A browser context of the Web app as deployed: HTTPS through the proxy, whose certificate it accepts.</summary>
+    public BrowserNewContextOptions ContextOptions(int width = 1280, int height = 720) => new()
+    {
+        BaseURL = BrowserAddress,
+        ExtraHTTPHeaders = ProxyHeaders,
+        IgnoreHTTPSErrors = true,
+        ViewportSize = new ViewportSize { Width = width, Height = height },
+    };
 
     /// <summary>An HttpClient signed in to the Api as the Admin.</summary>
     public HttpClient AdminApi { get; private set; } = default!;
@@ -45,11 +69,14 @@ public sealed class Platform : IAsyncLifetime
         var reputation = Path.Combine(_workDirectory, "reputation.csv");
         await File.WriteAllTextAsync(reputation, $"network,score,source\n{Reports.SeededHostile}/32,1.0,e2e-blocklist\n{Reports.UploadedHostile}/32,1.0,e2e-blocklist\n");
         _connectionString = await TestDatabases.CreateAsync(DbProvider.PostgreSql);
+        var webHopKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33));
 
         var apiEnvironment = new Dictionary<string, string>
         {
             ["ConnectionStrings__dmarcdb"] = _connectionString,
             ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(66)),
+            ["Auth__WebHopKey"] = webHopKey,
+            ["Ingestion__MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth__PermitsPerMinute"] = "100000",
             ["Auth__AnonymousPermitsPerMinute"] = "100000",
             // The shortest lifetime the Api allows, within the Web app's one-minute refresh margin: every page the tests
@@ -70,7 +97,10 @@ public sealed class Platform : IAsyncLifetime
         Web = Start(await HostProcess.StartAsync("web", HostProcess.ProjectDll("DmarcSecurity.Web"), new Dictionary<string, string>
         {
             ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
+            ["SignIn__PermitsPerMinute"] = SignInPermitsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Auth__WebHopKey"] = webHopKey,
         }));
+        _proxy = new TlsProxy(Web.BaseAddress);
 
         AdminApi = await AdminClientAsync();
         await CreateUserAsync(AnalystEmail, "Analyst");
@@ -94,6 +124,7 @@ public sealed class Platform : IAsyncLifetime
         }
 
         _playwright?.Dispose();
+        _proxy?.Dispose();
         AdminApi?.Dispose();
         foreach (var host in _hosts)
         {
@@ -107,11 +138,7 @@ public sealed class Platform : IAsyncLifetime
     /// <summary>A new browser page at <paramref name="width"/>×<paramref name="height"/>, signed in as <paramref name="email"/>.</summary>
     public async Task<IPage> SignInAsync(string email, int width = 1280, int height = 720)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = Web.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-        });
+        var context = await Browser.NewContextAsync(ContextOptions(width, height));
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
         await SubmitSignInAsync(page, email);
@@ -125,6 +152,24 @@ public sealed class Platform : IAsyncLifetime
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", Password);
         await page.ClickAsync("button[type=submit]");
+    }
+
+    /// <summary>Clicks <paramref name="button"/> until <paramref name="appears"/> shows: a click on a freshly loaded page
+    /// can land on the prerendered markup before the page's circuit has connected (over TLS that takes a moment).</summary>
+    public static async Task ClickUntilAsync(ILocator button, ILocator appears)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await button.ClickAsync();
+            try
+            {
+                await appears.WaitForAsync(new LocatorWaitForOptions { Timeout = 2_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 10)
+            {
+            }
+        }
     }
 
     /// <summary>Waits until the page's circuit is connected, so clicks reach the server.</summary>

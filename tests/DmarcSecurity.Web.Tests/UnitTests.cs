@@ -36,6 +36,11 @@ public sealed class LoginUrlTests
     [InlineData("//evil.example/", "/")]
     [InlineData("/\\evil.example", "/")]
     [InlineData("/account/login", "/")]
+    [InlineData("/reports?domain=bücher.example", "/reports?domain=b%C3%BCcher.example")]
+    [InlineData("/domains/日本.example", "/domains/%E6%97%A5%E6%9C%AC.example")]
+    [InlineData("/reports?domain=a b", "/reports?domain=a%20b")]
+    [InlineData("/reports\r\nSet-Cookie: x=1", "/")]
+    [InlineData("/😀", "/%F0%9F%98%80")]
     public void Only_local_pages_are_returned_to(string? requested, string expected) =>
         Assert.Equal(expected, LoginUrl.SafeReturn(requested));
 }
