@@ -29,9 +29,8 @@ internal sealed class AccountService(IHttpClientFactory httpClientFactory, Sessi
         switch (response.StatusCode)
         {
             case HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest:
-                return "Wrong email or password.";
-            case HttpStatusCode.Locked:
-                return "This account is locked after too many wrong passwords. Try again in 15 minutes.";
+                // The Api answers a locked account as it answers a wrong password, so neither tells which accounts exist.
+                return "Wrong email or password, or the account is locked for a while after too many failed sign-ins.";
             case HttpStatusCode.TooManyRequests:
                 return "Too many attempts from here. Wait a minute and try again.";
             case HttpStatusCode.Forbidden:

@@ -1,4 +1,5 @@
 using DmarcSecurity.ServiceDefaults;
+using DmarcSecurity.ServiceDefaults.Health;
 using DmarcSecurity.Web.Api;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
@@ -102,6 +103,22 @@ internal static class WebSessionSetup
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
+            // The cookies are Secure, so a form posted over plain HTTP could never carry its antiforgery cookie back:
+            // say what is wrong instead of failing on it. Probes still answer over HTTP.
+            app.Use(async (context, next) =>
+            {
+                var path = context.Request.Path;
+                if (context.Request.IsHttps || path.StartsWithSegments(HealthEndpoints.HealthPath) || path.StartsWithSegments(HealthEndpoints.AlivePath))
+                {
+                    await next(context);
+                    return;
+                }
+
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsync(
+                    "This app is served over HTTPS only. Behind a proxy that ends TLS, list it in ForwardedHeaders__KnownProxies " +
+                    "or ForwardedHeaders__KnownNetworks so its X-Forwarded-Proto is believed.");
+            });
         }
 
         return app;

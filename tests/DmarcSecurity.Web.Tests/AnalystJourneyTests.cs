@@ -172,7 +172,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
         await page.FillAsync("#password", "not-the-password-at-all");
         await page.ClickAsync("button[type=submit]");
 
-        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Wrong email or password.");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Wrong email or password, or the account is locked for a while after too many failed sign-ins.");
         await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
     }
 

@@ -16,7 +16,7 @@ public sealed class SignInSecurityTests(Platform platform)
         {
             var wrong = await attacker.SignInAsync($"nobody-{attempt}@e2e.example", "not-the-password-at-all");
             Assert.Equal(HttpStatusCode.OK, wrong.Status);
-            Assert.Contains("Wrong email or password.", wrong.Body, StringComparison.Ordinal);
+            Assert.Contains("Wrong email or password, or the account is locked for a while after too many failed sign-ins.", wrong.Body, StringComparison.Ordinal);
         }
 
         var refused = await attacker.SignInAsync(Platform.ViewerEmail, Platform.Password);
@@ -83,7 +83,7 @@ public sealed class SignInSecurityTests(Platform platform)
         using var browser = new FormClient(platform.Web.BaseAddress, "127.0.0.6");
         var wrong = await browser.SignInAsync(Platform.AnalystEmail, "not-the-password-at-all");
         var signedIn = await browser.SignInAsync(Platform.AnalystEmail, Platform.Password);
-        Assert.Contains("Wrong email or password.", wrong.Body, StringComparison.Ordinal);
+        Assert.Contains("Wrong email or password, or the account is locked for a while after too many failed sign-ins.", wrong.Body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
 
         var audit = await platform.AdminApi.GetFromJsonAsync<JsonElement>($"/api/audit?email={Uri.EscapeDataString(Platform.AnalystEmail)}&pageSize=50");
@@ -97,7 +97,7 @@ public sealed class SignInSecurityTests(Platform platform)
     }
 
     [Fact]
-    public async Task Outside_Development_the_session_and_antiforgery_cookies_are_Secure()
+    public async Task Outside_Development_the_cookies_are_Secure_and_plain_HTTP_is_refused_with_the_reason()
     {
         using var browser = new FormClient(platform.Web.BaseAddress, "127.0.0.4");
 
@@ -114,10 +114,12 @@ public sealed class SignInSecurityTests(Platform platform)
             Assert.Contains("samesite=strict", attributes);
         }
 
-        // Straight to the Web app over plain HTTP, past the proxy: no cookie leaves without Secure.
+        // Straight to the Web app over plain HTTP, past the proxy: refused with the reason, and no cookie is set.
         using var direct = new FormClient(platform.Web.BaseAddress, "127.0.0.4", throughProxy: false);
-        await direct.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/account/login"));
-        Assert.All(direct.SetCookies.Values, cookie => Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase));
+        var plain = await direct.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/account/login"));
+        Assert.Equal(HttpStatusCode.BadRequest, plain.Status);
+        Assert.Contains("served over HTTPS only", plain.Body, StringComparison.Ordinal);
+        Assert.Empty(direct.SetCookies);
     }
 
     /// <summary>Where a redirect leads on this site (the Web app answers with an absolute https address, as it believes

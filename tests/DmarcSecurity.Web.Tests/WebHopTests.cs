@@ -60,7 +60,7 @@ public sealed class WebHopTests
 
         var answer = await browser.SignInAsync("someone@e2e.example", "not-the-password-at-all");
 
-        Assert.Contains("Wrong email or password.", answer.Body, StringComparison.Ordinal);
+        Assert.Contains("Wrong email or password, or the account is locked for a while after too many failed sign-ins.", answer.Body, StringComparison.Ordinal);
         var signIn = Assert.Single(seen);
         Assert.Equal(("/api/auth/login", Key, "127.0.0.2"), signIn);
     }
