@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
 using DmarcSecurity.Core.Reports;
+using MimeKit;
 
 namespace DmarcSecurity.Core.Ingestion;
 
@@ -16,6 +17,10 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
     private const int MaxMultipartDepth = 16;
 
     private const int MaxLabelLength = 200;
+
+    /// <summary>MimeKit stops building the tree below this depth; the walk refuses well before it, so a message
+    /// nested thousands of levels deep costs neither stack nor memory.</summary>
+    private static readonly ParserOptions s_parserOptions = new() { MaxMimeDepth = MaxMultipartDepth + 8 };
 
     private readonly InflationBudget _budget = new(limits);
 
@@ -43,7 +48,7 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
                 break;
             case ContentKind.Email:
                 CheckMessageDepth(messageDepth, origin);
-                ProcessMessage(MimeEntity.Parse(data), origin, archiveDepth, messageDepth + 1, path: string.Empty, multipartDepth: 0);
+                ProcessMessage(data, origin, archiveDepth, messageDepth + 1);
                 break;
             case ContentKind.Empty when strict:
                 throw Reject(RejectionReason.EmptyInput, origin, "the content is empty.");
@@ -60,35 +65,66 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         }
     }
 
-    private void ProcessMessage(MimeEntity entity, string origin, int archiveDepth, int messageDepth, string path, int multipartDepth)
+    private void ProcessMessage(ReadOnlyMemory<byte> data, string origin, int archiveDepth, int messageDepth)
     {
-        if (entity.IsMultipart)
+        // Persistent: part bodies stay slices of the input instead of copies; the stream lives through the walk.
+        using var stream = AsStream(data);
+        MimeMessage message;
+        try
         {
-            if (multipartDepth >= MaxMultipartDepth)
-            {
-                throw Reject(RejectionReason.NestingTooDeep, origin, $"multipart bodies are nested more than {MaxMultipartDepth} deep.");
-            }
+            message = new MimeParser(s_parserOptions, stream, persistent: true).ParseMessage();
+        }
+        catch (FormatException e)
+        {
+            throw Reject(RejectionReason.UnrecognisedContent, origin, $"the e-mail message cannot be read ({e.Message}).", e);
+        }
 
-            var parts = entity.SplitParts();
-            for (var i = 0; i < parts.Count; i++)
-            {
-                ProcessMessage(MimeEntity.Parse(parts[i]), origin, archiveDepth, messageDepth, ChildPath(path, i + 1), multipartDepth + 1);
-            }
-        }
-        else if (entity.IsMessage)
+        ProcessEntity(message.Body, origin, archiveDepth, messageDepth, path: string.Empty, multipartDepth: 0);
+    }
+
+    private void ProcessEntity(MimeKit.MimeEntity? entity, string origin, int archiveDepth, int messageDepth, string path, int multipartDepth)
+    {
+        switch (entity)
         {
-            // A forwarded or bounced message: its parts are numbered under this one, as IMAP numbers them.
-            CheckMessageDepth(messageDepth, origin);
-            var inner = MimeEntity.Parse(entity.DecodeBody());
-            var innerPath = inner.IsMultipart ? path : ChildPath(path, 1);
-            ProcessMessage(inner, origin, archiveDepth, messageDepth + 1, innerPath, multipartDepth + 1);
+            case Multipart multipart:
+                if (multipartDepth >= MaxMultipartDepth)
+                {
+                    throw Reject(RejectionReason.NestingTooDeep, origin, $"multipart bodies are nested more than {MaxMultipartDepth} deep.");
+                }
+
+                for (var i = 0; i < multipart.Count; i++)
+                {
+                    ProcessEntity(multipart[i], origin, archiveDepth, messageDepth, ChildPath(path, i + 1), multipartDepth + 1);
+                }
+
+                break;
+            case MessagePart forwarded:
+                // A forwarded or bounced message: its parts are numbered under this one, as IMAP numbers them.
+                CheckMessageDepth(messageDepth, origin);
+                var inner = forwarded.Message?.Body;
+                var innerPath = inner is Multipart ? path : ChildPath(path, 1);
+                ProcessEntity(inner, origin, archiveDepth, messageDepth + 1, innerPath, multipartDepth + 1);
+                break;
+            case MimePart part when !part.ContentType.IsMimeType("text", "html"):
+                var number = path.Length == 0 ? "1" : path;
+                var label = part.FileName is { Length: > 0 } name ? $"{origin} > mime part {number} ({SafeLabel(name)})" : $"{origin} > mime part {number}";
+                Process(Decode(part), label, archiveDepth, messageDepth, strict: false);
+                break;
         }
-        else if (entity.MediaType != "text/html")
+    }
+
+    /// <summary>The part's body with its transfer encoding undone. Base64 and quoted-printable only shrink, so the
+    /// result is never larger than the message that held it.</summary>
+    private static ReadOnlyMemory<byte> Decode(MimePart part)
+    {
+        if (part.Content is null)
         {
-            var part = path.Length == 0 ? "1" : path;
-            var label = entity.FileName is { Length: > 0 } name ? $"{origin} > mime part {part} ({SafeLabel(name)})" : $"{origin} > mime part {part}";
-            Process(entity.DecodeBody(), label, archiveDepth, messageDepth, strict: false);
+            return ReadOnlyMemory<byte>.Empty;
         }
+
+        using var decoded = new MemoryStream();
+        part.Content.DecodeTo(decoded);
+        return decoded.GetBuffer().AsMemory(0, (int)decoded.Length);
     }
 
     private ReadOnlyMemory<byte> Gunzip(ReadOnlyMemory<byte> data, string origin)
