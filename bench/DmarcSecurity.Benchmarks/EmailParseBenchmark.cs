@@ -7,9 +7,10 @@ using MimeKit;
 namespace DmarcSecurity.Benchmarks;
 
 /// <summary>
-/// E-mail parsing throughput on the same messages: the MIME layer alone (parse the message and decode every leaf
-/// body, the work the extractor asks of a MIME library) with MimeKit and with the MIME code the extractor used
-/// before it, and the whole extraction (MIME, gunzip/unzip, report XML) of each message. MB/s counts e-mail bytes.
+/// E-mail parsing throughput: the MIME layer alone (MimeKit parses the message and decodes every leaf body, the work
+/// the extractor asks of it) and the whole extraction (MIME, gunzip/unzip, report XML) of each message. MB/s counts
+/// e-mail bytes. MimeKit replaced our own MIME code; on these messages (2 busy cores) ours did 107-214 MB/s on a
+/// 1.3 KB message against MimeKit's 12-39, and 72-84 MB/s on a 437 KB one against MimeKit's 167-199.
 /// </summary>
 public static class EmailParseBenchmark
 {
@@ -22,13 +23,12 @@ public static class EmailParseBenchmark
         ArgumentNullException.ThrowIfNull(output);
         var extractor = new ReportExtractor(ExtractionLimits.Default);
         output.WriteLine($"E-mail parse throughput: median of {TimedRuns} runs of ~{s_runLength.TotalMilliseconds:0} ms after {s_warmUp.TotalSeconds:0.#} s warm-up; MB/s of e-mail bytes");
-        output.WriteLine($"{"message",-26} {"bytes",12} {"MIME MimeKit",13} {"MIME old",10} {"extract",9}");
+        output.WriteLine($"{"message",-26} {"bytes",12} {"MIME MimeKit",13} {"extract",9}");
         foreach (var (name, message) in Messages())
         {
             var mimeKit = Measure(() => DecodeWithMimeKit(message), message.Length);
-            var old = Measure(() => DecodeWithOldCode(message), message.Length);
             var extract = Measure(() => extractor.Extract(new MemoryStream(message, writable: false)).Count, message.Length);
-            output.WriteLine($"{name,-26} {message.Length,12:N0} {mimeKit,13:F1} {old,10:F1} {extract,9:F1}");
+            output.WriteLine($"{name,-26} {message.Length,12:N0} {mimeKit,13:F1} {extract,9:F1}");
         }
     }
 
@@ -99,18 +99,6 @@ public static class EmailParseBenchmark
             default:
                 return 0;
         }
-    }
-
-    private static int DecodeWithOldCode(byte[] message) => DecodeOld(DmarcSecurity.Core.Ingestion.MimeEntity.Parse(message));
-
-    private static int DecodeOld(DmarcSecurity.Core.Ingestion.MimeEntity entity)
-    {
-        if (entity.IsMultipart)
-        {
-            return entity.SplitParts().Sum(part => DecodeOld(DmarcSecurity.Core.Ingestion.MimeEntity.Parse(part)));
-        }
-
-        return entity.IsMessage ? DecodeOld(DmarcSecurity.Core.Ingestion.MimeEntity.Parse(entity.DecodeBody())) : entity.DecodeBody().Length;
     }
 
     private static byte[] WithAttachment(byte[] attachment, string fileName, string contentType)
