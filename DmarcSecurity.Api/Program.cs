@@ -40,6 +40,7 @@ app.MapUsersApi();
 app.MapApiKeysApi();
 app.MapAuditApi();
 app.MapIngestApi();
+app.MapIngestionHistoryApi();
 app.MapMailboxesApi();
 app.MapReportsApi();
 app.MapRecordsApi();

@@ -13,6 +13,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 {
     public DbSet<IngestedFileEntity> IngestedFiles => Set<IngestedFileEntity>();
 
+    public DbSet<IngestionHistoryEntity> IngestionHistory => Set<IngestionHistoryEntity>();
+
     public DbSet<ReportEntity> Reports => Set<ReportEntity>();
 
     public DbSet<RawXmlEntity> RawXml => Set<RawXmlEntity>();
@@ -91,6 +93,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
     {
         var provider = Provider;
         modelBuilder.ApplyConfiguration(new IngestedFileConfiguration());
+        modelBuilder.ApplyConfiguration(new IngestionHistoryConfiguration());
         modelBuilder.ApplyConfiguration(new ReportConfiguration());
         modelBuilder.ApplyConfiguration(new RawXmlConfiguration());
         modelBuilder.ApplyConfiguration(new DuplicateReportConfiguration());

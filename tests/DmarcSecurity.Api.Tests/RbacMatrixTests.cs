@@ -30,6 +30,8 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/stats/alignment"] = UserRole.Viewer,
         ["GET /api/stats/reporters"] = UserRole.Viewer,
         ["POST /api/ingest/files"] = UserRole.Analyst,
+        ["GET /api/ingestion/history"] = UserRole.Viewer,
+        ["GET /api/ingestion/history/{id:long}"] = UserRole.Viewer,
         ["GET /api/mailboxes"] = UserRole.Admin,
         ["GET /api/mailboxes/{name}"] = UserRole.Admin,
         ["GET /api/users"] = UserRole.Admin,

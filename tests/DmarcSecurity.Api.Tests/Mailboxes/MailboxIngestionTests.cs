@@ -70,6 +70,7 @@ public sealed class MailboxIngestionTests(ITestOutputHelper output)
         Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM reports WHERE policy_domain = 'inline.example'"));
         Assert.Equal(3, await api.ScalarAsync("SELECT count(*) FROM reports r JOIN ingested_files f ON f.id = r.file_id WHERE r.policy_domain = 'several.example' AND f.file_name = 'several'"));
         Assert.Equal(4, await api.ScalarAsync("SELECT count(*) FROM ingested_files WHERE source = 'imap:rua' AND outcome = 'Stored'"));
+        Assert.Equal(4, await api.ScalarAsync("SELECT count(*) FROM ingestion_history WHERE source = 'imap:rua' AND outcome = 'Stored'"));
         var status = Status(api);
         Assert.Equal((4, 4, 0), (status.MessagesSeen, status.MessagesArchived, status.MessagesInvalid));
         Assert.True(status.Idle);
