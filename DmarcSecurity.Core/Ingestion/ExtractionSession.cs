@@ -42,6 +42,10 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
                 CheckArchiveDepth(archiveDepth, origin);
                 Process(Gunzip(data, origin), $"{origin} > gunzip", archiveDepth + 1, messageDepth, strict: true);
                 break;
+            case ContentKind.Zlib:
+                CheckArchiveDepth(archiveDepth, origin);
+                ProcessZlib(data, origin, archiveDepth, messageDepth, strict);
+                break;
             case ContentKind.Zip:
                 CheckArchiveDepth(archiveDepth, origin);
                 Unzip(data, origin, archiveDepth + 1, messageDepth);
@@ -159,6 +163,38 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         }
 
         return output;
+    }
+
+    /// <summary>Two bytes are a weak signature (text starting "x^" passes it), so where companions are passed over, a
+    /// "zlib" stream that does not inflate is passed over too, rather than refusing the e-mail or archive around it.</summary>
+    private void ProcessZlib(ReadOnlyMemory<byte> data, string origin, int archiveDepth, int messageDepth, bool strict)
+    {
+        ReadOnlyMemory<byte> inflated;
+        try
+        {
+            inflated = Inflate(data, origin);
+        }
+        catch (ReportRejectedException e) when (!strict && e.Reason == RejectionReason.Truncated)
+        {
+            return;
+        }
+
+        Process(inflated, $"{origin} > zlib", archiveDepth + 1, messageDepth, strict: true);
+    }
+
+    /// <summary>A raw zlib stream. Unlike gzip it declares no length; a cut-off stream ends in cut-off XML, which the
+    /// report parser refuses.</summary>
+    private ReadOnlyMemory<byte> Inflate(ReadOnlyMemory<byte> data, string origin)
+    {
+        try
+        {
+            using var zlib = new ZLibStream(AsStream(data), CompressionMode.Decompress);
+            return _budget.Inflate(zlib, data.Length, data.Length * 8L, origin);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Reject(RejectionReason.Truncated, origin, $"the zlib data is truncated or corrupt ({e.Message}).", e);
+        }
     }
 
     private void Unzip(ReadOnlyMemory<byte> data, string origin, int archiveDepth, int messageDepth)
