@@ -45,7 +45,12 @@ public sealed class RegistrationTests
         foreach (var provider in Enum.GetValues<DatabaseProvider>())
         {
             var scripts = SchemaMigrator.Scripts(provider);
-            Assert.Equal(Enumerable.Range(1, scripts.Count), scripts.Select(s => s.Version));
+            var versions = scripts.Select(s => s.Version).ToList();
+
+            // 0006-0009 are numbered for schema work that lands on its own; until it does, only their absence is a gap allowed.
+            int[] reserved = [6, 7, 8, 9];
+            var expected = Enumerable.Range(1, versions[^1]).Where(v => versions.Contains(v) || !reserved.Contains(v));
+            Assert.Equal(expected, versions);
             Assert.Equal("initial", scripts[0].Name);
         }
     }
