@@ -154,7 +154,7 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
             throw Reject(RejectionReason.Truncated, origin, $"the gzip data is truncated or corrupt ({e.Message}).", e);
         }
 
-        if ((uint)output.Length != declared)
+        if ((uint)output.Length != declared && !HasTrailerBeforeTheEnd(data.Span, (uint)output.Length))
         {
             throw Reject(
                 RejectionReason.Truncated,
@@ -180,6 +180,26 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         }
 
         Process(inflated, $"{origin} > zlib", archiveDepth + 1, messageDepth, strict: true);
+    }
+
+    /// <summary>
+    /// Some reporters' gzip files carry bytes after the trailer (zero padding, a newline from a text-mode transfer).
+    /// The inflater stops at the end of the stream; the file is whole when the trailer it ended on, a little before the
+    /// end of the input, declares the length that came out.
+    /// </summary>
+    private static bool HasTrailerBeforeTheEnd(ReadOnlySpan<byte> data, uint inflatedLength)
+    {
+        const int headerAndTrailer = 18;
+        const int mostTrailingBytes = 4096;
+        for (var end = data.Length - 1; end >= Math.Max(headerAndTrailer, data.Length - mostTrailingBytes); end--)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(data[(end - 4)..end]) == inflatedLength)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A raw zlib stream. Unlike gzip it declares no length; a cut-off stream ends in cut-off XML, which the

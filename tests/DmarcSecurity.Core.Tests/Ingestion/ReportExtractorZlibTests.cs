@@ -74,3 +74,33 @@ public sealed class ReportExtractorZlibTests
         Assert.StartsWith("input > zlib:", error.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Gzip files with bytes after the trailer, as some reporters' transfers leave them.</summary>
+public sealed class ReportExtractorGzipTrailingBytesTests
+{
+    private readonly ReportExtractor _extractor = new(ExtractionLimits.Default);
+
+    [Theory]
+    [InlineData(new byte[] { 0x0A })]
+    [InlineData(new byte[] { 0x0D, 0x0A })]
+    [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 })]
+    public void Gzip_with_bytes_after_its_trailer_is_read(byte[] trailing)
+    {
+        var xml = Samples.Read("rfc9990-example.xml");
+        byte[] input = [.. Archives.Gzip(xml), .. trailing];
+
+        var extracted = Assert.Single(_extractor.Extract(new MemoryStream(input)));
+
+        Assert.Equal(xml, extracted.Xml.ToArray());
+    }
+
+    [Fact]
+    public void Gzip_cut_short_is_still_rejected_as_truncated()
+    {
+        var whole = Archives.Gzip(Samples.Read("rfc9990-example.xml"));
+
+        var error = Assert.Throws<ReportRejectedException>(() => _extractor.Extract(new MemoryStream(whole[..^5])));
+
+        Assert.Equal(RejectionReason.Truncated, error.Reason);
+    }
+}
