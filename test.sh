@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers.
-# Installs PostgreSQL, Chromium and the firewall bouncer when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
+# Installs PostgreSQL, Chromium, Dovecot and the firewall bouncer when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
 # in a temporary folder, runs `dotnet test` for the whole solution, stops the server, and ends with one line
 # `N passed, N failed[, N skipped]` summed over every test project.
 set -uo pipefail
@@ -11,6 +11,7 @@ RESULTS="$ROOT/TestResults"
 source "$ROOT/scripts/postgres.sh"
 source "$ROOT/scripts/chromium.sh"
 source "$ROOT/scripts/bouncer.sh"
+source "$ROOT/scripts/dovecot.sh"
 trap stop_postgres EXIT
 
 summarise() {
@@ -31,6 +32,7 @@ ensure_postgres || { log "no PostgreSQL server available"; echo "0 passed, 1 fai
 start_postgres || { log "PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
 ensure_chromium || { log "no Chromium for the browser tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_bouncer || { log "no firewall bouncer for the enforcement tests"; echo "0 passed, 1 failed"; exit 1; }
+ensure_dovecot || { log "no Dovecot for the mailbox tests"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$RESULTS"
 dotnet build DmarcSecurity.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs every benchmark and prints its figures: parse throughput (MB/s, reports/s), the DMARC grain handlers alone in
+# Runs every benchmark and prints its figures: parse throughput (MB/s, reports/s), e-mail parse throughput (MB/s), the DMARC grain handlers alone in
 # memory (events/s), ingest throughput into
 # PostgreSQL through the real Api (records/s) with the Api's peak memory, and grain throughput (events/s, one silo and
 # two; and the DMARC grains through the real Api and silo processes, with the upload-to-decision lag), and the
 # dashboard's server-side first render with 1,000,000 records stored. Starts a
 # throwaway PostgreSQL server with default durability settings on 127.0.0.1 and stops it at the end.
-# Usage: bench/run.sh [parse] [handlers] [ingest] [grains] [silo] [dashboard]
+# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [grains] [silo] [dashboard]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Core.Ingestion;
+using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Ingestion;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Api.Ingestion;
@@ -10,6 +12,7 @@ namespace DmarcSecurity.Api.Ingestion;
 /// Every failure is confined to its own file.</summary>
 public sealed partial class FileIngestionService(
     IReportIngestor ingestor,
+    IDbContextFactory<DmarcDbContext> contexts,
     IOptions<IngestionOptions> options,
     TimeProvider time,
     ILogger<FileIngestionService> logger)
@@ -22,7 +25,9 @@ public sealed partial class FileIngestionService(
         activity?.SetTag("dmarc.file.sha256", sha256);
         activity?.SetTag("dmarc.file.size", size);
 
-        var result = await IngestCoreAsync(content, new IncomingFile(sha256, source, fileName, size, time.GetUtcNow()), cancellationToken);
+        var file = new IncomingFile(sha256, source, fileName, size, time.GetUtcNow());
+        var result = await IngestCoreAsync(content, file, cancellationToken);
+        await RecordHistoryAsync(file, result, cancellationToken);
 
         activity?.SetTag("dmarc.file.outcome", result.Outcome.ToString());
         IngestionTelemetry.Files.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome.ToString()));
@@ -82,6 +87,39 @@ public sealed partial class FileIngestionService(
                 "The file could not be stored; nothing of it was kept and the error was logged.");
         }
     }
+
+    /// <summary>One history row per arrival, whatever its outcome. The outcome is already committed; a failure
+    /// here costs the history its row, never the file its reports.</summary>
+    private async Task RecordHistoryAsync(IncomingFile file, FileIngestResult result, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            db.IngestionHistory.Add(new IngestionHistoryEntity
+            {
+                ReceivedAt = file.ReceivedAt,
+                Source = file.Source,
+                FileName = file.FileName,
+                Size = file.Size,
+                Sha256 = file.Sha256.ToLowerInvariant(),
+                Outcome = result.Outcome,
+                RejectionReason = result.Reason,
+                Error = result.Error is { Length: > 2000 } error ? error[..2000] : result.Error,
+                FileId = result.FileId,
+                ReportIds = string.Join(',', result.StoredReportIds),
+                DuplicateOfReportIds = string.Join(',', result.DuplicateOfReportIds),
+                RecordCount = result.RecordCount,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogHistoryFailed(logger, e, file.FileName, file.Sha256);
+        }
+    }
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Could not record file {FileName} ({Sha256}) in the ingestion history")]
+    private static partial void LogHistoryFailed(ILogger logger, Exception exception, string? fileName, string sha256);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Rejected file {FileName} ({Sha256}): {Reason}: {Detail}")]
     private static partial void LogRejected(ILogger logger, string? fileName, string sha256, RejectionReason reason, string detail);

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Common;
 using DmarcSecurity.Core.Ingestion;
 using DmarcSecurity.Data.Ingestion;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,6 +24,7 @@ public sealed record IngestResponse(int Stored, int Duplicates, int Rejected, IR
 
 public static class IngestApi
 {
+    /// <summary>Uploads are recorded as <c>upload:&lt;e-mail of the uploader&gt;</c>.</summary>
     public const string UploadSource = "upload";
 
     public static WebApplicationBuilder AddIngestion(this WebApplicationBuilder builder)
@@ -47,6 +50,7 @@ public static class IngestApi
 
     public static async Task<Results<Ok<IngestResponse>, ValidationProblem, ProblemHttpResult>> UploadFiles(
         HttpRequest request,
+        ClaimsPrincipal user,
         FileIngestionService ingestion,
         IOptions<IngestionOptions> options,
         CancellationToken cancellationToken)
@@ -86,7 +90,7 @@ public static class IngestApi
             var outcomes = new List<IngestedFileResponse>(files.Count);
             foreach (var file in files)
             {
-                var result = await ingestion.IngestAsync(file.Content, file.Sha256, UploadSource, file.FileName, file.Size, cancellationToken);
+                var result = await ingestion.IngestAsync(file.Content, file.Sha256, $"{UploadSource}:{Actor.Of(user)}", file.FileName, file.Size, cancellationToken);
                 await file.DisposeAsync();
                 outcomes.Add(new IngestedFileResponse(
                     file.FileName, file.Size, file.Sha256, result.Outcome, result.StoredReportIds, result.DuplicateOfReportIds,

@@ -31,6 +31,12 @@ public sealed class IngestionOptions
     /// <summary>Where uploads are spooled while processed; the system temp folder when empty.</summary>
     public string? TempDirectory { get; set; }
 
+    /// <summary>IMAP mailboxes reports are mailed to, by name (<c>Ingestion:Mailboxes:&lt;name&gt;:Host</c> ...).</summary>
+    public Dictionary<string, Mailboxes.MailboxOptions> Mailboxes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Folders (or Maildirs) reports are dropped into, by name (<c>Ingestion:Folders:&lt;name&gt;:Path</c> ...).</summary>
+    public Dictionary<string, Folders.WatchedFolderOptions> Folders { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     public ExtractionLimits ToLimits() => new()
     {
         MaxDecompressedBytes = MaxDecompressedBytes,

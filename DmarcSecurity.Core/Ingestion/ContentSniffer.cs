@@ -5,6 +5,7 @@ internal enum ContentKind
     Empty,
     Xml,
     Gzip,
+    Zlib,
     Zip,
     Email,
     Text,
@@ -28,6 +29,13 @@ internal static class ContentSniffer
         if (data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B)
         {
             return ContentKind.Gzip;
+        }
+
+        // RFC 1950: CMF 0x78 (deflate, 32 KB window), and CMF*256+FLG a multiple of 31. Some reporters send the bare
+        // stream their library made instead of a gzip file. No preset dictionary (FDICT clear).
+        if (data.Length >= 2 && data[0] == 0x78 && ((data[0] << 8) | data[1]) % 31 == 0 && (data[1] & 0x20) == 0)
+        {
+            return ContentKind.Zlib;
         }
 
         // Local file header, or the end-of-central-directory record an empty archive starts with.

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
 using DmarcSecurity.Core.Reports;
+using MimeKit;
 
 namespace DmarcSecurity.Core.Ingestion;
 
@@ -16,6 +17,10 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
     private const int MaxMultipartDepth = 16;
 
     private const int MaxLabelLength = 200;
+
+    /// <summary>MimeKit stops building the tree below this depth; the walk refuses well before it, so a message
+    /// nested thousands of levels deep costs neither stack nor memory.</summary>
+    private static readonly ParserOptions s_parserOptions = new() { MaxMimeDepth = MaxMultipartDepth + 8 };
 
     private readonly InflationBudget _budget = new(limits);
 
@@ -37,13 +42,17 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
                 CheckArchiveDepth(archiveDepth, origin);
                 Process(Gunzip(data, origin), $"{origin} > gunzip", archiveDepth + 1, messageDepth, strict: true);
                 break;
+            case ContentKind.Zlib:
+                CheckArchiveDepth(archiveDepth, origin);
+                ProcessZlib(data, origin, archiveDepth, messageDepth, strict);
+                break;
             case ContentKind.Zip:
                 CheckArchiveDepth(archiveDepth, origin);
                 Unzip(data, origin, archiveDepth + 1, messageDepth);
                 break;
             case ContentKind.Email:
                 CheckMessageDepth(messageDepth, origin);
-                ProcessMessage(MimeEntity.Parse(data), origin, archiveDepth, messageDepth + 1, path: string.Empty, multipartDepth: 0);
+                ProcessMessage(data, origin, archiveDepth, messageDepth + 1);
                 break;
             case ContentKind.Empty when strict:
                 throw Reject(RejectionReason.EmptyInput, origin, "the content is empty.");
@@ -60,35 +69,66 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         }
     }
 
-    private void ProcessMessage(MimeEntity entity, string origin, int archiveDepth, int messageDepth, string path, int multipartDepth)
+    private void ProcessMessage(ReadOnlyMemory<byte> data, string origin, int archiveDepth, int messageDepth)
     {
-        if (entity.IsMultipart)
+        // Persistent: part bodies stay slices of the input instead of copies; the stream lives through the walk.
+        using var stream = AsStream(data);
+        MimeMessage message;
+        try
         {
-            if (multipartDepth >= MaxMultipartDepth)
-            {
-                throw Reject(RejectionReason.NestingTooDeep, origin, $"multipart bodies are nested more than {MaxMultipartDepth} deep.");
-            }
+            message = new MimeParser(s_parserOptions, stream, persistent: true).ParseMessage();
+        }
+        catch (FormatException e)
+        {
+            throw Reject(RejectionReason.UnrecognisedContent, origin, $"the e-mail message cannot be read ({e.Message}).", e);
+        }
 
-            var parts = entity.SplitParts();
-            for (var i = 0; i < parts.Count; i++)
-            {
-                ProcessMessage(MimeEntity.Parse(parts[i]), origin, archiveDepth, messageDepth, ChildPath(path, i + 1), multipartDepth + 1);
-            }
-        }
-        else if (entity.IsMessage)
+        ProcessEntity(message.Body, origin, archiveDepth, messageDepth, path: string.Empty, multipartDepth: 0);
+    }
+
+    private void ProcessEntity(MimeKit.MimeEntity? entity, string origin, int archiveDepth, int messageDepth, string path, int multipartDepth)
+    {
+        switch (entity)
         {
-            // A forwarded or bounced message: its parts are numbered under this one, as IMAP numbers them.
-            CheckMessageDepth(messageDepth, origin);
-            var inner = MimeEntity.Parse(entity.DecodeBody());
-            var innerPath = inner.IsMultipart ? path : ChildPath(path, 1);
-            ProcessMessage(inner, origin, archiveDepth, messageDepth + 1, innerPath, multipartDepth + 1);
+            case Multipart multipart:
+                if (multipartDepth >= MaxMultipartDepth)
+                {
+                    throw Reject(RejectionReason.NestingTooDeep, origin, $"multipart bodies are nested more than {MaxMultipartDepth} deep.");
+                }
+
+                for (var i = 0; i < multipart.Count; i++)
+                {
+                    ProcessEntity(multipart[i], origin, archiveDepth, messageDepth, ChildPath(path, i + 1), multipartDepth + 1);
+                }
+
+                break;
+            case MessagePart forwarded:
+                // A forwarded or bounced message: its parts are numbered under this one, as IMAP numbers them.
+                CheckMessageDepth(messageDepth, origin);
+                var inner = forwarded.Message?.Body;
+                var innerPath = inner is Multipart ? path : ChildPath(path, 1);
+                ProcessEntity(inner, origin, archiveDepth, messageDepth + 1, innerPath, multipartDepth + 1);
+                break;
+            case MimePart part when !part.ContentType.IsMimeType("text", "html"):
+                var number = path.Length == 0 ? "1" : path;
+                var label = part.FileName is { Length: > 0 } name ? $"{origin} > mime part {number} ({SafeLabel(name)})" : $"{origin} > mime part {number}";
+                Process(Decode(part), label, archiveDepth, messageDepth, strict: false);
+                break;
         }
-        else if (entity.MediaType != "text/html")
+    }
+
+    /// <summary>The part's body with its transfer encoding undone. Base64 and quoted-printable only shrink, so the
+    /// result is never larger than the message that held it.</summary>
+    private static ReadOnlyMemory<byte> Decode(MimePart part)
+    {
+        if (part.Content is null)
         {
-            var part = path.Length == 0 ? "1" : path;
-            var label = entity.FileName is { Length: > 0 } name ? $"{origin} > mime part {part} ({SafeLabel(name)})" : $"{origin} > mime part {part}";
-            Process(entity.DecodeBody(), label, archiveDepth, messageDepth, strict: false);
+            return ReadOnlyMemory<byte>.Empty;
         }
+
+        using var decoded = new MemoryStream();
+        part.Content.DecodeTo(decoded);
+        return decoded.GetBuffer().AsMemory(0, (int)decoded.Length);
     }
 
     private ReadOnlyMemory<byte> Gunzip(ReadOnlyMemory<byte> data, string origin)
@@ -114,7 +154,7 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
             throw Reject(RejectionReason.Truncated, origin, $"the gzip data is truncated or corrupt ({e.Message}).", e);
         }
 
-        if ((uint)output.Length != declared)
+        if ((uint)output.Length != declared && !HasTrailerBeforeTheEnd(data.Span, (uint)output.Length))
         {
             throw Reject(
                 RejectionReason.Truncated,
@@ -123,6 +163,58 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         }
 
         return output;
+    }
+
+    /// <summary>Two bytes are a weak signature (text starting "x^" passes it), so where companions are passed over, a
+    /// "zlib" stream that does not inflate is passed over too, rather than refusing the e-mail or archive around it.</summary>
+    private void ProcessZlib(ReadOnlyMemory<byte> data, string origin, int archiveDepth, int messageDepth, bool strict)
+    {
+        ReadOnlyMemory<byte> inflated;
+        try
+        {
+            inflated = Inflate(data, origin);
+        }
+        catch (ReportRejectedException e) when (!strict && e.Reason == RejectionReason.Truncated)
+        {
+            return;
+        }
+
+        Process(inflated, $"{origin} > zlib", archiveDepth + 1, messageDepth, strict: true);
+    }
+
+    /// <summary>
+    /// Some reporters' gzip files carry bytes after the trailer (zero padding, a newline from a text-mode transfer).
+    /// The inflater stops at the end of the stream; the file is whole when the trailer it ended on, a little before the
+    /// end of the input, declares the length that came out.
+    /// </summary>
+    private static bool HasTrailerBeforeTheEnd(ReadOnlySpan<byte> data, uint inflatedLength)
+    {
+        const int headerAndTrailer = 18;
+        const int mostTrailingBytes = 4096;
+        for (var end = data.Length - 1; end >= Math.Max(headerAndTrailer, data.Length - mostTrailingBytes); end--)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(data[(end - 4)..end]) == inflatedLength)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A raw zlib stream. Unlike gzip it declares no length; a cut-off stream ends in cut-off XML, which the
+    /// report parser refuses.</summary>
+    private ReadOnlyMemory<byte> Inflate(ReadOnlyMemory<byte> data, string origin)
+    {
+        try
+        {
+            using var zlib = new ZLibStream(AsStream(data), CompressionMode.Decompress);
+            return _budget.Inflate(zlib, data.Length, data.Length * 8L, origin);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Reject(RejectionReason.Truncated, origin, $"the zlib data is truncated or corrupt ({e.Message}).", e);
+        }
     }
 
     private void Unzip(ReadOnlyMemory<byte> data, string origin, int archiveDepth, int messageDepth)

@@ -14,6 +14,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 {
     public DbSet<IngestedFileEntity> IngestedFiles => Set<IngestedFileEntity>();
 
+    public DbSet<IngestionHistoryEntity> IngestionHistory => Set<IngestionHistoryEntity>();
+
     public DbSet<ReportEntity> Reports => Set<ReportEntity>();
 
     public DbSet<RawXmlEntity> RawXml => Set<RawXmlEntity>();
@@ -96,6 +98,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
     {
         var provider = Provider;
         modelBuilder.ApplyConfiguration(new IngestedFileConfiguration());
+        modelBuilder.ApplyConfiguration(new IngestionHistoryConfiguration());
         modelBuilder.ApplyConfiguration(new ReportConfiguration());
         modelBuilder.ApplyConfiguration(new RawXmlConfiguration());
         modelBuilder.ApplyConfiguration(new DuplicateReportConfiguration());

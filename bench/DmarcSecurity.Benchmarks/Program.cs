@@ -1,12 +1,17 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [handlers] [ingest] [grains] [silo] [dashboard]  (all when none is named). bench/run.sh
+// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [grains] [silo] [dashboard]  (all when none is named). bench/run.sh
 // sets up what ingest, grains, silo and dashboard need.
-var which = args.Length == 0 ? ["parse", "handlers", "ingest", "grains", "silo", "dashboard"] : args;
+var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "grains", "silo", "dashboard"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
     ParseBenchmark.Run(Console.Out);
+}
+
+if (which.Contains("email"))
+{
+    EmailParseBenchmark.Run(Console.Out);
 }
 
 if (which.Contains("handlers"))

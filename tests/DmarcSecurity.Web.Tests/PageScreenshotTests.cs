@@ -97,6 +97,7 @@ public sealed class PageScreenshotTests(Platform platform)
             ("decision", $"/decisions/{decision}"),
             ("allowlist", "/allowlist"),
             ("upload", "/upload"),
+            ("ingestion", "/ingestion"),
             ("api-keys", "/api-keys"),
             ("users", "/admin/users"),
             ("audit", "/admin/audit"),

@@ -20,6 +20,22 @@ internal static class Messages
             + $"Content-Disposition: attachment; filename=\"{fileName}\"\r\n\r\n{body}\r\n--b1--\r\n");
     }
 
+    /// <summary>A message with several base64 attachments after its text part.</summary>
+    public static byte[] WithAttachments(params (byte[] Content, string FileName)[] attachments)
+    {
+        var builder = new StringBuilder(
+            "From: noreply-dmarc-support@reporter.example\r\nTo: dmarc@example.com\r\nSubject: Reports\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nReports.\r\n");
+        foreach (var (content, fileName) in attachments)
+        {
+            builder.Append("--b1\r\nContent-Type: application/gzip\r\nContent-Transfer-Encoding: base64\r\n")
+                .Append($"Content-Disposition: attachment; filename=\"{fileName}\"\r\n\r\n")
+                .Append(Convert.ToBase64String(content, Base64FormattingOptions.InsertLineBreaks)).Append("\r\n");
+        }
+
+        return Encoding.UTF8.GetBytes(builder.Append("--b1--\r\n").ToString());
+    }
+
     /// <summary>Wraps a whole message as a message/rfc822 attachment of a new one.</summary>
     public static byte[] Forwarding(byte[] message)
     {

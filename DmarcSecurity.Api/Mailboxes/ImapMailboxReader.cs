@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using DmarcSecurity.Api.Ingestion;
+using DmarcSecurity.Core.Ingestion;
+using DmarcSecurity.Data.Ingestion;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Api.Mailboxes;
+
+/// <summary>
+/// Reads one IMAP mailbox until the Api stops: every message in the folder is ingested as one file (source
+/// <c>imap:&lt;name&gt;</c>), then moved to the archive folder when every report in it is stored or was already stored,
+/// or to the invalid folder when it holds no report or was refused. A message is moved only after its outcome is
+/// committed, so a connection lost at any point loses nothing: the next poll reads the message again and the
+/// byte-identical copy is answered as a duplicate and archived.
+/// </summary>
+internal sealed partial class ImapMailboxReader(
+    string name,
+    MailboxOptions options,
+    IServiceScopeFactory scopes,
+    MailboxStatusBoard board,
+    IOptions<IngestionOptions> ingestion,
+    TimeProvider time,
+    ILogger<ImapMailboxReader> logger)
+{
+    private const int FetchBatch = 100;
+    private static readonly TimeSpan s_firstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_lastRetry = TimeSpan.FromMinutes(2);
+
+    /// <summary>RFC 2177: re-issue IDLE within 29 minutes; shorter keeps middleboxes from dropping the connection.</summary>
+    private static readonly TimeSpan s_longestIdle = TimeSpan.FromMinutes(9);
+
+    private readonly long _maxMessageBytes = ingestion.Value.ToLimits().MaxInputBytes;
+
+    public string Source => $"imap:{name}";
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        var retry = s_firstRetry;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                using var client = new ImapClient();
+                await ConnectAsync(client, stopping);
+                retry = s_firstRetry;
+                await PollWhileConnectedAsync(client, stopping);
+                await client.DisconnectAsync(quit: true, CancellationToken.None);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The message only: exceptions from the mail stack never carry the password, but their data might echo server text.
+                var error = $"{e.GetType().Name}: {e.Message}";
+                board.Update(name, s => s with { State = "Retrying", Errors = s.Errors + 1, LastError = error, LastErrorAt = time.GetUtcNow(), NextPollAt = time.GetUtcNow() + retry });
+                LogConnectionFailed(logger, name, options.Host, options.EffectivePort, error, retry);
+                try
+                {
+                    await Task.Delay(retry, time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_lastRetry.Ticks));
+            }
+        }
+    }
+
+    private async Task ConnectAsync(ImapClient client, CancellationToken cancellationToken)
+    {
+        board.Update(name, s => s with { State = "Connecting" });
+        client.Timeout = (int)TimeSpan.FromMinutes(2).TotalMilliseconds;
+        var security = options.Security switch
+        {
+            MailboxSecurity.None => SecureSocketOptions.None,
+            MailboxSecurity.StartTls => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.SslOnConnect,
+        };
+        await client.ConnectAsync(options.Host, options.EffectivePort, security, cancellationToken);
+        await client.AuthenticateAsync(options.UserName, options.Password, cancellationToken);
+        LogConnected(logger, name, options.Host, options.EffectivePort, client.IsSecure);
+    }
+
+    private async Task PollWhileConnectedAsync(ImapClient client, CancellationToken stopping)
+    {
+        var folder = await client.GetFolderAsync(options.Folder, stopping);
+        var archive = await GetOrCreateFolderAsync(client, options.ArchiveFolder, stopping);
+        var invalid = await GetOrCreateFolderAsync(client, options.InvalidFolder, stopping);
+        await folder.OpenAsync(FolderAccess.ReadWrite, stopping);
+        var idle = options.UseIdle && client.Capabilities.HasFlag(ImapCapabilities.Idle);
+        board.Update(name, s => s with { Idle = idle });
+
+        while (!stopping.IsCancellationRequested)
+        {
+            board.Update(name, s => s with { State = "Polling" });
+            await PollAsync(folder, archive, invalid, stopping);
+            var wait = idle && options.PollInterval > s_longestIdle ? s_longestIdle : options.PollInterval;
+            board.Update(name, s => s with { State = "Waiting", LastPollAt = time.GetUtcNow(), NextPollAt = time.GetUtcNow() + wait });
+            if (idle)
+            {
+                await IdleAsync(client, folder, wait, stopping);
+            }
+            else
+            {
+                // Without IDLE the connection is not kept through the wait: a long interval would outlast the server's patience.
+                return;
+            }
+        }
+    }
+
+    /// <summary>Waits for new mail (the server's EXISTS) or the end of the interval, whichever comes first.</summary>
+    private static async Task IdleAsync(ImapClient client, IMailFolder folder, TimeSpan wait, CancellationToken stopping)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        done.CancelAfter(wait);
+        void OnCountChanged(object? sender, EventArgs e) => done.Cancel();
+        folder.CountChanged += OnCountChanged;
+        try
+        {
+            await client.IdleAsync(done.Token, stopping);
+        }
+        finally
+        {
+            folder.CountChanged -= OnCountChanged;
+        }
+    }
+
+    private async Task PollAsync(IMailFolder folder, IMailFolder archive, IMailFolder invalid, CancellationToken cancellationToken)
+    {
+        var uids = await folder.SearchAsync(SearchQuery.All, cancellationToken);
+        for (var start = 0; start < uids.Count; start += FetchBatch)
+        {
+            var batch = uids.Skip(start).Take(FetchBatch).ToList();
+            var summaries = await folder.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.Envelope, cancellationToken);
+            foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
+            {
+                await HandleAsync(folder, summary, archive, invalid, cancellationToken);
+            }
+        }
+    }
+
+    private async Task HandleAsync(IMailFolder folder, IMessageSummary summary, IMailFolder archive, IMailFolder invalid, CancellationToken cancellationToken)
+    {
+        var uid = summary.UniqueId;
+        var label = Label(summary);
+        board.Update(name, s => s with { MessagesSeen = s.MessagesSeen + 1 });
+        if (summary.Size is { } size && size > _maxMessageBytes)
+        {
+            var detail = $"the message is {size:N0} bytes, over the {_maxMessageBytes:N0}-byte limit; it was not read.";
+            LogInvalid(logger, name, uid.Id, label, RejectionReason.InputTooLarge, detail);
+            await folder.MoveToAsync(uid, invalid, cancellationToken);
+            board.Update(name, s => s with { MessagesInvalid = s.MessagesInvalid + 1 });
+            return;
+        }
+
+        using var content = new MemoryStream();
+        string sha256;
+        await using (var stream = await folder.GetStreamAsync(uid, string.Empty, cancellationToken))
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                content.Write(buffer, 0, read);
+            }
+
+            sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+
+        content.Position = 0;
+        FileIngestResult result;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var ingestionService = scope.ServiceProvider.GetRequiredService<FileIngestionService>();
+            result = await ingestionService.IngestAsync(content, sha256, Source, label, content.Length, cancellationToken);
+        }
+
+        switch (result.Outcome)
+        {
+            case FileOutcome.Stored or FileOutcome.Duplicate:
+                await folder.MoveToAsync(uid, archive, cancellationToken);
+                board.Update(name, s => s with { MessagesArchived = s.MessagesArchived + 1 });
+                LogArchived(logger, name, uid.Id, result.Outcome, result.StoredReportIds.Count, result.DuplicateOfReportIds.Count);
+                break;
+            case FileOutcome.Rejected when result.Reason == RejectionReason.ProcessingFailed:
+                // Our failure, not the message's: it stays where it is for the next poll.
+                board.Update(name, s => s with { Errors = s.Errors + 1, LastError = $"message {uid.Id}: {result.Error}", LastErrorAt = time.GetUtcNow() });
+                LogLeft(logger, name, uid.Id, label);
+                break;
+            default:
+                LogInvalid(logger, name, uid.Id, label, result.Reason ?? RejectionReason.NoReportFound, result.Error ?? "");
+                await folder.MoveToAsync(uid, invalid, cancellationToken);
+                board.Update(name, s => s with { MessagesInvalid = s.MessagesInvalid + 1 });
+                break;
+        }
+    }
+
+    /// <summary>How the message is named in the ingestion history: its subject, else its UID.</summary>
+    private static string Label(IMessageSummary summary)
+    {
+        var subject = summary.Envelope?.Subject;
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            return $"message {summary.UniqueId.Id}";
+        }
+
+        // The subject is the sender's text: no control characters into logs and screens, and a bounded length.
+        var clean = string.Concat(subject.Take(200).Select(c => char.IsControl(c) ? '?' : c));
+        return subject.Length > 200 ? clean + "..." : clean;
+    }
+
+    private static async Task<IMailFolder> GetOrCreateFolderAsync(ImapClient client, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetFolderAsync(path, cancellationToken);
+        }
+        catch (FolderNotFoundException)
+        {
+            var root = client.GetFolder(client.PersonalNamespaces[0]);
+            return await root.CreateAsync(path, isMessageFolder: true, cancellationToken)
+                ?? throw new InvalidOperationException($"The server did not create the folder \"{path}\".");
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: connected to {Host}:{Port} (TLS: {Secure})")]
+    private static partial void LogConnected(ILogger logger, string mailbox, string host, int port, bool secure);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: message {Uid} {Outcome} ({Stored} reports stored, {Duplicates} already stored); moved to the archive folder")]
+    private static partial void LogArchived(ILogger logger, string mailbox, uint uid, FileOutcome outcome, int stored, int duplicates);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: message {Uid} ({Subject}) moved to the invalid folder: {Reason}: {Detail}")]
+    private static partial void LogInvalid(ILogger logger, string mailbox, uint uid, string subject, RejectionReason reason, string detail);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: connection to {Host}:{Port} failed or was lost ({Error}); retrying in {Delay}")]
+    private static partial void LogConnectionFailed(ILogger logger, string mailbox, string host, int port, string error, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "Mailbox {Mailbox}: message {Uid} ({Subject}) could not be processed; it stays in the folder for the next poll")]
+    private static partial void LogLeft(ILogger logger, string mailbox, uint uid, string subject);
+}

@@ -1,0 +1,61 @@
+using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Ingestion;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Api.Mailboxes;
+
+/// <summary>Runs one reader per configured mailbox for the life of the Api.</summary>
+internal sealed class MailboxIngestionService : BackgroundService
+{
+    private readonly IOptions<IngestionOptions> _options;
+    private readonly IServiceProvider _services;
+
+    public MailboxIngestionService(IOptions<IngestionOptions> options, IServiceProvider services, MailboxStatusBoard board)
+    {
+        _options = options;
+        _services = services;
+
+        // Before the host has started, so the status of every mailbox is there from the first request on.
+        foreach (var (name, mailbox) in options.Value.Mailboxes)
+        {
+            board.Register(name, mailbox);
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var readers = _options.Value.Mailboxes.Select(pair =>
+        {
+            var reader = ActivatorUtilities.CreateInstance<ImapMailboxReader>(_services, pair.Key, pair.Value);
+            return Task.Run(() => reader.RunAsync(stoppingToken), stoppingToken);
+        }).ToList();
+        return Task.WhenAll(readers);
+    }
+}
+
+public static class MailboxesApi
+{
+    public static WebApplicationBuilder AddMailboxes(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IValidateOptions<IngestionOptions>, MailboxOptionsValidator>();
+        builder.Services.AddSingleton<MailboxStatusBoard>();
+        builder.Services.AddHostedService<MailboxIngestionService>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapMailboxesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/mailboxes").WithTags("Mailboxes").RequireAuthorization(Policies.Admin);
+        group.MapGet("/", ListMailboxes).WithName(nameof(ListMailboxes))
+            .WithSummary("Every configured mailbox with its live status: last and next poll, messages seen, archived and invalid, errors.");
+        group.MapGet("/{name}", GetMailbox).WithName(nameof(GetMailbox)).WithSummary("One mailbox's live status.");
+        return endpoints;
+    }
+
+    public static Ok<IReadOnlyList<MailboxStatus>> ListMailboxes(MailboxStatusBoard board, CancellationToken cancellationToken) =>
+        TypedResults.Ok(board.All());
+
+    public static Results<Ok<MailboxStatus>, NotFound> GetMailbox(string name, MailboxStatusBoard board, CancellationToken cancellationToken) =>
+        board.Find(name) is { } status ? TypedResults.Ok(status) : TypedResults.NotFound();
+}

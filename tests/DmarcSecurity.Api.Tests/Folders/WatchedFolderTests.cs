@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using DmarcSecurity.Api.Folders;
+using DmarcSecurity.Api.Ingestion;
+using DmarcSecurity.Api.Tests.Infrastructure;
+using DmarcSecurity.Api.Tests.Mailboxes;
+using DmarcSecurity.Data.Ingestion;
+using DmarcSecurity.Data.Reports;
+using DmarcSecurity.Testing;
+
+namespace DmarcSecurity.Api.Tests.Folders;
+
+/// <summary>The Api with a plain watched folder and a Maildir, each read every 200 ms.</summary>
+public sealed class WatchedFolderFixture : ApiFixture
+{
+    public WatchedFolderFixture()
+    {
+        foreach (var sub in new[] { "cur", "new", "tmp" })
+        {
+            Directory.CreateDirectory(Path.Combine(Maildir, sub));
+        }
+    }
+
+    public string Folder { get; } = Directory.CreateTempSubdirectory("dmarc-drop-").FullName;
+
+    public string Maildir { get; } = Directory.CreateTempSubdirectory("dmarc-maildir-").FullName;
+
+    public override DbProvider Provider => DbProvider.PostgreSql;
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+    [
+        new("Ingestion:Folders:drop:Path", Folder),
+        new("Ingestion:Folders:drop:PollInterval", "00:00:00.200"),
+        new("Ingestion:Folders:drop:SettleTime", "00:00:00"),
+        new("Ingestion:Folders:maildir:Path", Maildir),
+        new("Ingestion:Folders:maildir:PollInterval", "00:00:00.200"),
+        new("Ingestion:Folders:maildir:SettleTime", "00:00:00"),
+    ];
+}
+
+public sealed class WatchedFolderTests(WatchedFolderFixture fixture) : IClassFixture<WatchedFolderFixture>
+{
+    private static string NewId() => Guid.NewGuid().ToString("N")[..12];
+
+    private static async Task WaitForFileAsync(string path)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(path))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{path} did not appear");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Writes under a dot name first and renames, as a mail or file transfer agent delivers.</summary>
+    private static void Drop(string folder, string name, byte[] content)
+    {
+        var temporary = Path.Combine(folder, "." + name);
+        File.WriteAllBytes(temporary, content);
+        File.Move(temporary, Path.Combine(folder, name));
+    }
+
+    private async Task<PagedResult<IngestionHistoryDto>> HistoryAsync(string fileName) =>
+        await Upload.GetAsync<PagedResult<IngestionHistoryDto>>(fixture.Client, $"/api/ingestion/history?fileName={fileName}&sort=fileName");
+
+    [Fact]
+    public async Task Dropped_files_are_ingested_then_moved_to_processed_or_invalid_with_the_reason_logged()
+    {
+        var run = NewId();
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = archive.CreateEntry("r.xml").Open();
+            entry.Write(ReportXml.Build($"zip-{run}", "folder.example"));
+        }
+
+        using var eml = new MemoryStream();
+        await ReportMail.WithAttachments("report", ("r.xml.gz", "application/gzip", ReportXml.Gzip(ReportXml.Build($"eml-{run}", "folder.example")))).WriteToAsync(eml);
+
+        Drop(fixture.Folder, $"{run}-a.xml.gz", ReportXml.Gzip(ReportXml.Build($"gz-{run}", "folder.example")));
+        Drop(fixture.Folder, $"{run}-b.zip", zip.ToArray());
+        Drop(fixture.Folder, $"{run}-c.eml", eml.ToArray());
+        Drop(fixture.Folder, $"{run}-d.txt", "unused"u8.ToArray());
+
+        foreach (var name in new[] { $"{run}-a.xml.gz", $"{run}-b.zip", $"{run}-c.eml" })
+        {
+            await WaitForFileAsync(Path.Combine(fixture.Folder, WatchedFolderReader.ProcessedFolder, name));
+        }
+
+        await WaitForFileAsync(Path.Combine(fixture.Folder, WatchedFolderReader.InvalidFolder, $"{run}-d.txt"));
+        Assert.Empty(Directory.EnumerateFiles(fixture.Folder, $"{run}-*"));
+        var history = await HistoryAsync(run);
+        Assert.Equal(
+            [("folder:drop", FileOutcome.Stored), ("folder:drop", FileOutcome.Stored), ("folder:drop", FileOutcome.Stored), ("folder:drop", FileOutcome.Rejected)],
+            history.Items.Select(h => (h.Source, h.Outcome)).ToArray());
+        Assert.Equal(3, history.Items.Sum(h => h.ReportIds.Count));
+        Assert.Contains(fixture.Logs.Lines, l => l.Contains($"Folder drop: {run}-d.txt moved to invalid/: NotAReport", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_same_bytes_dropped_twice_are_stored_once_and_both_copies_processed()
+    {
+        var run = NewId();
+        var content = ReportXml.Gzip(ReportXml.Build($"twice-{run}", "folder.example"));
+        Drop(fixture.Folder, $"{run}.xml.gz", content);
+        var processed = Path.Combine(fixture.Folder, WatchedFolderReader.ProcessedFolder, $"{run}.xml.gz");
+        await WaitForFileAsync(processed);
+
+        Drop(fixture.Folder, $"{run}.xml.gz", content);
+        var clock = Stopwatch.StartNew();
+        while (File.Exists(Path.Combine(fixture.Folder, $"{run}.xml.gz")))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the second copy was not processed");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(fixture.Folder, WatchedFolderReader.ProcessedFolder), $"{run}*").Count());
+        var history = await HistoryAsync(run);
+        Assert.Equal([FileOutcome.Stored, FileOutcome.Duplicate], history.Items.Select(h => h.Outcome).Order().ToArray());
+        var stored = history.Items.Single(h => h.Outcome == FileOutcome.Stored).ReportIds;
+        Assert.Equal(stored, history.Items.Single(h => h.Outcome == FileOutcome.Duplicate).DuplicateOfReportIds);
+    }
+
+    [Fact]
+    public async Task Maildir_message_delivered_to_new_is_ingested_and_moved_to_processed()
+    {
+        var run = NewId();
+        using var eml = new MemoryStream();
+        await ReportMail.WithAttachments($"maildir {run}", ("r.xml.gz", "application/gzip", ReportXml.Gzip(ReportXml.Build($"maildir-{run}", "maildir.example")))).WriteToAsync(eml);
+        var name = $"1733500000.{run}.host";
+        File.WriteAllBytes(Path.Combine(fixture.Maildir, "tmp", name), eml.ToArray());
+        File.Move(Path.Combine(fixture.Maildir, "tmp", name), Path.Combine(fixture.Maildir, "new", name));
+
+        await WaitForFileAsync(Path.Combine(fixture.Maildir, WatchedFolderReader.ProcessedFolder, name));
+
+        var entry = Assert.Single((await HistoryAsync(run)).Items);
+        Assert.Equal(("folder:maildir", FileOutcome.Stored, Path.Combine("new", name)), (entry.Source, entry.Outcome, entry.FileName));
+        Assert.Single(entry.ReportIds);
+    }
+
+    [Fact]
+    public void Folder_that_does_not_exist_is_refused_at_start_with_the_setting_named()
+    {
+        var options = new IngestionOptions { Folders = { ["drop"] = new WatchedFolderOptions { Path = "/no/such/folder" } } };
+
+        var result = new WatchedFolderOptionsValidator().Validate(null, options);
+
+        Assert.Contains("Ingestion:Folders:drop:Path: the folder /no/such/folder does not exist.", result.Failures ?? []);
+    }
+}
