@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers.
-# Installs PostgreSQL and Chromium when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
-# in a temporary folder, runs `dotnet test` for the whole solution, stops the server, and ends with one line
+# Installs PostgreSQL, Redis and Chromium when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
+# in a temporary folder (and a Redis server for the Orleans cluster tests), runs `dotnet test` for the whole solution, stops the server, and ends with one line
 # `N passed, N failed[, N skipped]` summed over every test project.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -9,8 +9,9 @@ ROOT=$(pwd)
 RESULTS="$ROOT/TestResults"
 
 source "$ROOT/scripts/postgres.sh"
+source "$ROOT/scripts/redis.sh"
 source "$ROOT/scripts/chromium.sh"
-trap stop_postgres EXIT
+trap 'stop_postgres; stop_redis' EXIT
 
 summarise() {
     local passed=0 failed=0 skipped=0 file counters
@@ -28,6 +29,8 @@ summarise() {
 
 ensure_postgres || { log "no PostgreSQL server available"; echo "0 passed, 1 failed"; exit 1; }
 start_postgres || { log "PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
+ensure_redis || { log "no Redis server available"; echo "0 passed, 1 failed"; exit 1; }
+start_redis || { log "Redis did not start"; echo "0 passed, 1 failed"; exit 1; }
 ensure_chromium || { log "no Chromium for the browser tests"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$RESULTS"
