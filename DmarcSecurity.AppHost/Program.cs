@@ -68,16 +68,34 @@ var connectionString = postgres?.ConnectionString ?? options.ConnectionString ??
 var database = postgres is not null ? $"PostgreSQL in {postgres.ClusterDirectory}" : options.ConnectionString is null ? "SQLite in the data folder" : "from --connection-string";
 Console.WriteLine($"[apphost] data folder {dataDirectory}; database {database}");
 
+// Several silos form one Orleans cluster, its membership in a Redis server of their own; one silo clusters alone.
+RedisServer? redis = null;
+if (options.SiloReplicas > 1)
+{
+    try
+    {
+        redis = RedisServer.Create(FreePort());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => redis.Stop();
+        await redis.StartAsync(stopping.Token);
+    }
+    catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+    {
+        await Console.Error.WriteLineAsync($"[apphost] Redis: {e.Message}");
+        redis?.Stop();
+        postgres?.Stop();
+        return 1;
+    }
+
+    Console.WriteLine($"[apphost] redis: Healthy (pid {redis.ProcessId}, {redis.Address})");
+}
+
 var api = NewResource("api", "api", "DmarcSecurity.Api", new()
 {
     ["ConnectionStrings__dmarcdb"] = connectionString,
     ["Auth__BootstrapAdminEmail"] = options.AdminEmail,
 });
 var silos = Enumerable.Range(1, options.SiloReplicas)
-    .Select(i => NewResource(options.SiloReplicas == 1 ? "silo" : $"silo-{i}", "silo", "DmarcSecurity.Grains", new()
-    {
-        ["ConnectionStrings__dmarcdb"] = connectionString,
-    }))
+    .Select(i => NewResource(options.SiloReplicas == 1 ? "silo" : $"silo-{i}", "silo", "DmarcSecurity.Grains", SiloEnvironment()))
     .ToList();
 var web = NewResource("web", "web", "DmarcSecurity.Web", new()
 {
@@ -145,6 +163,8 @@ if (postgres is not null)
     await postgres.StopAsync();
 }
 
+redis?.Stop();
+
 PrintTable();
 Console.WriteLine("[apphost] stopped");
 return 0;
@@ -166,6 +186,28 @@ async Task<bool> UntilStopping(Task task)
     {
         return false;
     }
+}
+
+// The Orleans settings as Aspire injects them: ports of its own for each silo, and the Redis cluster when there are several.
+Dictionary<string, string> SiloEnvironment()
+{
+    var environment = new Dictionary<string, string>
+    {
+        ["ConnectionStrings__dmarcdb"] = connectionString,
+        ["Orleans__ClusterId"] = "dmarcsecurity",
+        ["Orleans__ServiceId"] = "dmarcsecurity",
+        ["Orleans__Endpoints__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans__Endpoints__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+    if (redis is not null)
+    {
+        environment["ConnectionStrings__cluster"] = redis.ConnectionString;
+        environment["Orleans__Clustering__ProviderType"] = "Redis";
+        environment["Orleans__Clustering__ServiceKey"] = "cluster";
+        environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
+    }
+
+    return environment;
 }
 
 Resource NewResource(string name, string service, string project, Dictionary<string, string> environment)

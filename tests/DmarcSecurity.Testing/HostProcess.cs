@@ -130,11 +130,16 @@ public sealed class HostProcess : IDisposable
     }
 
     /// <summary>VmHWM: the peak resident set of the process since it started.</summary>
-    public long PeakResidentMegabytes()
+    public long PeakResidentMegabytes() => StatusMegabytes("VmHWM:");
+
+    /// <summary>VmRSS: the resident set of the process now.</summary>
+    public long ResidentMegabytes() => StatusMegabytes("VmRSS:");
+
+    private long StatusMegabytes(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
             }
