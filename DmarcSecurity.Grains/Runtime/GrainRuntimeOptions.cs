@@ -39,6 +39,10 @@ public sealed class GrainRuntimeOptions : GrainClusterOptions
     [Range(1, 100_000, ErrorMessage = "Grains:MaxWritesPerCommit must be between 1 and 100000.")]
     public int MaxWritesPerCommit { get; set; } = 4000;
 
+    /// <summary>A trace span for every grain call (Orleans' activity propagation), beside Orleans' runtime activities
+    /// and meters, which are always exported.</summary>
+    public bool TraceGrainCalls { get; set; }
+
     /// <summary>Orleans membership: how long a silo waits for a probe answer before counting it missed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Grains:ProbeTimeout must be between 100 ms and 1 minute.")]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);

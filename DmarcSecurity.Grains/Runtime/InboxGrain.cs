@@ -68,10 +68,6 @@ internal abstract class InboxGrain : Grain, IInboxGrain
         var write = new GrainWrite(
             _handler.GrainType, _key, partition, _version, update?.State, update?.Outputs ?? [], [.. batch.Select(e => e.Id)], deadLetters);
         await CommitAsync(write);
-        if (update is not null && _nextTick == DateTimeOffset.MaxValue && _handler.TickInterval is { } interval)
-        {
-            StartTimer(now, interval);
-        }
     }
 
     public async Task TickAsync()
@@ -85,7 +81,8 @@ internal abstract class InboxGrain : Grain, IInboxGrain
         var now = _clock.GetUtcNow();
         if (_timer is null)
         {
-            // Woken by the due scan: from now on the timer keeps it ticking while it stays active.
+            // The partition's due scan found it due: from now on a grain timer ticks it while it stays active. Grains
+            // that come and go between scans never need a timer (most sources are heard once and collected idle).
             StartTimer(now - interval, interval);
         }
 

@@ -44,20 +44,35 @@ internal sealed class PartitionKeeper(
         var listen = connections.Provider == DatabaseProvider.PostgreSql
             ? InboxListener.RunAsync(connections, Wake, e => GrainRuntimeLog.ListenFailed(logger, e), clock, stoppingToken)
             : Task.CompletedTask;
-        var pings = Enumerable.Range(0, PartitionCount).Select(p => grains.GetGrain<IPartitionGrain>(p)).ToArray();
+        var partitionGrains = Enumerable.Range(0, PartitionCount).Select(p => grains.GetGrain<IPartitionGrain>(p)).ToArray();
+        var pings = new Task?[PartitionCount];
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var calls = pings.Select(p => p.PingAsync()).ToArray();
-                try
+                // A ping still unanswered (its partition was on a silo that just died, and Orleans has not declared
+                // it dead yet) is not sent again, and holds up no other partition's.
+                var failed = 0;
+                Exception? error = null;
+                for (var p = 0; p < pings.Length; p++)
                 {
-                    await Task.WhenAll(calls);
+                    if (pings[p] is { IsCompleted: false })
+                    {
+                        continue;
+                    }
+
+                    if (pings[p] is { IsFaulted: true } faulted)
+                    {
+                        failed++;
+                        error ??= faulted.Exception?.InnerException;
+                    }
+
+                    pings[p] = partitionGrains[p].PingAsync();
                 }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+
+                if (error is not null)
                 {
-                    // A partition on a silo that just died: the next round places it on a living one.
-                    GrainRuntimeLog.KeepAliveFailed(logger, calls.Count(c => c.IsFaulted), PartitionCount, e);
+                    GrainRuntimeLog.KeepAliveFailed(logger, failed, PartitionCount, error);
                 }
 
                 await Task.Delay(options.Value.KeepAliveInterval, clock, stoppingToken);
