@@ -40,13 +40,20 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public void Each_provider_has_its_scripts_numbered_from_one_without_gaps()
+    public void Each_provider_has_its_scripts_numbered_from_one_each_number_once_and_the_same_numbers_for_both()
     {
+        // A number may be left free for a script that lands from another line of work (0006 is); the migrator
+        // applies whatever is not yet applied, in order.
+        var numbers = new List<IReadOnlyList<int>>();
         foreach (var provider in Enum.GetValues<DatabaseProvider>())
         {
             var scripts = SchemaMigrator.Scripts(provider);
-            Assert.Equal(Enumerable.Range(1, scripts.Count), scripts.Select(s => s.Version));
-            Assert.Equal("initial", scripts[0].Name);
+            var versions = scripts.Select(s => s.Version).ToList();
+            Assert.Equal(versions.Distinct().Order(), versions);
+            Assert.Equal((1, "initial"), (versions[0], scripts[0].Name));
+            numbers.Add(versions);
         }
+
+        Assert.All(numbers, n => Assert.Equal(numbers[0], n));
     }
 }
