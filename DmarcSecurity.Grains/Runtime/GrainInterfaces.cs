@@ -29,7 +29,9 @@ public interface IPartitionGrain : IGrainWithIntegerKey
     Task WakeAsync();
 
     /// <summary>Activates the partition if it is not (every silo calls it for every partition, so a dead silo's
-    /// partitions come back on the living ones), and moves it if another silo should hold it now.</summary>
+    /// partitions come back on the living ones), and moves it if another silo should hold it now. A ping to a silo that
+    /// died gives up after a few seconds, not Orleans' default 30, so the next round can place the partition again.</summary>
     [AlwaysInterleave]
+    [ResponseTimeout("00:00:03")]
     Task PingAsync();
 }
