@@ -273,11 +273,24 @@ string RepositoryRoot()
 
 string ProjectDll(string project) => Path.Combine(repository, project, "bin", configuration, "net10.0", project + ".dll");
 
+// A port the system says is free and this AppHost has not handed out yet: the system may offer a port again as soon
+// as the probe closes it, and one process's HTTP and Orleans ports must differ.
 static int FreePort()
 {
-    var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
-    return port;
+    while (true)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        if (HandedOut.Ports.Add(port))
+        {
+            return port;
+        }
+    }
+}
+
+internal static class HandedOut
+{
+    public static readonly HashSet<int> Ports = [];
 }

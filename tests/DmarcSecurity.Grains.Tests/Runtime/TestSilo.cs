@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using DmarcSecurity.Data;
 using DmarcSecurity.Grains.Runtime;
 using Microsoft.Extensions.Configuration;
@@ -101,14 +99,7 @@ internal sealed class TestSilo : IAsyncDisposable
         _host.Dispose();
     }
 
-    internal static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    internal static int FreePort() => DmarcSecurity.Testing.HostProcess.FreePort();
 }
 
 /// <summary>Runtime logs into the test's output, so a failing run shows what the silos did.</summary>
