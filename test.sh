@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers.
-# Installs PostgreSQL, Chromium, Dovecot and the firewall bouncer when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
-# in a temporary folder, runs `dotnet test` for the whole solution, stops the server, and ends with one line
+# Installs PostgreSQL, Redis, Chromium, Dovecot and the firewall bouncer when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
+# in a temporary folder (and a Redis server for the Orleans cluster tests), runs `dotnet test` for the whole solution, stops the server, and ends with one line
 # `N passed, N failed[, N skipped]` summed over every test project.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -9,10 +9,11 @@ ROOT=$(pwd)
 RESULTS="$ROOT/TestResults"
 
 source "$ROOT/scripts/postgres.sh"
+source "$ROOT/scripts/redis.sh"
 source "$ROOT/scripts/chromium.sh"
 source "$ROOT/scripts/bouncer.sh"
 source "$ROOT/scripts/dovecot.sh"
-trap stop_postgres EXIT
+trap 'stop_postgres; stop_redis' EXIT
 
 summarise() {
     local passed=0 failed=0 skipped=0 file counters
@@ -30,6 +31,8 @@ summarise() {
 
 ensure_postgres || { log "no PostgreSQL server available"; echo "0 passed, 1 failed"; exit 1; }
 start_postgres || { log "PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
+ensure_redis || { log "no Redis server available"; echo "0 passed, 1 failed"; exit 1; }
+start_redis || { log "Redis did not start"; echo "0 passed, 1 failed"; exit 1; }
 ensure_chromium || { log "no Chromium for the browser tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_bouncer || { log "no firewall bouncer for the enforcement tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_dovecot || { log "no Dovecot for the mailbox tests"; echo "0 passed, 1 failed"; exit 1; }

@@ -68,6 +68,27 @@ var connectionString = postgres?.ConnectionString ?? options.ConnectionString ??
 var database = postgres is not null ? $"PostgreSQL in {postgres.ClusterDirectory}" : options.ConnectionString is null ? "SQLite in the data folder" : "from --connection-string";
 Console.WriteLine($"[apphost] data folder {dataDirectory}; database {database}");
 
+// Several silos form one Orleans cluster, its membership in a Redis server of their own; one silo clusters alone.
+RedisServer? redis = null;
+if (options.SiloReplicas > 1)
+{
+    try
+    {
+        redis = RedisServer.Create(FreePort());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => redis.Stop();
+        await redis.StartAsync(stopping.Token);
+    }
+    catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+    {
+        await Console.Error.WriteLineAsync($"[apphost] Redis: {e.Message}");
+        redis?.Stop();
+        postgres?.Stop();
+        return 1;
+    }
+
+    Console.WriteLine($"[apphost] redis: Healthy (pid {redis.ProcessId}, {redis.Address})");
+}
+
 // The Web app tells the Api its users' addresses with a key both share; a new one each run is enough.
 var webHopKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 var api = NewResource("api", "api", "DmarcSecurity.Api", new()
@@ -77,10 +98,7 @@ var api = NewResource("api", "api", "DmarcSecurity.Api", new()
     ["Auth__WebHopKey"] = webHopKey,
 });
 var silos = Enumerable.Range(1, options.SiloReplicas)
-    .Select(i => NewResource(options.SiloReplicas == 1 ? "silo" : $"silo-{i}", "silo", "DmarcSecurity.Grains", new()
-    {
-        ["ConnectionStrings__dmarcdb"] = connectionString,
-    }))
+    .Select(i => NewResource(options.SiloReplicas == 1 ? "silo" : $"silo-{i}", "silo", "DmarcSecurity.Grains", SiloEnvironment()))
     .ToList();
 var web = NewResource("web", "web", "DmarcSecurity.Web", new()
 {
@@ -149,6 +167,8 @@ if (postgres is not null)
     await postgres.StopAsync();
 }
 
+redis?.Stop();
+
 PrintTable();
 Console.WriteLine("[apphost] stopped");
 return 0;
@@ -170,6 +190,28 @@ async Task<bool> UntilStopping(Task task)
     {
         return false;
     }
+}
+
+// The Orleans settings as Aspire injects them: ports of its own for each silo, and the Redis cluster when there are several.
+Dictionary<string, string> SiloEnvironment()
+{
+    var environment = new Dictionary<string, string>
+    {
+        ["ConnectionStrings__dmarcdb"] = connectionString,
+        ["Orleans__ClusterId"] = "dmarcsecurity",
+        ["Orleans__ServiceId"] = "dmarcsecurity",
+        ["Orleans__Endpoints__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans__Endpoints__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+    if (redis is not null)
+    {
+        environment["ConnectionStrings__cluster"] = redis.ConnectionString;
+        environment["Orleans__Clustering__ProviderType"] = "Redis";
+        environment["Orleans__Clustering__ServiceKey"] = "cluster";
+        environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
+    }
+
+    return environment;
 }
 
 Resource NewResource(string name, string service, string project, Dictionary<string, string> environment)
@@ -235,11 +277,24 @@ string RepositoryRoot()
 
 string ProjectDll(string project) => Path.Combine(repository, project, "bin", configuration, "net10.0", project + ".dll");
 
+// A port the system says is free and this AppHost has not handed out yet: the system may offer a port again as soon
+// as the probe closes it, and one process's HTTP and Orleans ports must differ.
 static int FreePort()
 {
-    var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
-    return port;
+    while (true)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        if (HandedOut.Ports.Add(port))
+        {
+            return port;
+        }
+    }
+}
+
+internal static class HandedOut
+{
+    public static readonly HashSet<int> Ports = [];
 }

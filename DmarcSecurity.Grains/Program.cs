@@ -1,9 +1,12 @@
 using DmarcSecurity.Data.Hosting;
 using DmarcSecurity.Grains;
+using DmarcSecurity.Grains.Runtime;
 using DmarcSecurity.ServiceDefaults;
 using DmarcSecurity.ServiceDefaults.Health;
+using Orleans.Dashboard;
 
-// The silo: owns grain partitions, consumes the grain inbox, writes states, alerts, decisions and outbox messages.
+// The silo: an Orleans silo whose partition grains pump the grain inbox into the domain and source-IP grains, which
+// write their states, alerts, decisions and outbox messages.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -12,6 +15,7 @@ builder.AddDmarcGrains();
 
 var app = builder.Build();
 
-app.MapDefaultEndpoints();
+app.MapDefaultEndpoints(HealthReportWriter.WriteAsync);
+app.MapOrleansDashboard(OrleansSettings.DashboardPath);
 
 app.Run();

@@ -9,8 +9,9 @@ namespace DmarcSecurity.Grains;
 
 public static class SiloSetup
 {
-    /// <summary>The DMARC grains on the grain runtime: domain and source-IP handlers, their settings (database and
-    /// <c>Threat</c> configuration), and the writer that stores alerts, decisions and outbox messages.</summary>
+    /// <summary>The DMARC grains on Orleans: domain and source-IP handlers, their settings (database and
+    /// <c>Threat</c> configuration), the writer that stores alerts, decisions and outbox messages, and the silo
+    /// (<see cref="GrainRuntimeHosting.AddGrainRuntime{TBuilder}"/>).</summary>
     public static TBuilder AddDmarcGrains<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -29,7 +30,7 @@ public static class SiloSetup
         services.AddSingleton<IGrainOutputWriter, DatabaseOutputWriter>();
         services.AddGrainHandler<DomainGrainHandler>();
         services.AddGrainHandler<SourceIpGrainHandler>();
-        services.AddGrainRuntime(builder.Configuration);
+        builder.AddGrainRuntime();
         return builder;
     }
 }

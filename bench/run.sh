@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints its figures: parse throughput (MB/s, reports/s), e-mail parse throughput (MB/s), the DMARC grain handlers alone in
 # memory (events/s), ingest throughput into
-# PostgreSQL through the real Api (records/s) with the Api's peak memory, and grain throughput (events/s, one silo and
-# two; and the DMARC grains through the real Api and silo processes, with the upload-to-decision lag), and the
-# dashboard's server-side first render with 1,000,000 records stored. Starts a
-# throwaway PostgreSQL server with default durability settings on 127.0.0.1 and stops it at the end.
-# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [grains] [silo] [dashboard]
+# PostgreSQL through the real Api (records/s) with the Api's peak memory, the DMARC grains through the real Api and
+# Orleans silo processes (events/s with one silo and two, upload-to-decision lag, failover after SIGKILL, the silo's
+# memory idle and after 1,000,000 events), and the dashboard's server-side first render with 1,000,000 records stored.
+# Starts a throwaway PostgreSQL server with default durability settings on 127.0.0.1 (and Redis, for the silos'
+# cluster) and stops them at the end.
+# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 source "$ROOT/scripts/postgres.sh"
-trap stop_postgres EXIT
+source "$ROOT/scripts/redis.sh"
+trap 'stop_postgres; stop_redis' EXIT
 
 dotnet build DmarcSecurity.Api -c Release -nologo -v quiet >/dev/null || exit 1
 # The silo as it ships: published, precompiled (ReadyToRun) for this machine's runtime identifier.
@@ -18,7 +20,10 @@ case "$(uname -m)" in aarch64|arm64) RID=linux-arm64 ;; *) RID=linux-x64 ;; esac
 dotnet publish DmarcSecurity.Grains -c Release -r "$RID" --self-contained false -nologo -v quiet >/dev/null || exit 1
 dotnet build DmarcSecurity.Web -c Release -nologo -v quiet >/dev/null || exit 1
 dotnet build bench/DmarcSecurity.Benchmarks -c Release -nologo -v quiet >/dev/null || exit 1
-if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|grains|silo|dashboard)" " ]]; then
+if [ $# -eq 0 ] || [[ " $* " =~ " silo " ]]; then
+    ensure_redis && start_redis || exit 1
+fi
+if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard)" " ]]; then
     ensure_postgres && PG_DURABLE=1 start_postgres || exit 1
     export DMARC_API_DLL="$ROOT/DmarcSecurity.Api/bin/Release/net10.0/DmarcSecurity.Api.dll"
     export DMARC_SILO_DLL="$ROOT/DmarcSecurity.Grains/bin/Release/net10.0/$RID/publish/DmarcSecurity.Grains.dll"

@@ -36,7 +36,6 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<GrainStateEntity> GrainStates => Set<GrainStateEntity>();
 
-    public DbSet<SiloMemberEntity> SiloMembers => Set<SiloMemberEntity>();
 
     public DbSet<GrainPartitioningEntity> GrainPartitioning => Set<GrainPartitioningEntity>();
 
@@ -109,7 +108,6 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
         modelBuilder.ApplyConfiguration(new GrainInboxConfiguration());
         modelBuilder.ApplyConfiguration(new GrainStateConfiguration());
-        modelBuilder.ApplyConfiguration(new SiloMemberConfiguration());
         modelBuilder.ApplyConfiguration(new GrainPartitioningConfiguration());
         modelBuilder.ApplyConfiguration(new GrainDeadLetterConfiguration());
         modelBuilder.ApplyConfiguration(new AlertRuleConfiguration());

@@ -5,6 +5,7 @@ namespace DmarcSecurity.Grains.Runtime;
 /// <summary>One event taken from a grain's inbox.</summary>
 /// <param name="Id">Inbox row id: events of one grain are applied in id order.</param>
 /// <param name="Payload">The event as JSON, written by whoever enqueued it.</param>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record InboxEvent(long Id, string GrainType, string GrainKey, string EventType, string Payload, DateTimeOffset EnqueuedAt);
 
 /// <summary>Something a grain produced that the runtime hands to the output writer, to be stored in the same
@@ -14,20 +15,23 @@ public sealed record InboxEvent(long Id, string GrainType, string GrainKey, stri
 /// <param name="Value">The output, of the type the handler and the writer agree on for <paramref name="Kind"/>.</param>
 public sealed record GrainOutput(string Kind, object Value);
 
-/// <summary>A grain's new state (JSON) and what it produced.</summary>
+/// <summary>A grain's new state (JSON) and what it produced. Made and stored on the silo that ran the grain; never sent
+/// between silos.</summary>
 public sealed record GrainUpdate(string State, IReadOnlyList<GrainOutput> Outputs);
 
 /// <summary>
 /// The behaviour of one grain type, as the runtime sees it: state in, events in, new state and outputs out.
-/// Implementations are pure (no I/O) and deterministic for the same inputs and clock; the runtime owns storage,
-/// ordering, batching and retries. The runtime knows nothing of DMARC.
+/// Implementations are pure (no I/O) and deterministic for the same inputs and clock; the Orleans grain around it
+/// (<see cref="InboxGrain"/>) owns loading, storing and retries. The runtime knows nothing of DMARC.
 /// </summary>
 public interface IGrainHandler
 {
-    /// <summary>A short stable name, part of every grain's identity ("domain", "source-ip").</summary>
+    /// <summary>A short stable name, part of every grain's identity ("domain", "source-ip"), and the Orleans grain type
+    /// of the grain class that runs it.</summary>
     string GrainType { get; }
 
-    /// <summary>How often <see cref="Tick"/> runs for each active grain; null for never.</summary>
+    /// <summary>How often <see cref="Tick"/> runs for each grain (a grain timer while active; the partition's due scan
+    /// wakes the others); null for never.</summary>
     TimeSpan? TickInterval { get; }
 
     /// <summary>Applies <paramref name="events"/> (in inbox order) to <paramref name="state"/> (null for a new grain).</summary>

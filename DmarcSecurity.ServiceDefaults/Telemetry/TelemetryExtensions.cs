@@ -12,8 +12,9 @@ internal static class TelemetryExtensions
     /// <summary>Our own sources and meters are all named DmarcSecurity.&lt;Component&gt;.</summary>
     public const string OwnSources = "DmarcSecurity.*";
 
-    // ASP.NET Core, HttpClient and Npgsql publish their own ActivitySources and Meters; listening is all it takes.
-    private static readonly string[] s_frameworkSources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql"];
+    // ASP.NET Core, HttpClient, Npgsql and Orleans (grain calls: Microsoft.Orleans.Runtime and .Application) publish
+    // their own ActivitySources and Meters; listening is all it takes.
+    private static readonly string[] s_frameworkSources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "Microsoft.Orleans.*"];
 
     private static readonly string[] s_frameworkMeters =
     [
@@ -30,6 +31,7 @@ internal static class TelemetryExtensions
         "System.Runtime",
         "Microsoft.EntityFrameworkCore",
         "Npgsql",
+        "Microsoft.Orleans",
     ];
 
     public static IHostApplicationBuilder ConfigureTelemetry(this IHostApplicationBuilder builder)

@@ -10,8 +10,10 @@ namespace DmarcSecurity.Benchmarks;
 /// <summary>
 /// The DMARC grains end to end, through the real Api and silo processes on PostgreSQL: how fast one silo and two drain
 /// an inbox filled by uploads (events/s with the real domain and source-IP grains), and the lag from an upload to the
-/// decision being visible in the Api when the silo is idle. Needs DMARC_TEST_POSTGRES, DMARC_API_DLL and DMARC_SILO_DLL
-/// (bench/run.sh sets them).
+/// decision being visible in the Api when the silo is idle; how long after a SIGKILL of one of two silos its partitions
+/// are pumped again by the other; and the silo's resident memory idle and after 1,000,000 events over 200,000 sources.
+/// The silos form one Orleans cluster on Redis. Needs DMARC_TEST_POSTGRES, DMARC_TEST_REDIS, DMARC_API_DLL and
+/// DMARC_SILO_DLL (bench/run.sh sets them).
 /// </summary>
 public static class SiloBenchmark
 {
@@ -24,6 +26,7 @@ public static class SiloBenchmark
         var admin = Environment.GetEnvironmentVariable("DMARC_TEST_POSTGRES") ?? throw new InvalidOperationException("DMARC_TEST_POSTGRES is not set: run bench/run.sh.");
         var apiDll = Environment.GetEnvironmentVariable("DMARC_API_DLL") ?? throw new InvalidOperationException("DMARC_API_DLL is not set: run bench/run.sh.");
         var siloDll = Environment.GetEnvironmentVariable("DMARC_SILO_DLL") ?? throw new InvalidOperationException("DMARC_SILO_DLL is not set: run bench/run.sh.");
+        var redis = Environment.GetEnvironmentVariable("DMARC_TEST_REDIS") ?? throw new InvalidOperationException("DMARC_TEST_REDIS is not set: run bench/run.sh.");
 
         output.WriteLine();
         output.WriteLine($"== silo: {Reports} reports x {RecordsPerReport:N0} records uploaded, then drained by the DMARC grains on PostgreSQL ==");
@@ -47,11 +50,10 @@ public static class SiloBenchmark
             await CpuMeter.QuietAsync([api.Id, Environment.ProcessId]);
             var total = await PendingAsync(http);
             var fromStart = Stopwatch.StartNew();
-            var hosts = new List<HostProcess>();
-            for (var i = 0; i < silos; i++)
-            {
-                hosts.Add(await HostProcess.StartAsync($"silo{i + 1}", siloDll, new Dictionary<string, string> { ["ConnectionStrings__dmarcdb"] = connectionString }));
-            }
+            // Started together, so one silo does not drain the inbox alone while the other is still starting.
+            var cluster = $"bench-{silos}-{Guid.NewGuid():N}"[..20];
+            var hosts = (await Task.WhenAll(Enumerable.Range(1, silos)
+                .Select(i => HostProcess.StartAsync($"silo{i}", siloDll, SiloEnvironment(connectionString, redis, cluster))))).ToList();
 
             // Two rates: from starting the processes (start-up, JIT and grain activation included), and from the moment
             // every silo answered healthy (steady work on what was still pending then).
@@ -78,12 +80,156 @@ public static class SiloBenchmark
             {
                 await LagAsync(output, http);
             }
+            else
+            {
+                await FailoverAsync(output, http, connectionString, files, hosts[1]);
+            }
 
             foreach (var host in hosts)
             {
                 host.Dispose();
             }
         }
+
+        if (MemoryEvents > 0)
+        {
+            await MemoryAsync(output, admin, apiDll, siloDll, redis);
+        }
+    }
+
+    private static readonly int MemoryEvents = int.TryParse(Environment.GetEnvironmentVariable("DMARC_BENCH_SILO_MEMORY_EVENTS"), out var m) ? m : 1_000_000;
+    private const int MemorySources = 200_000;
+
+    /// <summary>
+    /// One silo's resident memory idle, right after draining <see cref="MemoryEvents"/> events over 200,000 sources, and
+    /// once Orleans has collected the idle activations (Grains__IdleEviction 30 s here, 15 minutes by default).
+    /// </summary>
+    private static async Task MemoryAsync(TextWriter output, string admin, string apiDll, string siloDll, string redis)
+    {
+        const int recordsPerReport = 1_000;
+        var reports = MemoryEvents / recordsPerReport;
+        output.WriteLine($"-- silo memory: {reports:N0} reports x {recordsPerReport:N0} records over {MemorySources:N0} sources, one silo --");
+        var connectionString = await BenchDatabase.CreateAsync(admin, "silomem");
+        using var api = await ApiHost.StartAsync(apiDll, connectionString);
+        using var http = await ApiHost.CreateAnalystClientAsync(api);
+        using var silo = await HostProcess.StartAsync("silo", siloDll, SiloEnvironment(connectionString, redis, "bench-mem-" + Guid.NewGuid().ToString("N")[..8],
+            new() { ["Grains__IdleEviction"] = "00:00:30" }));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var idle = silo.ResidentMegabytes();
+        var clock = Stopwatch.StartNew();
+        var random = new Random(77);
+        for (var start = 0; start < reports; start += 10)
+        {
+            var chunk = Enumerable.Range(start, Math.Min(10, reports - start)).Select(r => ($"m{r}.xml.gz", IngestBenchmark.Gzip(DmarcSecurity.Testing.AggregateReportXml.Build(
+                $"mem{r % 50}.example", "google.com", $"mem-{r}", daysAgo: 1 + (r % 7),
+                Enumerable.Range(0, recordsPerReport).Select(_ =>
+                {
+                    var source = random.Next(MemorySources);
+                    return ($"10.{source / 65536}.{source / 256 % 256}.{source % 256}", random.Next(1, 40), random.Next(10) < 7, "none");
+                }))))).ToArray();
+            await IngestBenchmark.PostAsync(http, chunk, CancellationToken.None);
+        }
+
+        await DrainedAsync(connectionString);
+        var drained = silo.ResidentMegabytes();
+        var seconds = clock.Elapsed.TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(75));
+        var collected = silo.ResidentMegabytes();
+        output.WriteLine($"silo resident memory: idle {idle:N0} MB; after {MemoryEvents:N0} events ({seconds:F0} s, uploads included) {drained:N0} MB " +
+                         $"(peak {silo.PeakResidentMegabytes():N0} MB); 75 s later, idle activations collected, {collected:N0} MB");
+    }
+
+    /// <summary>The Orleans settings as Aspire would inject them: one cluster on Redis, free ports per silo.</summary>
+    internal static Dictionary<string, string> SiloEnvironment(string connectionString, string redis, string cluster, Dictionary<string, string>? extra = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__dmarcdb"] = connectionString,
+            ["ConnectionStrings__cluster"] = redis,
+            ["Orleans__ClusterId"] = cluster,
+            ["Orleans__ServiceId"] = "dmarcsecurity-bench",
+            ["Orleans__Clustering__ProviderType"] = "Redis",
+            ["Orleans__Clustering__ServiceKey"] = "cluster",
+            ["Orleans__Endpoints__SiloPort"] = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__GatewayPort"] = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    /// <summary>
+    /// Two silos idle; reports uploaded again (as new files); once the silos are draining, one is killed with SIGKILL.
+    /// Failover is over when every partition that still held events at the kill has been pumped again (its pending
+    /// count went down), which needs Orleans to declare the dead silo dead and the keeper to place its partitions on
+    /// the survivor.
+    /// </summary>
+    private static async Task FailoverAsync(TextWriter output, HttpClient http, string connectionString, (string Name, byte[] Bytes)[] files, HostProcess victim)
+    {
+        var again = files.Take(30).Select(f => ("again-" + f.Name, IngestBenchmark.Gzip(Reupload(f.Bytes)))).ToArray();
+        foreach (var chunk in again.Chunk(10))
+        {
+            await IngestBenchmark.PostAsync(http, chunk, CancellationToken.None);
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var total = await PendingByPartitionAsync(connection);
+        while ((await PendingByPartitionAsync(connection)).Values.Sum() > total.Values.Sum() * 2 / 3)
+        {
+            await Task.Delay(20);
+        }
+
+        var atKill = await PendingByPartitionAsync(connection);
+        var clock = Stopwatch.StartNew();
+        System.Diagnostics.Process.GetProcessById(victim.Id).Kill();
+        while (true)
+        {
+            var now = await PendingByPartitionAsync(connection);
+            if (atKill.All(p => now.GetValueOrDefault(p.Key) < p.Value))
+            {
+                break;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException("The killed silo's partitions were not pumped again within 60 s.");
+            }
+
+            await Task.Delay(20);
+        }
+
+        var failover = clock.Elapsed;
+        await DrainedAsync(connectionString);
+        output.WriteLine($"failover: SIGKILL of one of two silos with {atKill.Values.Sum():N0} events pending in {atKill.Count} partitions; " +
+                         $"every one of them pumped again {failover.TotalSeconds:F2} s later; inbox empty after {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private static async Task<Dictionary<int, long>> PendingByPartitionAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT partition, COUNT(*) FROM grain_inbox GROUP BY partition", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var pending = new Dictionary<int, long>();
+        while (await reader.ReadAsync())
+        {
+            pending[reader.GetInt32(0)] = reader.GetInt64(1);
+        }
+
+        return pending;
+    }
+
+    /// <summary>The same report under a new report id, so the Api stores it as a new report.</summary>
+    private static byte[] Reupload(byte[] gzipped)
+    {
+        using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzipped), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(input);
+        var xml = reader.ReadToEnd();
+        var start = xml.IndexOf("<report_id>", StringComparison.Ordinal) + "<report_id>".Length;
+        return Encoding.UTF8.GetBytes(xml.Insert(start, "again-"));
     }
 
     /// <summary>Upload of one small report with a hostile source, then polling the Api until its decision shows.</summary>

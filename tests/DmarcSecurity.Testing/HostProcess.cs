@@ -120,21 +120,39 @@ public sealed class HostProcess : IDisposable
         throw new FileNotFoundException($"{project} is not built ({configuration}); build the solution first.");
     }
 
+    /// <summary>A port the system says is free and this process has not handed out before: the system may offer a port
+    /// again as soon as the probe closes it, and a host's HTTP and Orleans ports must differ.</summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        while (true)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            lock (s_handedOut)
+            {
+                if (s_handedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
+    private static readonly HashSet<int> s_handedOut = [];
+
     /// <summary>VmHWM: the peak resident set of the process since it started.</summary>
-    public long PeakResidentMegabytes()
+    public long PeakResidentMegabytes() => StatusMegabytes("VmHWM:");
+
+    /// <summary>VmRSS: the resident set of the process now.</summary>
+    public long ResidentMegabytes() => StatusMegabytes("VmRSS:");
+
+    private long StatusMegabytes(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
             }

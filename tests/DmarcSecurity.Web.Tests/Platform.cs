@@ -93,6 +93,9 @@ public sealed class Platform : IAsyncLifetime
             ["Threat__ReputationWeight"] = "0.3",
             ["Threat__HistoryWeight"] = "0",
             ["Threat__AnomalyWeight"] = "0",
+            // Orleans ports of its own, so it never meets another silo on this machine's default ports.
+            ["Orleans__Endpoints__SiloPort"] = HostProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__GatewayPort"] = HostProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         }));
         Web = Start(await HostProcess.StartAsync("web", HostProcess.ProjectDll("DmarcSecurity.Web"), new Dictionary<string, string>
         {

@@ -44,3 +44,8 @@ internal sealed class CounterGrain(TimeSpan? tickInterval = null) : IGrainHandle
 }
 
 internal sealed record CounterState(long Sum, long Count, long Ticks);
+
+/// <summary>The counter as an Orleans grain, as the DMARC grains are.</summary>
+[GrainType(CounterGrain.Type)]
+internal sealed class CounterGrainHost(IEnumerable<IGrainHandler> handlers, GrainStorage storage, TimeProvider clock, Microsoft.Extensions.Logging.ILogger<CounterGrainHost> logger)
+    : InboxGrain(handlers, storage, clock, logger), IInboxGrain;

@@ -33,6 +33,10 @@ public abstract class DeadLetterTests(DbProvider provider)
         public GrainUpdate? Tick(string key, string state, DateTimeOffset now) => null;
     }
 
+    [GrainType(Type)]
+    internal sealed class PickyGrainHost(IEnumerable<IGrainHandler> handlers, GrainStorage storage, TimeProvider clock, Microsoft.Extensions.Logging.ILogger<PickyGrainHost> logger)
+        : InboxGrain(handlers, storage, clock, logger), IInboxGrain;
+
     [Fact]
     public async Task Events_a_handler_cannot_apply_are_dead_lettered_and_the_partition_goes_on()
     {

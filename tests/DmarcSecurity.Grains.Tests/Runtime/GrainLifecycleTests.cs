@@ -13,8 +13,8 @@ public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper
     private static readonly Dictionary<string, string?> s_settings = new()
     {
         ["Grains:Partitions"] = "8",
-        ["Grains:HeartbeatInterval"] = "00:00:00.200",
         ["Grains:PollInterval"] = "00:00:00.050",
+        ["Grains:DueScanInterval"] = "00:00:00.200",
         ["Grains:IdleEviction"] = "00:00:01",
     };
 
@@ -56,8 +56,8 @@ public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper
 
         await database.EnqueueAsync(first);
         await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
-        var activeAfterFirst = silo.Silo.ActiveGrains;
-        await SiloFailoverTests.Until(() => silo.Silo.ActiveGrains == 0, TimeSpan.FromSeconds(10), "the idle grains to be evicted");
+        var activeAfterFirst = await silo.ActiveCountersAsync();
+        await SiloFailoverTests.Until(async () => await silo.ActiveCountersAsync() == 0, TimeSpan.FromSeconds(20), "Orleans to collect the idle grains");
         await database.EnqueueAsync(second);
         await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
         await silo.StopAsync();
@@ -69,7 +69,7 @@ public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper
     }
 
     [Fact]
-    public async Task Applied_events_and_batch_durations_are_measured()
+    public async Task Applied_events_and_group_commits_are_measured()
     {
         await using var database = await GrainTestDatabase.CreateAsync(provider, s_settings);
         var silo = database.CreateSilo(output, s_settings);
@@ -93,7 +93,7 @@ public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper
         });
         listener.SetMeasurementEventCallback<double>((instrument, _, _, _) =>
         {
-            if (instrument.Name == "dmarc.grains.batch.duration")
+            if (instrument.Name == "dmarc.grains.commit.duration")
             {
                 Interlocked.Increment(ref batches);
             }
@@ -107,7 +107,7 @@ public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper
 
         Assert.Equal("DmarcSecurity.Grains", meter.Name);
         Assert.Equal(2_500, Interlocked.Read(ref applied));
-        Assert.InRange(Volatile.Read(ref batches), 8, 2_500);
+        Assert.InRange(Volatile.Read(ref batches), 1, 2_500);
     }
 
     [Fact]

@@ -17,17 +17,18 @@ public sealed class GrainRuntimeOptionsTests
 
         Assert.Equal(64, options.Partitions);
         Assert.Equal(1000, options.BatchSize);
-        Assert.Equal(TimeSpan.FromSeconds(2), options.HeartbeatInterval);
-        Assert.Equal(TimeSpan.FromSeconds(10), options.MemberExpiry);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.PollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromMinutes(15), options.IdleEviction);
+        Assert.Equal((TimeSpan.FromSeconds(1), 2), (options.ProbeTimeout, options.MissedProbesLimit));
     }
 
     [Theory]
     [InlineData("Grains:BatchSize", "0", "Grains:BatchSize")]
     [InlineData("Grains:Partitions", "5000", "Grains:Partitions")]
-    [InlineData("Grains:HeartbeatInterval", "00:05:00", "Grains:HeartbeatInterval")]
-    [InlineData("Grains:MemberExpiry", "00:00:03", "Grains:MemberExpiry must be at least twice Grains:HeartbeatInterval")]
-    [InlineData("Grains:LeaseTimeout", "00:00:05", "Grains:LeaseTimeout must be at least three times Grains:HeartbeatInterval")]
+    [InlineData("Grains:KeepAliveInterval", "00:05:00", "Grains:KeepAliveInterval")]
+    [InlineData("Grains:ProbeTimeout", "00:00:00.001", "Grains:ProbeTimeout")]
+    [InlineData("Grains:MaxConcurrentCommits", "0", "Grains:MaxConcurrentCommits")]
     public void A_bad_setting_fails_validation_naming_it(string setting, string value, string message)
     {
         using var services = Build(new Dictionary<string, string?> { [setting] = value });
@@ -40,9 +41,7 @@ public sealed class GrainRuntimeOptionsTests
     [Fact]
     public void Two_handlers_for_one_grain_type_are_refused()
     {
-        using var services = Build([], s => s.AddSingleton<IGrainHandler>(new CounterGrain()).AddSingleton<IGrainHandler>(new CounterGrain()));
-
-        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<GrainSilo>());
+        var error = Assert.Throws<InvalidOperationException>(() => PartitionKeeper.DistinctTypes([new CounterGrain(), new CounterGrain()]));
 
         Assert.Contains("'counter'", error.Message);
     }
@@ -54,7 +53,7 @@ public sealed class GrainRuntimeOptionsTests
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddDmarcData("Data Source=" + Path.Combine(Path.GetTempPath(), "unused-grains.db"));
-        services.AddGrainRuntime(configuration);
+        services.AddGrainRuntimeServices();
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }

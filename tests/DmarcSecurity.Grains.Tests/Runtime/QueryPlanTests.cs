@@ -34,19 +34,19 @@ public sealed class QueryPlanTests : IAsyncLifetime
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
-    public async Task Taking_a_batch_walks_the_partitions_index_in_order_and_sorts_nothing()
+    public async Task Reading_a_batch_walks_the_partitions_index_in_order_and_sorts_nothing()
     {
         await using var connection = (NpgsqlConnection)await _database.Connections.OpenAsync(CancellationToken.None);
         await using var transaction = await connection.BeginTransactionAsync();
-        await ExecuteAsync(connection, PostgreSqlGrainStorage.OrderedScanOnly);
-        var plan = await ExplainAsync(connection, PostgreSqlGrainStorage.Take,
+        await ExecuteAsync(connection, PostgreSqlGrainStore.OrderedScanOnly);
+        var plan = await ExplainAsync(connection, PostgreSqlGrainStore.Peek,
             new NpgsqlParameter<int>("partition", 3), new NpgsqlParameter<string[]>("types", ["domain", "source-ip"]), new NpgsqlParameter<int>("limit", 1000));
-        await ExecuteAsync(connection, PostgreSqlGrainStorage.PlannerDefaults);
+        await transaction.CommitAsync();
 
         Assert.Contains("\"Index Name\": \"ix_grain_inbox_partition_id\"", plan);
         Assert.DoesNotContain("\"Node Type\": \"Sort\"", plan);
         Assert.DoesNotContain("Bitmap", plan);
-        // The planner's settings are back for the rest of the batch's transaction.
+        // The planner's settings were local to the read's transaction.
         Assert.Equal("on", await ShowAsync(connection, "enable_sort"));
         Assert.Equal("on", await ShowAsync(connection, "enable_bitmapscan"));
     }
@@ -56,7 +56,7 @@ public sealed class QueryPlanTests : IAsyncLifetime
     {
         await using var connection = (NpgsqlConnection)await _database.Connections.OpenAsync(CancellationToken.None);
         var keys = Enumerable.Range(1, 1000).Select(i => $"10.0.{i / 256}.{i % 256}").ToArray();
-        var plan = await ExplainAsync(connection, PostgreSqlGrainStorage.Load,
+        var plan = await ExplainAsync(connection, PostgreSqlGrainStore.Load,
             new NpgsqlParameter<string>("type", "source-ip"), new NpgsqlParameter<string[]>("keys", keys));
 
         Assert.Contains("\"Index Name\": \"grain_states_pkey\"", plan);

@@ -1,10 +1,18 @@
 using System.Diagnostics;
+using DmarcSecurity.Data;
+using DmarcSecurity.Grains.Runtime;
 using DmarcSecurity.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.TestingHost;
 using Xunit.Abstractions;
 
 namespace DmarcSecurity.Grains.Tests.Runtime;
 
-/// <summary>The runtime's promise under failure, against real PostgreSQL: a silo dies mid-stream and nothing is lost
+/// <summary>The runtime's promise under failure, against real PostgreSQL, with Orleans' in-process test cluster: a silo
+/// dies mid-stream, Orleans' membership declares it dead, its partitions come back on the other, and nothing is lost
 /// or applied twice.</summary>
 [Collection(SiloCollection.Name)]
 public sealed class SiloFailoverTests(ITestOutputHelper output)
@@ -28,35 +36,53 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
         await reference.WaitForEmptyInboxAsync(s_drainTimeout);
         clock.Stop();
         await alone.StopAsync();
+        await alone.DisposeAsync();
         output.WriteLine($"one silo: {Events:N0} events in {clock.Elapsed.TotalSeconds:F1} s ({Events / clock.Elapsed.TotalSeconds:N0} events/s)");
         var referenceStates = await reference.StatesAsync();
         var referenceOutputs = await reference.OutputsAsync();
 
-        // Two silos; events streamed in while they run; the second one killed half way through.
+        // Two silos of one Orleans cluster; events streamed in while they run; one of them killed half way through.
         await using var database = await GrainTestDatabase.CreateAsync(DbProvider.PostgreSql);
-        var survivor = database.CreateSilo(output);
-        var victim = database.CreateSilo(output);
-        await survivor.StartAsync();
-        await victim.StartAsync();
-        await Until(() => survivor.Owned > 0 && victim.Owned > 0 && survivor.Owned + victim.Owned == 64, TimeSpan.FromSeconds(20), "the two silos to share the partitions");
-        output.WriteLine($"shared: survivor owns {survivor.Owned}, victim owns {victim.Owned}");
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Grains:PollInterval"] = "00:00:00.050",
+                ["Grains:KeepAliveInterval"] = "00:00:00.200",
+            });
+            host.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning);
+            host.Logging.AddProvider(new TestOutputLoggerProvider(output));
+            host.Services.AddDmarcData(database.ConnectionString);
+            host.Services.AddGrainRuntimeServices();
+            host.Services.AddSingleton<IGrainHandler>(new CounterGrain());
+            host.Services.AddSingleton<IGrainOutputWriter, TestOutputWriter>();
+        });
+        builder.ConfigureSilo((_, silo) => silo.AddGrainRuntime(new GrainRuntimeOptions()));
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var survivor = cluster.Silos[0];
+        var victim = cluster.Silos[1];
+        await Until(async () => await PartitionsAsync(survivor) > 0 && await PartitionsAsync(victim) > 0 && await PartitionsAsync(survivor) + await PartitionsAsync(victim) == 64,
+            TimeSpan.FromSeconds(30), "the two silos to share the partitions");
+        output.WriteLine($"shared: survivor holds {await PartitionsAsync(survivor)} partitions, victim {await PartitionsAsync(victim)}");
 
         clock.Restart();
         var producer = database.EnqueueAsync(events, chunk: 2_000);
-        await Until(() => survivor.Silo.EventsApplied + victim.Silo.EventsApplied >= Events / 2, s_drainTimeout, "half the events to be applied");
-        var victimApplied = victim.Silo.EventsApplied;
+        await Until(() => Applied(survivor) + Applied(victim) >= Events / 2, s_drainTimeout, "half the events to be applied");
+        var victimApplied = Applied(victim);
         var killed = Stopwatch.StartNew();
-        await victim.CrashAsync();
-        await Until(() => survivor.Owned == 64, TimeSpan.FromSeconds(30), "the survivor to take over every partition");
+        await cluster.KillSiloAsync(victim);
+        await Until(async () => await PartitionsAsync(survivor) == 64, TimeSpan.FromSeconds(30), "the survivor to hold every partition");
         var takeover = killed.Elapsed;
-        output.WriteLine($"victim killed after applying {victimApplied:N0} events; survivor owned all 64 partitions {takeover.TotalSeconds:F2} s later");
+        output.WriteLine($"victim killed after applying {victimApplied:N0} events; survivor held all 64 partitions {takeover.TotalSeconds:F2} s later");
 
         await producer;
         await database.WaitForEmptyInboxAsync(s_drainTimeout);
         clock.Stop();
-        await survivor.StopAsync();
-        output.WriteLine($"two silos with a kill: {Events:N0} events in {clock.Elapsed.TotalSeconds:F1} s; survivor applied {survivor.Silo.EventsApplied:N0}, " +
-                         $"version conflicts {survivor.Silo.VersionConflicts}");
+        var conflicts = survivor.ServiceProvider.GetRequiredService<GrainTelemetry>().TotalConflicts;
+        output.WriteLine($"two silos with a kill: {Events:N0} events in {clock.Elapsed.TotalSeconds:F1} s; survivor applied {Applied(survivor):N0}, refused writes {conflicts}");
+        await cluster.StopAllSilosAsync();
 
         var states = await database.StatesAsync();
         var outputs = await database.OutputsAsync();
@@ -66,6 +92,16 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
         Assert.Equal(referenceStates.Select(s => (s.Key, s.Value.State)), states.Select(s => (s.Key, s.Value.State)));
         Assert.Equal(CounterEvents.Outputs(totals), outputs);
         Assert.Equal(referenceOutputs, outputs);
+    }
+
+    private static long Applied(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<GrainTelemetry>().TotalEventsApplied;
+
+    /// <summary>Partition grains active on the silo, as Orleans' management grain counts them.</summary>
+    private static async Task<int> PartitionsAsync(InProcessSiloHandle silo)
+    {
+        var management = silo.ServiceProvider.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        var statistics = await management.GetSimpleGrainStatistics([silo.SiloAddress]);
+        return statistics.Where(s => s.GrainType.Contains(nameof(PartitionGrain), StringComparison.Ordinal)).Sum(s => s.ActivationCount);
     }
 
     internal static Task Until(Func<bool> condition, TimeSpan timeout, string what) =>

@@ -2,56 +2,80 @@ using DmarcSecurity.Data;
 using DmarcSecurity.Grains.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace DmarcSecurity.Grains.Tests.Runtime;
 
-/// <summary>A silo with services of its own (its own connection pool), as a separate process would have, running the
-/// counter grain and storing outputs through <see cref="TestOutputWriter"/>.</summary>
+/// <summary>A silo host of its own (its own connection pool and its own one-silo Orleans cluster on free localhost
+/// ports), as a separate process would have, running the counter grain and storing outputs through
+/// <see cref="TestOutputWriter"/>. Two of them on one database are two clusters that each believe they own every
+/// partition: the situation of a silo partitioned away from its cluster while it still runs.</summary>
 internal sealed class TestSilo : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
+    private readonly IHost _host;
     private bool _running;
     private bool _disposed;
 
-    private TestSilo(ServiceProvider services)
+    private TestSilo(IHost host)
     {
-        _services = services;
-        Silo = services.GetRequiredService<GrainSilo>();
+        _host = host;
     }
 
-    public GrainSilo Silo { get; }
+    public IServiceProvider Services => _host.Services;
 
-    public IServiceProvider Services => _services;
+    /// <summary>Events this silo applied and committed.</summary>
+    public long EventsApplied => Services.GetRequiredService<GrainTelemetry>().TotalEventsApplied;
 
-    public int Owned => Silo.OwnedPartitions.Count;
+    /// <summary>Grain writes refused by the version or inbox check.</summary>
+    public long Conflicts => Services.GetRequiredService<GrainTelemetry>().TotalConflicts;
+
+    /// <summary>Counter grains active in this silo, as Orleans' management grain counts them.</summary>
+    public async Task<int> ActiveCountersAsync()
+    {
+        var management = Services.GetRequiredService<IGrainFactory>().GetGrain<Orleans.Runtime.IManagementGrain>(0);
+        var statistics = await management.GetSimpleGrainStatistics();
+        return statistics.Where(s => s.GrainType.Contains("CounterGrainHost", StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+    }
 
     public static TestSilo Create(string connectionString, ITestOutputHelper? output, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? configure, TimeSpan? tickInterval)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(logging =>
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var all = new Dictionary<string, string?>
         {
-            logging.SetMinimumLevel(LogLevel.Information);
-            if (output is not null)
-            {
-                logging.AddProvider(new TestOutputLoggerProvider(output));
-            }
-        });
-        services.AddDmarcData(connectionString);
-        services.AddGrainRuntime(configuration);
-        services.AddSingleton<IGrainHandler>(new CounterGrain(tickInterval));
-        services.AddSingleton<IGrainOutputWriter, TestOutputWriter>();
-        configure?.Invoke(services);
-        return new TestSilo(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+            ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Orleans:Endpoints:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:Endpoints:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Grains:PollInterval"] = "00:00:00.050",
+            ["Grains:KeepAliveInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(all);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (output is not null)
+        {
+            builder.Logging.AddProvider(new TestOutputLoggerProvider(output));
+        }
+
+        builder.Services.AddDmarcData(connectionString);
+        builder.AddGrainRuntime();
+        builder.Services.AddSingleton<IGrainHandler>(new CounterGrain(tickInterval));
+        builder.Services.AddSingleton<IGrainOutputWriter, TestOutputWriter>();
+        configure?.Invoke(builder.Services);
+        return new TestSilo(builder.Build());
     }
 
     public async Task StartAsync()
     {
         _running = true;
-        await Silo.StartAsync(CancellationToken.None);
+        await _host.StartAsync();
     }
 
     public async Task StopAsync()
@@ -59,17 +83,8 @@ internal sealed class TestSilo : IAsyncDisposable
         if (_running)
         {
             _running = false;
-            await Silo.StopAsync(CancellationToken.None);
+            await _host.StopAsync();
         }
-    }
-
-    /// <summary>Kills the silo: cancels its in-flight batches, closes its lease session without releasing anything,
-    /// leaves its heartbeat row behind, and disposes its connection pool.</summary>
-    public async Task CrashAsync()
-    {
-        _running = false;
-        await Silo.CrashAsync();
-        await DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -81,8 +96,10 @@ internal sealed class TestSilo : IAsyncDisposable
 
         await StopAsync();
         _disposed = true;
-        await _services.DisposeAsync();
+        _host.Dispose();
     }
+
+    internal static int FreePort() => DmarcSecurity.Testing.HostProcess.FreePort();
 }
 
 /// <summary>Runtime logs into the test's output, so a failing run shows what the silos did.</summary>

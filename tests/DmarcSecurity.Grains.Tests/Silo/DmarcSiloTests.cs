@@ -29,6 +29,8 @@ public abstract class DmarcSiloTests(DbProvider provider) : IAsyncLifetime
         {
             ["ConnectionStrings:dmarcdb"] = _database,
             ["Grains:PollInterval"] = "00:00:00.050",
+            ["Orleans:Endpoints:SiloPort"] = Runtime.TestSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:Endpoints:GatewayPort"] = Runtime.TestSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.AddDmarcDatabase("dmarcdb");
         builder.AddDmarcGrains();

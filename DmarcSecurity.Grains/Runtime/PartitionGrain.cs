@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace DmarcSecurity.Grains.Runtime;
+
+/// <summary>
+/// Pumps one inbox partition: reads its oldest events, hands each grain its own in id order (the grains of a batch in
+/// parallel), and reads on once they have committed. Kept active by every silo's <see cref="PartitionKeeper"/> and
+/// placed by <see cref="PartitionPlacement"/>, so the partitions spread over the silos and a dead silo's come back
+/// on the others as soon as Orleans' membership declares it dead. Also wakes, now and then, the stored grains whose
+/// periodic work is due though nothing brought them into memory.
+/// </summary>
+[PartitionPlacement]
+internal sealed class PartitionGrain : Grain, IPartitionGrain
+{
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(10);
+
+    private readonly GrainStorage _storage;
+    private readonly IEnumerable<IGrainHandler> _handlers;
+    private readonly GrainRuntimeOptions _options;
+    private readonly IClusterMembershipService _membership;
+    private readonly ILocalSiloDetails _silo;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<PartitionGrain> _logger;
+    private string[] _grainTypes = [];
+    private int _partition;
+    private bool _leaving;
+    private int _failures;
+    private DateTimeOffset _retryAt = DateTimeOffset.MinValue;
+
+    public PartitionGrain(
+        GrainStorage storage,
+        IEnumerable<IGrainHandler> handlers,
+        IOptions<GrainRuntimeOptions> options,
+        IClusterMembershipService membership,
+        ILocalSiloDetails silo,
+        TimeProvider clock,
+        ILogger<PartitionGrain> logger)
+    {
+        _storage = storage;
+        _handlers = handlers;
+        _options = options.Value;
+        _membership = membership;
+        _silo = silo;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _partition = (int)this.GetPrimaryKeyLong();
+        _grainTypes = [.. _handlers.Select(h => h.GrainType).Order(StringComparer.Ordinal)];
+        this.RegisterGrainTimer(static (grain, _) => grain.PumpAsync(), this, new GrainTimerCreationOptions(TimeSpan.Zero, _options.PollInterval));
+        if (_handlers.Any(h => h.TickInterval is not null))
+        {
+            this.RegisterGrainTimer(static (grain, _) => grain.WakeDueAsync(), this, new GrainTimerCreationOptions(_options.DueScanInterval, _options.DueScanInterval));
+        }
+
+        GrainRuntimeLog.PartitionActivated(_logger, _partition, _silo.SiloAddress.ToString());
+        return Task.CompletedTask;
+    }
+
+    public Task WakeAsync() => PumpAsync();
+
+    public Task PingAsync()
+    {
+        var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();
+        if (!_leaving && active.Count > 0 && PartitionPlacementDirector.Owner(_partition, active) is { } owner && !owner.Equals(_silo.SiloAddress))
+        {
+            // Another silo joined (or this one was placed while the view was incomplete): hand the partition over once
+            // the batch in progress has committed. The next ping activates it where it belongs.
+            _leaving = true;
+            GrainRuntimeLog.PartitionMoving(_logger, _partition, owner.ToString(), _silo.SiloAddress.ToString());
+            this.DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task PumpAsync()
+    {
+        if (_grainTypes.Length == 0 || _clock.GetUtcNow() < _retryAt)
+        {
+            return;
+        }
+
+        while (!_leaving)
+        {
+            List<InboxEvent> events;
+            await using (var connection = await _storage.Connections.OpenAsync(CancellationToken.None))
+            {
+                events = await _storage.Store.PeekAsync(connection, _partition, _grainTypes, _options.BatchSize, CancellationToken.None);
+            }
+
+            if (events.Count == 0)
+            {
+                return;
+            }
+
+            var groups = new Dictionary<(string Type, string Key), List<InboxEvent>>();
+            foreach (var e in events)
+            {
+                if (!groups.TryGetValue((e.GrainType, e.GrainKey), out var list))
+                {
+                    groups[(e.GrainType, e.GrainKey)] = list = [];
+                }
+
+                list.Add(e);
+            }
+
+            var calls = groups.Select(g => GrainFactory.GetGrain<IInboxGrain>(GrainId.Create(g.Key.Type, g.Key.Key))
+                .ApplyAsync(_partition, new Immutable<InboxEvent[]>([.. g.Value]))).ToList();
+            try
+            {
+                await Task.WhenAll(calls);
+                _failures = 0;
+            }
+            catch (Exception e)
+            {
+                // The grains that failed reloaded; their events are still in the inbox and are offered again after a
+                // pause (a conflict is over at once; a database that is down needs longer).
+                _failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(s_maxBackoff.TotalMilliseconds, 50 * Math.Pow(2, Math.Min(_failures, 10))));
+                _retryAt = _clock.GetUtcNow() + delay;
+                GrainRuntimeLog.PumpFailed(_logger, _partition, calls.Count(c => c.IsFaulted), calls.Count, delay, e);
+                return;
+            }
+
+            if (events.Count < _options.BatchSize)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Grains last written a whole tick interval ago or more are due; those not in memory have no timer, so
+    /// they are woken here (a grain already active ignores the call until its own tick is due).</summary>
+    private async Task WakeDueAsync()
+    {
+        if (_leaving)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = _clock.GetUtcNow();
+            foreach (var handler in _handlers.Where(h => h.TickInterval is not null))
+            {
+                List<string> due;
+                await using (var connection = await _storage.Connections.OpenAsync(CancellationToken.None))
+                {
+                    due = await _storage.Store.DueAsync(connection, _partition, handler.GrainType, now - handler.TickInterval!.Value, _options.BatchSize, CancellationToken.None);
+                }
+
+                await Task.WhenAll(due.Select(key => GrainFactory.GetGrain<IInboxGrain>(GrainId.Create(handler.GrainType, key)).TickAsync()));
+            }
+        }
+        catch (Exception e)
+        {
+            GrainRuntimeLog.DueScanFailed(_logger, _partition, e);
+        }
+    }
+}
