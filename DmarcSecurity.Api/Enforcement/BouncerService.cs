@@ -84,17 +84,19 @@ public sealed partial class BouncerService(
             row.RevokedAt = now;
         }
 
-        foreach (var (name, settings) in declared)
-        {
-            var hash = TokenService.Hash(settings.ApiKey!);
-            if (!rows.Any(r => r.Name == name && r.KeyHash == hash))
-            {
-                db.Bouncers.Add(new BouncerEntity { Name = name, KeyHash = hash, CreatedAt = now, CreatedBy = ConfigurationActor, FromConfiguration = true });
-            }
-        }
-
         try
         {
+            // Revoked first, in a save of its own: a changed key's new row takes the name the old row frees.
+            await db.SaveChangesAsync(cancellationToken);
+            foreach (var (name, settings) in declared)
+            {
+                var hash = TokenService.Hash(settings.ApiKey!);
+                if (!rows.Any(r => r.Name == name && r.KeyHash == hash))
+                {
+                    db.Bouncers.Add(new BouncerEntity { Name = name, KeyHash = hash, CreatedAt = now, CreatedBy = ConfigurationActor, FromConfiguration = true });
+                }
+            }
+
             await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateException e)
