@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using DmarcSecurity.Api.Tests.Infrastructure;
 using DmarcSecurity.Data.Ingestion;
@@ -14,22 +13,21 @@ using Npgsql;
 
 namespace DmarcSecurity.Api.Tests;
 
-/// <summary>PostgreSQL goes away while the Api runs (a TCP relay in front of it is closed, dropping every connection,
-/// then reopened): requests are answered 503 with Retry-After and a problem naming the database, quickly, and the Api
+/// <summary>PostgreSQL goes away while the Api runs (a TCP proxy in front of it cuts every connection and refuses new
+/// ones, then lets them through again): requests are answered 503 with Retry-After and a problem naming the database, quickly, and the Api
 /// recovers on its own; an upload refused meanwhile is stored whole when sent again.</summary>
 public sealed class DatabaseDownTests : IAsyncLifetime
 {
     private string _database = "";
-    private Relay? _relay;
+    private TcpProxy? _proxy;
     private WebApplicationFactory<Program>? _factory;
 
     public async Task InitializeAsync()
     {
         _database = await TestDatabases.CreateAsync(DbProvider.PostgreSql);
         var target = new NpgsqlConnectionStringBuilder(_database);
-        _relay = new Relay(target.Host!, target.Port);
-        _relay.Open();
-        var relayed = new NpgsqlConnectionStringBuilder(_database) { Host = "127.0.0.1", Port = _relay.Port, Timeout = 2 }.ConnectionString;
+        _proxy = new TcpProxy(target.Port);
+        var relayed = new NpgsqlConnectionStringBuilder(_database) { Host = "127.0.0.1", Port = _proxy.Port, Timeout = 2 }.ConnectionString;
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Testing");
@@ -46,7 +44,10 @@ public sealed class DatabaseDownTests : IAsyncLifetime
             await _factory.DisposeAsync();
         }
 
-        _relay?.Dispose();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+        }
         await TestDatabases.DropAsync(_database);
     }
 
@@ -57,12 +58,13 @@ public sealed class DatabaseDownTests : IAsyncLifetime
         var report = ("down.xml", ReportXml.Build($"db-down-{Guid.NewGuid():N}"));
         using var before = await client.GetAsync("/api/reports");
 
-        _relay!.Close();
+        _proxy!.Refusing = true;
+        _proxy.DropAll();
         var timer = Stopwatch.StartNew();
         using var read = await client.GetAsync("/api/reports");
         var readTook = timer.Elapsed;
         using var upload = await client.PostAsync("/api/ingest/files", Upload.Content(report));
-        _relay.Open();
+        _proxy.Refusing = false;
         var stored = await Upload.FilesAsync(client, report);
 
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
@@ -88,84 +90,5 @@ public sealed class DatabaseDownTests : IAsyncLifetime
         var client = _factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", tokens!.AccessToken);
         return client;
-    }
-
-    /// <summary>A TCP relay on a fixed loopback port: open, it forwards to the server; closed, it refuses new
-    /// connections and cuts the ones it carries, as a server that went away does.</summary>
-    private sealed class Relay(string host, int port) : IDisposable
-    {
-        private readonly List<TcpClient> _carried = [];
-        private TcpListener? _listener;
-
-        public int Port { get; private set; }
-
-        public void Open()
-        {
-            _listener = new TcpListener(IPAddress.Loopback, Port);
-            _listener.Start();
-            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _ = AcceptAsync(_listener);
-        }
-
-        public void Close()
-        {
-            _listener?.Stop();
-            lock (_carried)
-            {
-                foreach (var connection in _carried)
-                {
-                    // A reset, not a polite close: the Api's pooled connections find out on their next use.
-                    connection.Client?.LingerState = new LingerOption(true, 0);
-                    connection.Dispose();
-                }
-
-                _carried.Clear();
-            }
-        }
-
-        public void Dispose() => Close();
-
-        private async Task AcceptAsync(TcpListener listener)
-        {
-            while (true)
-            {
-                TcpClient inbound;
-                try
-                {
-                    inbound = await listener.AcceptTcpClientAsync();
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                var outbound = new TcpClient();
-                await outbound.ConnectAsync(host, port);
-                lock (_carried)
-                {
-                    _carried.Add(inbound);
-                    _carried.Add(outbound);
-                }
-
-                _ = PumpAsync(inbound, outbound);
-                _ = PumpAsync(outbound, inbound);
-            }
-        }
-
-        private static async Task PumpAsync(TcpClient from, TcpClient to)
-        {
-            try
-            {
-                await from.GetStream().CopyToAsync(to.GetStream());
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-            {
-            }
-            finally
-            {
-                from.Dispose();
-                to.Dispose();
-            }
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Enforcement;
 using DmarcSecurity.Api.Tests.Infrastructure;
 using DmarcSecurity.Data.Decisions;
@@ -64,7 +63,7 @@ public abstract class EnforcementTests(ApiFixture fixture)
         await Seed.AddAsync(fixture, range);
 
         var pulled = await PullAsync(bouncer, startup: true);
-        using var client = Bouncer(key);
+        using var client = fixture.WithApiKey(key);
         var covering = await client.GetFromJsonAsync<List<BouncerDecision>>("/v1/decisions?ip=2001:db8:77::abcd", Upload.Json);
         using var none = await client.GetAsync("/v1/decisions?ip=192.0.2.250");
 
@@ -80,10 +79,10 @@ public abstract class EnforcementTests(ApiFixture fixture)
         var (bouncer, key) = await NewBouncerAsync();
 
         using var revoke = await fixture.Client.DeleteAsync($"/api/bouncers/{bouncer.Id}");
-        using var revoked = await Bouncer(key).GetAsync("/v1/decisions/stream?startup=true");
+        using var revoked = await fixture.WithApiKey(key).GetAsync("/v1/decisions/stream?startup=true");
         using var userKey = await fixture.Client.GetAsync("/v1/decisions/stream?startup=true");
         var (_, other) = await NewBouncerAsync();
-        using var bouncerOnApi = await Bouncer(other).GetAsync("/api/reports");
+        using var bouncerOnApi = await fixture.WithApiKey(other).GetAsync("/api/reports");
 
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
@@ -113,17 +112,10 @@ public abstract class EnforcementTests(ApiFixture fixture)
         return (created.Bouncer, created.Key);
     }
 
-    private HttpClient Bouncer(string key)
-    {
-        var client = fixture.Anonymous();
-        client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, key);
-        return client;
-    }
-
     private async Task<DecisionStreamResponse> PullAsync(BouncerDto bouncer, bool startup = false)
     {
         var key = _keys[bouncer.Id];
-        using var client = Bouncer(key);
+        using var client = fixture.WithApiKey(key);
         return (await client.GetFromJsonAsync<DecisionStreamResponse>($"/v1/decisions/stream?startup={(startup ? "true" : "false")}", Upload.Json))!;
     }
 

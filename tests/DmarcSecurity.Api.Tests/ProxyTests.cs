@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using DmarcSecurity.Api.Audit;
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Tests.Infrastructure;
@@ -104,23 +103,5 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     /// <summary>A client whose connections leave from <paramref name="localAddress"/>.</summary>
-    private HttpClient From(string localAddress) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    })
-    { BaseAddress = _api!.BaseAddress };
+    private HttpClient From(string localAddress) => new(LoopbackClient.HandlerFrom(localAddress)) { BaseAddress = _api!.BaseAddress };
 }

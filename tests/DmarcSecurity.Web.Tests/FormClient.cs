@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using DmarcSecurity.Testing;
 
 namespace DmarcSecurity.Web.Tests;
 
@@ -16,27 +16,9 @@ internal sealed partial class FormClient : IDisposable
 
     public FormClient(Uri web, string localAddress, bool throughProxy = true)
     {
-        var local = IPAddress.Parse(localAddress);
-        var handler = new SocketsHttpHandler
-        {
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = LoopbackClient.HandlerFrom(localAddress);
+        handler.UseCookies = false;
+        handler.AllowAutoRedirect = false;
         _http = new HttpClient(handler) { BaseAddress = web };
         foreach (var (name, value) in throughProxy ? Platform.ProxyHeaders : [])
         {

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace DmarcSecurity.Api.Tests.Mailboxes;
+namespace DmarcSecurity.Api.Tests.Infrastructure;
 
 /// <summary>
 /// Forwards 127.0.0.1 connections to a server and can cut them: at once, or once the server has sent a given
-/// number of further bytes (to drop a connection in the middle of a message's transfer).
+/// number of further bytes (to drop a connection in the middle of a message's transfer); and can refuse new ones, as a
+/// server that went away does.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -24,6 +25,9 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>While set, a new connection is reset as soon as it is accepted.</summary>
+    public bool Refusing { get; set; }
 
     /// <summary>Connections cut so far.</summary>
     public int Drops { get; private set; }
@@ -51,6 +55,13 @@ public sealed class TcpProxy : IAsyncDisposable
             catch (Exception) when (_stop.IsCancellationRequested)
             {
                 return;
+            }
+
+            if (Refusing)
+            {
+                client.Client.LingerState = new LingerOption(true, 0);
+                client.Dispose();
+                continue;
             }
 
             var server = new TcpClient();
