@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Threading.RateLimiting;
 using DmarcSecurity.Api.ApiKeys;
 using DmarcSecurity.Api.Common;
+using DmarcSecurity.Api.Enforcement;
 using DmarcSecurity.Api.Users;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Identity;
@@ -42,9 +44,10 @@ internal static class AuthSetup
 
         services.AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, DefaultScheme, o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
-                    ? ApiKeyAuthenticationHandler.SchemeName
-                    : JwtBearerDefaults.AuthenticationScheme)
+                // The bouncers' endpoints take bouncer keys only; there a user's key is never looked up.
+                context.Request.Path.StartsWithSegments(BouncersApi.PathPrefix) ? BouncerAuthenticationHandler.SchemeName
+                : context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) ? ApiKeyAuthenticationHandler.SchemeName
+                : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer();
         var development = builder.Environment.IsDevelopment();
@@ -123,10 +126,10 @@ internal static class AuthSetup
 
         var options = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
         var user = context.User;
-        var (key, permits) = user.Identity?.IsAuthenticated == true
-            ? ($"user:{user.UserId()}", options.PermitsPerMinute)
-            // Bouncers pull every few seconds with keys of 256 random bits: the signed-in budget, per address.
-            : path.StartsWithSegments("/v1") ? ($"bouncer:{context.Connection.RemoteIpAddress}", options.PermitsPerMinute)
+        var (key, permits) = path.StartsWithSegments(BouncersApi.PathPrefix)
+            // Bouncers pull every few seconds with keys of 256 random bits: the signed-in budget, per bouncer.
+            ? ($"bouncer:{user.FindFirstValue(BouncerAuthenticationHandler.BouncerIdClaim) ?? context.Connection.RemoteIpAddress?.ToString()}", options.PermitsPerMinute)
+            : user.Identity?.IsAuthenticated == true ? ($"user:{user.UserId()}", options.PermitsPerMinute)
             : ($"ip:{context.Connection.RemoteIpAddress}", options.AnonymousPermitsPerMinute);
         return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {

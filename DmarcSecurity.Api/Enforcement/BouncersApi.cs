@@ -11,9 +11,12 @@ public sealed record CreateBouncerRequest(string? Name);
 /// Admin's management of bouncer keys.</summary>
 public static class BouncersApi
 {
+    /// <summary>Where remediation components expect the decisions API.</summary>
+    public const string PathPrefix = "/v1";
+
     public static IEndpointRouteBuilder MapBouncersApi(this IEndpointRouteBuilder endpoints)
     {
-        var stream = endpoints.MapGroup("/v1/decisions").WithTags("Bouncers").RequireAuthorization(Policies.Bouncer);
+        var stream = endpoints.MapGroup($"{PathPrefix}/decisions").WithTags("Bouncers").RequireAuthorization(Policies.Bouncer);
         stream.MapGet("/stream", PullDecisions).WithName(nameof(PullDecisions))
             .WithSummary("Blocks in force that are new to this bouncer, and those to delete; startup=true sends every block in force.");
         stream.MapGet("/", DecisionsForAddress).WithName(nameof(DecisionsForAddress))
