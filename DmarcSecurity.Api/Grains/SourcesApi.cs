@@ -8,7 +8,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DmarcSecurity.Api.Grains;
 
-/// <param name="State">The source-IP grain's state (see the silo's SourceIpState); null when no grain has seen the address yet.</param>
+/// <param name="State">The source-IP grain's state (see the silo's SourceIpState): its evidence per day and per claimed
+/// domain, and its assessment (the score on the current evidence with its five components); null when no grain has seen
+/// the address yet.</param>
 /// <param name="RecordCount">All records of the address; <paramref name="Records"/> holds the newest.</param>
 public sealed record SourceDto(
     string Ip, long? Version, DateTimeOffset? UpdatedAt, JsonElement? State, long RecordCount, IReadOnlyList<RecordDto> Records,
@@ -24,7 +26,7 @@ public static class SourcesApi
     {
         endpoints.MapGroup("/api/sources").WithTags("Sources").RequireAuthorization(Policies.Viewer)
             .MapGet("/{ip}", GetSource).WithName(nameof(GetSource))
-            .WithSummary($"A source IP's grain state, its {Recent} newest records and its {Recent} newest decisions.");
+            .WithSummary($"A source IP's grain state (evidence and current score), its {Recent} newest records and its {Recent} newest decisions.");
         return endpoints;
     }
 

@@ -28,6 +28,7 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
         var emit = new Emissions();
         state = SourceEvidence.Prune(state, now, settings.Decisions);
         var (evidence, score) = Score(state, now);
+        state = state with { Assessment = new SourceAssessment(now, score) };
         var current = state.LastDecision is { } last && last.InForce(now) ? last : null;
         if (score.Severity == Severity.Info || (current is not null && score.Severity <= current.Decision.Severity))
         {
@@ -65,11 +66,16 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
         new Emissions().Step(state with { Alerts = _gate.Close(state.Alerts, closed.Fingerprint, now) });
 
     /// <summary>Expires the decision past its TTL, reassesses a medium one when due (a new decision only when the
-    /// layer changed), and lets old evidence go; null when nothing changed.</summary>
+    /// layer changed), and lets old evidence go, assessing again what is left; null when nothing changed.</summary>
     public GrainStep<SourceIpState>? Tick(SourceIpState state, DateTimeOffset now)
     {
         var emit = new Emissions();
         var next = SourceEvidence.Prune(state, now, settings.Decisions);
+        if (next != state && next.Assessment is not null)
+        {
+            next = next with { Assessment = new SourceAssessment(now, Score(next, now).Score) };
+        }
+
         next = next with { Alerts = _gate.Prune(next.Alerts, now) };
         if (next.LastDecision is { Status: not DecisionStatus.Expired } last && now >= last.Decision.ExpiresAt)
         {
@@ -78,6 +84,7 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
         else if (next.LastDecision is { Status: DecisionStatus.Active or DecisionStatus.Approved, ReassessAt: { } due } medium && now >= due)
         {
             var (evidence, score) = Score(next, now);
+            next = next with { Assessment = new SourceAssessment(now, score) };
             next = score.Severity == medium.Decision.Severity
                 ? next with { LastDecision = medium with { ReassessAt = now + settings.Decisions.ReassessAfter } }
                 : Decide(next, evidence, score, DecisionOrigins.Reassessment, medium, now, emit);

@@ -29,6 +29,10 @@ public sealed record SourceIpState
     /// <summary>High and critical decisions within the offence memory (not dismissed, not allowlisted).</summary>
     public IReadOnlyList<Offence> Offences { get; init; } = [];
 
+    /// <summary>The threat score on the current evidence, computed whenever the evidence changed (every batch of
+    /// records, and a tick that let evidence go); null until the first records arrive.</summary>
+    public SourceAssessment? Assessment { get; init; }
+
     public DecisionRecord? LastDecision { get; init; }
 
     /// <summary>Decisions made so far; the next decision id derives from it.</summary>
@@ -43,6 +47,10 @@ public sealed record SourceDay(DateOnly Day, long Messages, long FailingBoth, lo
 public sealed record ClaimedDomain(DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Messages, long FailingBoth, DateTimeOffset? LastFailedAt);
 
 public sealed record Offence(Guid DecisionId, DateTimeOffset At);
+
+/// <summary>The score with its five components, as assessed at <paramref name="At"/>; a decision is made only when it
+/// reaches a new layer, so this is usually newer than the last decision's score.</summary>
+public sealed record SourceAssessment(DateTimeOffset At, ThreatScore Score);
 
 public enum DecisionStatus
 {

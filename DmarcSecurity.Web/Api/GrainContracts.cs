@@ -34,7 +34,12 @@ public sealed record SourceDto(
 public sealed record SourceStateDto(
     DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, IReadOnlyList<SourceDayDto>? Days,
     IReadOnlyDictionary<string, ClaimedDomainDto>? Domains, double? AnomalyScore, IReadOnlyList<OffenceDto>? Offences,
-    SourceDecisionRecordDto? LastDecision);
+    SourceAssessmentDto? Assessment, SourceDecisionRecordDto? LastDecision);
+
+/// <summary>The score on the address's current evidence, as the grain last assessed it.</summary>
+public sealed record SourceAssessmentDto(DateTimeOffset At, ThreatScoreDto Score);
+
+public sealed record ThreatScoreDto(double Score, string Severity, ScoreBreakdownDto Breakdown);
 
 public sealed record SourceDayDto(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject);
 

@@ -65,6 +65,7 @@ public sealed partial class AnalystJourneyTests(Platform platform)
         await Expect(page.GetByTestId("source-messages")).ToHaveTextAsync(Count(1000));
         await Expect(page.GetByTestId("threat-score")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("score-reputation")).ToContainTextAsync("1.00");
+        await Expect(page.GetByTestId("last-decision")).ToContainTextAsync("Latest decision: review at 0.88 (high)");
         await Expect(page.GetByTestId("decision-row").First).ToContainTextAsync("Simulated");
 
         await page.GotoAsync($"/domains/{Reports.SeedDomain}");

@@ -119,6 +119,41 @@ public class SourceIpGrainTests
     }
 
     [Fact]
+    public void Every_batch_is_assessed_on_the_current_evidence_even_without_a_new_decision()
+    {
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default);
+        var first = Assess(grain, new SourceIpState(), Arrival(FirstDay), Record(FirstDay, 1000, failing: true));
+        var decided = Assert.Single(first.Decisions);
+
+        // The same layer an hour later: no decision, but the score follows the evidence (now as two domains).
+        var later = Arrival(FirstDay).AddHours(1);
+        var second = Assess(grain, first.State, later, Record(FirstDay, 1000, failing: true, headerFrom: "brand.example"));
+
+        Assert.Empty(second.Decisions);
+        Assert.Equal((Arrival(FirstDay), decided.Score), (first.State.Assessment!.At, first.State.Assessment.Score.Score));
+        var assessed = second.State.Assessment!;
+        Assert.Equal(later, assessed.At);
+        Assert.Equal((2000.0, 2.0), (assessed.Score.Breakdown.Pattern.Inputs["messages"], assessed.Score.Breakdown.Context.Inputs["failingDomains"]));
+        // pattern 1 × 0.30 + context (0.5 × 1 + 0.5 × 2/5) × 0.25 + history (0.5 × 0 + 0.5 × 1/14) × 0.20
+        Assert.Equal((0.457143, 0.482143), (decided.Score, assessed.Score.Score));
+        Assert.Equal(decided.DecisionId, second.State.LastDecision!.Decision.DecisionId);
+    }
+
+    [Fact]
+    public void Tick_assesses_again_once_evidence_leaves_the_window_and_is_silent_otherwise()
+    {
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default);
+        var state = Assess(grain, new SourceIpState(), Arrival(FirstDay), Record(FirstDay, 1000, failing: true)).State;
+
+        Assert.Null(grain.Tick(state, Arrival(FirstDay).AddMinutes(15)));
+
+        var month = grain.Tick(state, At(FirstDay.AddDays(31), 12))!.State;
+
+        Assert.Empty(month.Days);
+        Assert.Equal((At(FirstDay.AddDays(31), 12), 0.0, Severity.Info), (month.Assessment!.At, month.Assessment.Score.Score, month.Assessment.Score.Severity));
+    }
+
+    [Fact]
     public void Ttl_doubles_for_repeat_offenders_up_to_the_cap()
     {
         var settings = ReputationOnly(0.95, Ip) with { Decisions = DecisionSettings.Default with { MaxTtl = TimeSpan.FromHours(16) } };
