@@ -102,7 +102,7 @@ public static class GrainRuntimeHosting
         silo.Configure<GrainCollectionOptions>(o =>
         {
             o.CollectionAge = runtime.IdleEviction;
-            o.CollectionQuantum = runtime.IdleEviction < TimeSpan.FromMinutes(2) ? runtime.IdleEviction / 2 : TimeSpan.FromMinutes(1);
+            o.CollectionQuantum = CollectionQuantum(runtime.IdleEviction);
         });
         silo.Services.AddPlacementDirector<PartitionPlacement, PartitionPlacementDirector>();
         if (runtime.TraceGrainCalls)
@@ -117,6 +117,10 @@ public static class GrainRuntimeHosting
         silo.Services.Configure<GrainProfilerOptions>(o => o.DeactivationTime = TimeSpan.FromSeconds(10));
         return silo;
     }
+
+    /// <summary>How often Orleans looks for idle grains to collect.</summary>
+    internal static TimeSpan CollectionQuantum(TimeSpan idleEviction) =>
+        idleEviction < TimeSpan.FromMinutes(2) ? idleEviction / 2 : TimeSpan.FromMinutes(1);
 
     /// <summary>The runtime's services beside Orleans: options (section <c>Grains</c>), batching storage, the
     /// partition keeper and the membership health check. Needs the database and the grain handlers.</summary>
@@ -135,6 +139,7 @@ public static class GrainRuntimeHosting
         services.TryAddSingleton<GrainStorage>();
         services.AddSingleton<PartitionKeeper>();
         services.AddHostedService(sp => sp.GetRequiredService<PartitionKeeper>());
+        services.AddHostedService<IdleMemoryTrim>();
         services.AddHealthChecks().AddCheck<ClusterMembershipHealthCheck>("orleans-cluster");
         return services;
     }

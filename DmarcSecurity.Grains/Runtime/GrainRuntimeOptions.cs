@@ -31,6 +31,10 @@ public sealed class GrainRuntimeOptions : GrainClusterOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Grains:IdleEviction must be between 1 second and 7 days.")]
     public TimeSpan IdleEviction { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Once the silo has applied nothing for long enough that Orleans collected every idle grain (about
+    /// <see cref="IdleEviction"/>), give the memory they held back to the system with one full, compacting collection.</summary>
+    public bool TrimMemoryWhenIdle { get; set; } = true;
+
     /// <summary>Group-commit transactions a silo runs at once (one on SQLite, which has one writer).</summary>
     [Range(1, 64, ErrorMessage = "Grains:MaxConcurrentCommits must be between 1 and 64.")]
     public int MaxConcurrentCommits { get; set; } = 4;
