@@ -8,6 +8,7 @@ using DmarcSecurity.Api.Enforcement;
 using DmarcSecurity.Api.Exports;
 using DmarcSecurity.Api.Folders;
 using DmarcSecurity.Api.Grains;
+using DmarcSecurity.Api.Notifications;
 using DmarcSecurity.Api.Ingestion;
 using DmarcSecurity.Api.Mailboxes;
 using DmarcSecurity.Api.Reports;
@@ -28,6 +29,7 @@ builder.AddWatchedFolders();
 builder.AddAlerts();
 builder.AddDecisions();
 builder.AddEnforcement();
+builder.AddNotifications();
 builder.AddApiConventions();
 
 var app = builder.Build();
@@ -60,6 +62,7 @@ app.MapDomainsApi();
 app.MapSourcesApi();
 app.MapSiloApi();
 app.MapBouncersApi();
+app.MapNotificationsApi();
 
 app.Run();
 return 0;

@@ -55,6 +55,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<OutboxMessageEntity> Outbox => Set<OutboxMessageEntity>();
 
+    public DbSet<Notifications.NotificationDeliveryEntity> NotificationDeliveries => Set<Notifications.NotificationDeliveryEntity>();
+
     public DbSet<BouncerEntity> Bouncers => Set<BouncerEntity>();
 
     public DbSet<BouncerDecisionEntity> BouncerDecisions => Set<BouncerDecisionEntity>();
@@ -119,6 +121,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new OutboxMessageConfiguration());
         modelBuilder.ApplyConfiguration(new BouncerConfiguration());
         modelBuilder.ApplyConfiguration(new BouncerDecisionConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.NotificationDeliveryConfiguration());
     }
 }
 

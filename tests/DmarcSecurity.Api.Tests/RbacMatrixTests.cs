@@ -69,6 +69,9 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/bouncers"] = UserRole.Admin,
         ["POST /api/bouncers"] = UserRole.Admin,
         ["DELETE /api/bouncers/{id:long}"] = UserRole.Admin,
+        ["GET /api/notifications/channels"] = UserRole.Admin,
+        ["POST /api/notifications/channels/{name}/test"] = UserRole.Admin,
+        ["GET /api/notifications/deliveries"] = UserRole.Admin,
     };
 
     /// <summary>Endpoints for firewall bouncers only: every user, with any role and either scheme, is refused.</summary>
