@@ -100,6 +100,7 @@ public sealed class PageScreenshotTests(Platform platform)
             ("ingestion", "/ingestion"),
             ("api-keys", "/api-keys"),
             ("users", "/admin/users"),
+            ("notifications", "/admin/notifications"),
             ("audit", "/admin/audit"),
             ("not-found", "/no-such-page"),
         ];

@@ -57,6 +57,9 @@ public sealed class Platform : IAsyncLifetime
         ViewportSize = new ViewportSize { Width = width, Height = height },
     };
 
+    /// <summary>The notification channel's receiver: what the Api delivered to it.</summary>
+    public HttpReceiver Chat { get; private set; } = default!;
+
     /// <summary>An HttpClient signed in to the Api as the Admin.</summary>
     public HttpClient AdminApi { get; private set; } = default!;
 
@@ -70,6 +73,7 @@ public sealed class Platform : IAsyncLifetime
         await File.WriteAllTextAsync(reputation, $"network,score,source\n{Reports.SeededHostile}/32,1.0,e2e-blocklist\n{Reports.UploadedHostile}/32,1.0,e2e-blocklist\n");
         _connectionString = await TestDatabases.CreateAsync(DbProvider.PostgreSql);
         var webHopKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33));
+        Chat = await HttpReceiver.StartAsync();
 
         var apiEnvironment = new Dictionary<string, string>
         {
@@ -82,6 +86,10 @@ public sealed class Platform : IAsyncLifetime
             // The shortest lifetime the Api allows, within the Web app's one-minute refresh margin: every page the tests
             // open refreshes its session's tokens first, so the refresh and rotation path runs under every test.
             ["Auth__AccessTokenLifetime"] = "00:01:00",
+            // A Slack channel for high alerts, received by a real HTTP server of the tests'.
+            ["Notifications__Channels__soc__Kind"] = "Slack",
+            ["Notifications__Channels__soc__Url"] = Chat.Url.ToString(),
+            ["Notifications__PublicBaseUrl"] = "https://dmarc.example/",
         };
         var apiDll = HostProcess.ProjectDll("DmarcSecurity.Api");
         await HostProcess.RunAsync(apiDll, apiEnvironment, ["create-admin", "--email", AdminEmail], Password);
@@ -132,6 +140,11 @@ public sealed class Platform : IAsyncLifetime
         foreach (var host in _hosts)
         {
             host.Dispose();
+        }
+
+        if (Chat is not null)
+        {
+            await Chat.DisposeAsync();
         }
 
         await TestDatabases.DropAsync(_connectionString);

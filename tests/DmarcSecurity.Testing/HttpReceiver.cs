@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace DmarcSecurity.Api.Tests.Infrastructure;
+namespace DmarcSecurity.Testing;
 
 /// <summary>A real HTTP server on 127.0.0.1 that records every request it receives and answers as told: a webhook
 /// receiver for the notification tests.</summary>
