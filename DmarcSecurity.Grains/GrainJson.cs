@@ -23,6 +23,7 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(DmarcRecordEvent))]
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
+[JsonSerializable(typeof(ManualBlockEvent))]
 [JsonSerializable(typeof(AlertOutput))]
 [JsonSerializable(typeof(DecisionOutput))]
 [JsonSerializable(typeof(OutboxOutput))]

@@ -87,6 +87,7 @@ public static class DecisionsApi
     public static WebApplicationBuilder AddDecisions(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DecisionService>();
+        builder.Services.AddSingleton<ManualDecisions>();
         return builder;
     }
 
@@ -95,6 +96,8 @@ public static class DecisionsApi
         var group = endpoints.MapGroup("/api/decisions").WithTags("Decisions").RequireAuthorization(Policies.Viewer);
         group.MapGet("/", ListDecisions).WithName(nameof(ListDecisions))
             .WithSummary("List decisions; sort by issuedAt (default -issuedAt), expiresAt or score.");
+        group.MapPost("/", DecideByHand).WithName(nameof(DecideByHand)).RequireAuthorization(Policies.Analyst)
+            .WithSummary("Block an address for a while, or lift the blocks on it, by hand (bypassAllowlist: Admins only).");
         group.MapGet("/{id:guid}", GetDecision).WithName(nameof(GetDecision)).WithSummary("One decision with its score breakdown.");
         group.MapPost("/{id:guid}/approve", ApproveDecision).WithName(nameof(ApproveDecision))
             .WithSummary("Approve a decision pending review.").RequireAuthorization(Policies.Analyst);
@@ -117,6 +120,10 @@ public static class DecisionsApi
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return TypedResults.Ok(await filter.Apply(db.Decisions).PageAsync(Sort, d => d.Id, paging.ToPageRequest(), DecisionDto.From, cancellationToken));
     }
+
+    public static async Task<Results<Ok<ManualDecisionResult>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> DecideByHand(
+        ManualDecisionRequest request, ClaimsPrincipal user, ManualDecisions decisions, CancellationToken cancellationToken) =>
+        (await decisions.ApplyAsync(request, user, cancellationToken)).ToResult();
 
     public static async Task<Results<Ok<DecisionDetailDto>, NotFound>> GetDecision(Guid id, DecisionService decisions, CancellationToken cancellationToken) =>
         await decisions.GetAsync(id, cancellationToken) is { } decision ? TypedResults.Ok(decision) : TypedResults.NotFound();

@@ -9,4 +9,5 @@ namespace DmarcSecurity.Core.Grains;
 [JsonSerializable(typeof(DmarcRecordEvent))]
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
+[JsonSerializable(typeof(ManualBlockEvent))]
 public sealed partial class GrainEventJson : JsonSerializerContext;

@@ -14,4 +14,7 @@ public static class GrainEventTypes
 
     /// <summary><see cref="DecisionReviewedEvent"/>, for the source-IP grain that made the decision.</summary>
     public const string DecisionReviewed = "decision.reviewed";
+
+    /// <summary><see cref="ManualBlockEvent"/>, for the source-IP grain of the address an analyst blocks.</summary>
+    public const string ManualBlock = "decision.manual-block";
 }

@@ -11,3 +11,7 @@ public enum ReviewOutcome
 
 /// <summary>An analyst reviewed a decision; the source-IP grain's last decision follows the outcome.</summary>
 public sealed record DecisionReviewedEvent(Guid DecisionId, ReviewOutcome Outcome, string ReviewedBy);
+
+/// <summary>An analyst blocks the address for <paramref name="Duration"/>: the source-IP grain makes an enforced block
+/// decision (origin manual), unless the address is allowlisted and <paramref name="BypassAllowlist"/> (Admins only) is off.</summary>
+public sealed record ManualBlockEvent(TimeSpan Duration, string Reason, string By, bool BypassAllowlist);

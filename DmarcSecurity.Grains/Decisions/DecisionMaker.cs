@@ -33,6 +33,26 @@ public static class DecisionMaker
             evidence.PriorOffences, supersedes);
     }
 
+    /// <summary>An analyst's block for <paramref name="duration"/>: enforced, at least high, scored on the current
+    /// evidence for the record; recorded only when the address is allowlisted (and the allowlist not bypassed).</summary>
+    public static DecisionOutput Manual(
+        IPAddress address, ThreatScore score, AllowlistEntry? allowlisted, Guid id, Guid? supersedes, DateTimeOffset now,
+        TimeSpan duration, string reason, string by, DecisionSettings settings)
+    {
+        var prefix = address.AddressFamily == AddressFamily.InterNetwork ? settings.BlockPrefixV4 : settings.BlockPrefixV6;
+        var block = Networks.Block(address, prefix ?? (address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
+        var text = $"Blocked by {by}: {reason}";
+        if (allowlisted is not null)
+        {
+            text += $" Allowlisted ({allowlisted.Reason}): recorded only, never blocked.";
+        }
+
+        return new DecisionOutput(
+            id, Networks.Normalize(address).ToString(), prefix is null ? DecisionScope.Ip : DecisionScope.Cidr, block.ToString(),
+            DecisionAction.Block, score.Severity > Severity.High ? score.Severity : Severity.High, score.Score, score.Breakdown, duration, now, now + duration,
+            null, DecisionOrigins.Manual, text, Simulated: false, allowlisted is not null, allowlisted?.Reason, 0, supersedes);
+    }
+
     /// <summary>DefaultTtl × 2^priorOffences, at most MaxTtl.</summary>
     public static TimeSpan Ttl(int priorOffences, DecisionSettings settings)
     {

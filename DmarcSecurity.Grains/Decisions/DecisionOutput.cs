@@ -7,6 +7,9 @@ public static class DecisionOrigins
 {
     public const string Dmarc = "dmarc";
     public const string Reassessment = "reassessment";
+
+    /// <summary>An analyst's block: enforced even while the grains' own decisions are simulated.</summary>
+    public const string Manual = "manual";
 }
 
 /// <summary>A decision on a source IP.</summary>

@@ -62,6 +62,31 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
         return emit.Step(state);
     }
 
+    /// <summary>An analyst's block: a new enforced decision (origin manual) that replaces the one in force, sent to
+    /// the bouncers unless the address is allowlisted and the allowlist was not bypassed.</summary>
+    public GrainStep<SourceIpState> Block(SourceIpState state, ManualBlockEvent block, DateTimeOffset now)
+    {
+        var emit = new Emissions();
+        state = SourceEvidence.Prune(state, now, settings.Decisions);
+        var (_, score) = Score(state, now);
+        var allowlisted = block.BypassAllowlist ? null : settings.Allowlist.Match(_address);
+        var current = state.LastDecision is { } last && last.InForce(now) ? last : null;
+        var decision = DecisionMaker.Manual(_address, score, allowlisted, DecisionMaker.Id(ip, state.DecisionSequence + 1),
+            current?.Decision.DecisionId, now, block.Duration, block.Reason, block.By, settings.Decisions);
+        emit.Decisions.Add(decision);
+        if (allowlisted is null)
+        {
+            emit.Outbox.Add(new OutboxOutput(OutboxChannel.Enforce, OutboxOutput.DecisionBlock, Decision: decision));
+        }
+
+        return emit.Step(state with
+        {
+            Assessment = new SourceAssessment(now, score),
+            LastDecision = new DecisionRecord(decision, DecisionStatus.Approved, null),
+            DecisionSequence = state.DecisionSequence + 1,
+        });
+    }
+
     public GrainStep<SourceIpState> CloseAlert(SourceIpState state, AlertClosedEvent closed, DateTimeOffset now) =>
         new Emissions().Step(state with { Alerts = _gate.Close(state.Alerts, closed.Fingerprint, now) });
 

@@ -30,6 +30,9 @@ public sealed class SourceIpGrainHandler(IGrainSettingsSource settings) : IGrain
                 case GrainEventTypes.DecisionReviewed:
                     current = emit.Take(grain.Review(current, GrainJson.ReadEvent(e, json.DecisionReviewedEvent), now));
                     break;
+                case GrainEventTypes.ManualBlock:
+                    current = emit.Take(grain.Block(current, GrainJson.ReadEvent(e, json.ManualBlockEvent), now));
+                    break;
                 case GrainEventTypes.AlertClosed:
                     current = emit.Take(grain.CloseAlert(current, GrainJson.ReadEvent(e, json.AlertClosedEvent), now));
                     break;

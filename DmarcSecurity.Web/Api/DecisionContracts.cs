@@ -49,3 +49,6 @@ public static class DecisionChoices
     public static readonly string[] ReviewStatuses = ["NotRequired", Pending, "Approved", "Dismissed"];
     public static readonly string[] Components = ["pattern", "context", "history", "reputation", "anomaly"];
 }
+
+/// <summary>POST /api/decisions: a block queued for the address's grain, or the blocks a lift ended.</summary>
+public sealed record ManualDecisionResultDto(string Ip, string Action, bool Queued, IReadOnlyList<Guid> Lifted);

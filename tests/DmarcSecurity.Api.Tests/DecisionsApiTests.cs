@@ -59,6 +59,67 @@ public abstract class DecisionsApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_analysts_block_goes_to_the_source_grain_and_a_lift_dismisses_the_blocks_in_force()
+    {
+        var ip = NewIp();
+        var (analyst, client) = await Seed.CallerAsync(fixture, UserRole.Analyst);
+
+        using var block = await Upload.PostJsonAsync(client, "/api/decisions",
+            new ManualDecisionRequest(ip.ToUpperInvariant(), ManualAction.Block, TimeSpan.FromHours(12), "Phishing kit seen in ticket 4711"));
+        var queued = await AlertsApiTests.Read<ManualDecisionResult>(block);
+
+        Assert.Equal((ip, ManualAction.Block, true, 0), (queued.Ip, queued.Action, queued.Queued, queued.Lifted.Count));
+        var inbox = Assert.Single(await Seed.InboxAsync(fixture, GrainTypes.SourceIp, ip, GrainEventTypes.ManualBlock));
+        Assert.Equal(new ManualBlockEvent(TimeSpan.FromHours(12), "Phishing kit seen in ticket 4711", analyst, false),
+            JsonSerializer.Deserialize(inbox.Payload, GrainEventJson.Default.ManualBlockEvent));
+
+        // The grain's block (stored as the silo would store it), and an older one that expired.
+        var inForce = Seed.Decision(ip, "Block", ReviewStatus.NotRequired, severity: "High", score: 0.7);
+        var expired = Seed.Decision(ip, "Block", ReviewStatus.NotRequired, Seed.Now.AddDays(-3), severity: "High", score: 0.7);
+        expired.ExpiresAt = Seed.Now.AddDays(-2);
+        await Seed.AddAsync(fixture, inForce, expired);
+
+        using var lift = await Upload.PostJsonAsync(client, "/api/decisions", new ManualDecisionRequest(ip, ManualAction.Lift, null, "False positive: partner relay"));
+        var lifted = await AlertsApiTests.Read<ManualDecisionResult>(lift);
+        using var again = await Upload.PostJsonAsync(client, "/api/decisions", new ManualDecisionRequest(ip, ManualAction.Lift, null, "twice"));
+
+        Assert.Equal([inForce.Id], lifted.Lifted);
+        var stored = (await Upload.GetAsync<DecisionDetailDto>(Client, $"/api/decisions/{inForce.Id}")).Decision;
+        Assert.Equal((ReviewStatus.Dismissed, analyst, "False positive: partner relay"), (stored.ReviewStatus, stored.ReviewedBy, stored.ReviewComment));
+        Assert.Equal(ReviewStatus.NotRequired, (await Upload.GetAsync<DecisionDetailDto>(Client, $"/api/decisions/{expired.Id}")).Decision.ReviewStatus);
+        var review = Assert.Single(await Seed.InboxAsync(fixture, GrainTypes.SourceIp, ip, GrainEventTypes.DecisionReviewed));
+        Assert.Equal(new DecisionReviewedEvent(inForce.Id, ReviewOutcome.Dismissed, analyst), JsonSerializer.Deserialize(review.Payload, GrainEventJson.Default.DecisionReviewedEvent));
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{\"ip\":\"not-an-ip\",\"action\":\"Block\",\"reason\":\"x\"}", "ip")]
+    [InlineData("{\"ip\":\"192.0.2.1\",\"action\":\"Block\",\"duration\":\"00:00:10\",\"reason\":\"x\"}", "duration")]
+    [InlineData("{\"ip\":\"192.0.2.1\",\"action\":\"Block\",\"reason\":\"\"}", "reason")]
+    [InlineData("{\"ip\":\"192.0.2.1\",\"reason\":\"x\"}", "action")]
+    public async Task A_bad_manual_decision_is_refused_naming_the_field(string body, string field)
+    {
+        using var response = await Client.PostAsync("/api/decisions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"\"{field}\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Only_an_admin_may_bypass_the_allowlist()
+    {
+        var (_, analyst) = await Seed.CallerAsync(fixture, UserRole.Analyst);
+        var ip = NewIp();
+
+        using var refused = await Upload.PostJsonAsync(analyst, "/api/decisions", new ManualDecisionRequest(ip, ManualAction.Block, null, "abuse", BypassAllowlist: true));
+        using var accepted = await Upload.PostJsonAsync(Client, "/api/decisions", new ManualDecisionRequest(ip, ManualAction.Block, null, "abuse", BypassAllowlist: true));
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.OK), (refused.StatusCode, accepted.StatusCode));
+        var inbox = Assert.Single(await Seed.InboxAsync(fixture, GrainTypes.SourceIp, ip, GrainEventTypes.ManualBlock));
+        Assert.True(JsonSerializer.Deserialize(inbox.Payload, GrainEventJson.Default.ManualBlockEvent)!.BypassAllowlist);
+    }
+
+    [Fact]
     public async Task Decision_detail_carries_the_score_breakdown_as_an_object()
     {
         var decision = Seed.Decision(NewIp());

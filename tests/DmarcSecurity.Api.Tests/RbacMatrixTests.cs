@@ -57,6 +57,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["DELETE /api/suppressions/{id:long}"] = UserRole.Analyst,
         ["GET /api/decisions"] = UserRole.Viewer,
         ["GET /api/decisions/{id:guid}"] = UserRole.Viewer,
+        ["POST /api/decisions"] = UserRole.Analyst,
         ["POST /api/decisions/{id:guid}/approve"] = UserRole.Analyst,
         ["POST /api/decisions/{id:guid}/dismiss"] = UserRole.Analyst,
         ["GET /api/allowlist"] = UserRole.Viewer,

@@ -207,6 +207,42 @@ public class SourceIpGrainTests
     }
 
     [Fact]
+    public void An_analysts_block_is_enforced_even_in_dry_run_and_replaces_the_decision_in_force()
+    {
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default);
+        var first = Assess(grain, new SourceIpState(), s_now, Record(FirstDay, 1000, failing: true));
+        var automatic = Assert.Single(first.Decisions);
+
+        var step = grain.Block(first.State, new ManualBlockEvent(TimeSpan.FromHours(24), "phishing kit host", "analyst@example.com", false), s_now.AddMinutes(5));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Block, DecisionOrigins.Manual, false, Severity.High), (d.Action, d.Origin, d.Simulated, d.Severity));
+        Assert.Equal((TimeSpan.FromHours(24), s_now.AddMinutes(5).AddHours(24), automatic.DecisionId), (d.Ttl, d.ExpiresAt, d.Supersedes));
+        Assert.Equal("Blocked by analyst@example.com: phishing kit host", d.Reason);
+        Assert.Equal(automatic.Score, d.Score);
+        var enforce = Assert.Single(step.Outbox);
+        Assert.Equal((OutboxChannel.Enforce, OutboxOutput.DecisionBlock), (enforce.Channel, enforce.MessageType));
+        Assert.Equal((d.DecisionId, DecisionStatus.Approved, 2L), (step.State.LastDecision!.Decision.DecisionId, step.State.LastDecision.Status, step.State.DecisionSequence));
+    }
+
+    [Theory]
+    [InlineData(false, true, 0)]
+    [InlineData(true, false, 1)]
+    public void An_analysts_block_of_an_allowlisted_address_is_only_recorded_unless_the_allowlist_is_bypassed(bool bypass, bool suppressed, int enforced)
+    {
+        var settings = GrainSettings.Default with
+        {
+            Allowlist = AllowlistEntry.Table([new AllowlistEntry(Networks.Parse("192.0.2.0/24"), "partner relay")]),
+        };
+
+        var step = new SourceIpGrain(Ip, settings).Block(new SourceIpState(), new ManualBlockEvent(TimeSpan.FromHours(1), "abuse", "admin@example.com", bypass), s_now);
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((suppressed, DecisionAction.Block), (d.SuppressedByAllowlist, d.Action));
+        Assert.Equal(enforced, step.Outbox.Count(o => o.Channel == OutboxChannel.Enforce));
+    }
+
+    [Fact]
     public void Decision_scope_is_a_cidr_when_a_prefix_is_configured()
     {
         var v6 = Assert.Single(Decide(ReputationOnly(0.95, "2001:db8:5:6::7"), "2001:db8:5:6::7").Decisions);
