@@ -9,6 +9,7 @@ using DmarcSecurity.Api.Exports;
 using DmarcSecurity.Api.Folders;
 using DmarcSecurity.Api.Grains;
 using DmarcSecurity.Api.Notifications;
+using DmarcSecurity.Api.Retention;
 using DmarcSecurity.Api.Ingestion;
 using DmarcSecurity.Api.Mailboxes;
 using DmarcSecurity.Api.Reports;
@@ -30,6 +31,7 @@ builder.AddAlerts();
 builder.AddDecisions();
 builder.AddEnforcement();
 builder.AddNotifications();
+builder.AddRetention();
 builder.AddApiConventions();
 
 var app = builder.Build();
