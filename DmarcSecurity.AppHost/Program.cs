@@ -35,9 +35,7 @@ var web = builder.AddProject<Projects.DmarcSecurity_Web>(ResourceNames.Web)
     .WaitFor(api);
 if (local.Cache is { } cache)
 {
-    api.WithReference(cache);
     silo.WithReference(cache).WaitFor(cache);
-    web.WithReference(cache);
 }
 
 if (settings.SiloReplicas > 1)
