@@ -22,7 +22,7 @@ public static class ServiceDefaultsExtensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
-        builder.Services.AddDefaultHealthChecks();
+        builder.Services.AddDefaultHealthChecks(builder.Configuration);
         builder.Services.AddProxyHeaders();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddServiceDiscovery();
