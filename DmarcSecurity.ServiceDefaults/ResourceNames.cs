@@ -7,4 +7,5 @@ public static class ResourceNames
     public const string Api = "api";
     public const string Web = "web";
     public const string Silo = "silo";
+    public const string Cache = "cache";
 }

@@ -85,6 +85,7 @@ output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = resources.outputs.environm
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = resources.outputs.environmentDefaultDomain
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = resources.outputs.identityClientId
 output POSTGRES_SERVER_FQDN string = resources.outputs.postgresFqdn
+output REDIS_HOST_NAME string = resources.outputs.redisHostName
 output SERVICE_API_NAME string = resources.outputs.apiName
 output SERVICE_API_URI string = resources.outputs.apiUri
 output SERVICE_WEB_NAME string = resources.outputs.webName

@@ -114,6 +114,25 @@ resource allowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@202
 
 var connectionString = 'Host=${postgres.properties.fullyQualifiedDomainName};Port=5432;Database=${databaseName};Username=${postgresAdminLogin};Password=${postgresAdminPassword};SslMode=Require'
 
+// Redis: the silos' Orleans cluster membership (ConnectionStrings__cache, as the AppHost's publish manifest names it).
+// TLS only; a StackExchange.Redis configuration string.
+resource redis 'Microsoft.Cache/redis@2024-03-01' = {
+  name: 'redis-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'Basic'
+      family: 'C'
+      capacity: 0
+    }
+    enableNonSslPort: false
+    minimumTlsVersion: '1.2'
+  }
+}
+
+var cacheConnectionString = '${redis.properties.hostName}:${redis.properties.sslPort},password=${redis.listKeys().primaryKey},ssl=True,abortConnect=False'
+
 var registries = [
   {
     server: registry.properties.loginServer
@@ -141,10 +160,18 @@ var apiEnv = concat(proxyEnv, [
   { name: 'Auth__BootstrapAdminEmail', value: bootstrapAdminEmail }
 ])
 
+// The silos find each other through Redis and talk on the Orleans ports inside the environment.
 var siloEnv = [
   { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
   { name: 'OTEL_SERVICE_NAME', value: 'silo' }
   { name: 'ConnectionStrings__dmarcdb', secretRef: 'dmarcdb' }
+  { name: 'ConnectionStrings__cache', secretRef: 'cache' }
+  { name: 'Orleans__ClusterId', value: 'dmarcsecurity' }
+  { name: 'Orleans__ServiceId', value: 'dmarcsecurity' }
+  { name: 'Orleans__Clustering__ProviderType', value: 'Redis' }
+  { name: 'Orleans__Clustering__ServiceKey', value: 'cache' }
+  { name: 'Orleans__Endpoints__SiloPort', value: '11111' }
+  { name: 'Orleans__Endpoints__GatewayPort', value: '30000' }
 ]
 
 var webEnv = concat(proxyEnv, [
@@ -232,7 +259,7 @@ resource web 'Microsoft.App/containerApps@2024-03-01' = {
   }
 }
 
-// No ingress: the silo only talks to PostgreSQL.
+// No ingress: the silo talks to PostgreSQL, Redis and the other silos only.
 resource silo 'Microsoft.App/containerApps@2024-03-01' = {
   name: 'ca-silo-${resourceToken}'
   location: location
@@ -249,6 +276,7 @@ resource silo 'Microsoft.App/containerApps@2024-03-01' = {
       registries: registries
       secrets: [
         { name: 'dmarcdb', value: connectionString }
+        { name: 'cache', value: cacheConnectionString }
       ]
     }
     template: {
@@ -272,6 +300,7 @@ output environmentName string = environment.name
 output environmentDefaultDomain string = environment.properties.defaultDomain
 output identityClientId string = identity.properties.clientId
 output postgresFqdn string = postgres.properties.fullyQualifiedDomainName
+output redisHostName string = redis.properties.hostName
 output apiName string = api.name
 output apiUri string = 'https://${api.properties.configuration.ingress.fqdn}'
 output webName string = web.name

@@ -13,8 +13,20 @@ public static class HealthEndpoints
     public const string HealthPath = "/health";
     public const string AlivePath = "/alive";
 
-    internal static IHealthChecksBuilder AddDefaultHealthChecks(this IServiceCollection services) =>
-        services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+    /// <summary>The check of the Redis a host uses (<c>ConnectionStrings__cache</c>), when it has one.</summary>
+    public const string CacheCheck = "cache";
+
+    internal static IHealthChecksBuilder AddDefaultHealthChecks(this IServiceCollection services, IConfiguration configuration)
+    {
+        var checks = services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        if (configuration.GetConnectionString(ResourceNames.Cache) is { Length: > 0 } redis)
+        {
+            services.AddSingleton(new RedisHealthCheck(redis));
+            checks.AddCheck<RedisHealthCheck>(CacheCheck);
+        }
+
+        return checks;
+    }
 
     /// <summary>Maps <c>/health</c> (ready: every check) and <c>/alive</c> (live: the process answers), open to anonymous
     /// callers. Both are mapped in every environment because the AppHost and container probes depend on them.
@@ -22,12 +34,8 @@ public static class HealthEndpoints
     /// not (the silo lists its cluster's members).</summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints, Func<Microsoft.AspNetCore.Http.HttpContext, HealthReport, Task>? healthWriter = null)
     {
-        // Probes do not sign in; by default the answers hold no data beyond healthy or not.
-        var health = new HealthCheckOptions();
-        if (healthWriter is not null)
-        {
-            health.ResponseWriter = healthWriter;
-        }
+        // Probes do not sign in: the answer names each check and its status, nothing more.
+        var health = new HealthCheckOptions { ResponseWriter = healthWriter ?? HealthReportJson.WriteAsync };
 
         endpoints.MapHealthChecks(HealthPath, health).AllowAnonymous();
         endpoints.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();

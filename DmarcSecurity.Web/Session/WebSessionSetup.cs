@@ -14,9 +14,14 @@ internal static class WebSessionSetup
             : throw new InvalidOperationException(
                 $"The Api's address is not configured: set services__{ResourceNames.Api}__http__0 (for example http://127.0.0.1:5080).");
 
+    /// <summary>The Api by its service name; service discovery resolves it from <c>services__api__http__0</c>.</summary>
+    public static readonly Uri ApiByName = new($"http://{ResourceNames.Api}");
+
     public static WebApplicationBuilder AddWebSession(this WebApplicationBuilder builder)
     {
-        var api = ApiAddress(builder.Configuration);
+        // Read here for a clear message at start; the clients go by the service name, except the upload's (below).
+        var address = ApiAddress(builder.Configuration);
+        var api = ApiByName;
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOptions<WebHopOptions>().BindConfiguration(WebHopOptions.SectionName).ValidateDataAnnotations()
             .Validate(options => development || !string.IsNullOrWhiteSpace(options.WebHopKey),
@@ -34,10 +39,11 @@ internal static class WebSessionSetup
         builder.Services.AddScoped<UploadProxy>();
         builder.Services.AddHttpClient(UploadProxy.Client, http =>
             {
-                http.BaseAddress = api;
+                http.BaseAddress = address;
                 http.Timeout = TimeSpan.FromMinutes(10);
             })
-            // An upload is streamed once and cannot be retried, so it goes without the shared retry and timeout handler.
+            // An upload is streamed once and cannot be retried, so it goes without the shared handlers (retries, timeouts,
+            // and with them service discovery): straight to the configured address.
             .ConfigureAdditionalHttpMessageHandlers((handlers, services) =>
             {
                 handlers.Clear();

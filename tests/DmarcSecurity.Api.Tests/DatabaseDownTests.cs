@@ -64,8 +64,13 @@ public sealed class DatabaseDownTests : IAsyncLifetime
         using var read = await client.GetAsync("/api/reports");
         var readTook = timer.Elapsed;
         using var upload = await client.PostAsync("/api/ingest/files", Upload.Content(report));
+        // As a probe asks: without credentials.
+        using var probe = _factory!.CreateClient();
+        using var healthDown = await probe.GetAsync("/health");
+        var checksDown = await ChecksAsync(healthDown);
         _proxy.Refusing = false;
         var stored = await Upload.FilesAsync(client, report);
+        using var healthUp = await probe.GetAsync("/health");
 
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, read.StatusCode);
@@ -76,6 +81,19 @@ public sealed class DatabaseDownTests : IAsyncLifetime
         Assert.Contains(ResourceNames.Database, problem.RootElement.GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, upload.StatusCode);
         Assert.Equal(FileOutcome.Stored, Assert.Single(stored.Files).Outcome);
+        // /health says which dependency is down, and is healthy again once it is back.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, healthDown.StatusCode);
+        Assert.Equal("Unhealthy", checksDown["database"]);
+        Assert.Equal("Healthy", checksDown["self"]);
+        Assert.Equal(HttpStatusCode.OK, healthUp.StatusCode);
+        Assert.Equal("Healthy", (await ChecksAsync(healthUp))["database"]);
+    }
+
+    private static async Task<Dictionary<string, string>> ChecksAsync(HttpResponseMessage health)
+    {
+        using var json = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("checks").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString()!);
     }
 
     private async Task CreateAdminAsync() =>

@@ -10,7 +10,7 @@ public sealed class DeploymentTests
     /// section 5 (Aspire's names), plus the ASP.NET Core host settings. A name set in infra/ must be one of these.</summary>
     private static readonly HashSet<string> KnownSettings = new(StringComparer.Ordinal)
     {
-        "ConnectionStrings__dmarcdb",
+        "ConnectionStrings__dmarcdb", "ConnectionStrings__cache",
         "Storage__DataDirectory", "Storage__MaxRawXmlBytes",
         "Ingestion__MaxUploadBytes", "Ingestion__MaxFilesPerUpload", "Ingestion__MaxDecompressedBytes",
         "Ingestion__MaxCompressionRatio", "Ingestion__MaxArchiveEntries", "Ingestion__MaxNestingDepth", "Ingestion__TempDirectory",
@@ -40,12 +40,12 @@ public sealed class DeploymentTests
     private static readonly Dictionary<string, string[]> Required = new(StringComparer.Ordinal)
     {
         ["api"] = ["ConnectionStrings__dmarcdb", "Auth__SigningKey", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
-        ["silo"] = ["ConnectionStrings__dmarcdb", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
+        ["silo"] = ["ConnectionStrings__dmarcdb", "ConnectionStrings__cache", "Orleans__Clustering__ProviderType", "Orleans__Clustering__ServiceKey", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
         ["web"] = ["services__api__http__0", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
     };
 
     /// <summary>Settings that hold secrets come from a Container App secret, never a plain value.</summary>
-    private static readonly string[] SecretSettings = ["ConnectionStrings__dmarcdb", "Auth__SigningKey", "Auth__WebHopKey"];
+    private static readonly string[] SecretSettings = ["ConnectionStrings__dmarcdb", "ConnectionStrings__cache", "Auth__SigningKey", "Auth__WebHopKey"];
 
     private static readonly Dictionary<string, string> ServiceProjects = new(StringComparer.Ordinal)
     {
