@@ -3,10 +3,11 @@
 # memory (events/s), ingest throughput into
 # PostgreSQL through the real Api (records/s) with the Api's peak memory, the DMARC grains through the real Api and
 # Orleans silo processes (events/s with one silo and two, upload-to-decision lag, failover after SIGKILL, the silo's
-# memory idle and after 1,000,000 events), and the dashboard's server-side first render with 1,000,000 records stored.
+# memory idle and after 1,000,000 events), the dashboard's server-side first render with 1,000,000 records stored, and
+# notification delivery to a webhook that fails half its requests and then goes down for a minute.
 # Starts a throwaway PostgreSQL server with default durability settings on 127.0.0.1 (and Redis, for the silos'
 # cluster) and stops them at the end.
-# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard]
+# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -23,7 +24,7 @@ dotnet build bench/DmarcSecurity.Benchmarks -c Release -nologo -v quiet >/dev/nu
 if [ $# -eq 0 ] || [[ " $* " =~ " silo " ]]; then
     ensure_redis && start_redis || exit 1
 fi
-if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard)" " ]]; then
+if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard|notify)" " ]]; then
     ensure_postgres && PG_DURABLE=1 start_postgres || exit 1
     export DMARC_API_DLL="$ROOT/DmarcSecurity.Api/bin/Release/net10.0/DmarcSecurity.Api.dll"
     export DMARC_SILO_DLL="$ROOT/DmarcSecurity.Grains/bin/Release/net10.0/$RID/publish/DmarcSecurity.Grains.dll"

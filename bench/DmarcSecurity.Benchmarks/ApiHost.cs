@@ -11,7 +11,7 @@ internal static class ApiHost
     public const string Email = "bench@bench.example";
     public const string Password = "benchmark-passphrase-1";
 
-    public static async Task<HostProcess> StartAsync(string apiDll, string connectionString)
+    public static async Task<HostProcess> StartAsync(string apiDll, string connectionString, IReadOnlyDictionary<string, string>? extra = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -19,6 +19,11 @@ internal static class ApiHost
             ["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(66)),
             ["Auth__PermitsPerMinute"] = "1000000",
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         await HostProcess.RunAsync(apiDll, environment, ["create-admin", "--email", Email], Password);
         return await HostProcess.StartAsync("api", apiDll, environment);
     }

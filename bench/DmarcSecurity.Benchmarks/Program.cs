@@ -1,8 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard]  (all when none is named). bench/run.sh
-// sets up what ingest, silo and dashboard need.
-var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard"] : args;
+// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify]  (all when none is named).
+// bench/run.sh sets up what ingest, silo, dashboard and notify need.
+var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -32,4 +32,9 @@ if (which.Contains("silo"))
 if (which.Contains("dashboard"))
 {
     await DashboardBenchmark.RunAsync(Console.Out);
+}
+
+if (which.Contains("notify"))
+{
+    await NotifyBenchmark.RunAsync(Console.Out);
 }

@@ -34,10 +34,11 @@ public sealed class HttpReceiver : IAsyncDisposable
 
     public Uri Url => new(_app.Urls.First() + "/hook");
 
-    public static async Task<HttpReceiver> StartAsync(Func<int, int>? status = null)
+    /// <param name="port">0 for any free port; a given one to come back where a stopped receiver was.</param>
+    public static async Task<HttpReceiver> StartAsync(Func<int, int>? status = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var receiver = new HttpReceiver(app, status ?? (_ => 200));

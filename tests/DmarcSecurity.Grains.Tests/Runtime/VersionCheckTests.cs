@@ -19,9 +19,20 @@ public sealed class VersionCheckTests(ITestOutputHelper output)
         await using var database = await GrainTestDatabase.CreateAsync(DbProvider.PostgreSql, settings);
         var silos = Enumerable.Range(0, 2).Select(_ => database.CreateSilo(output, settings)).ToList();
         await Task.WhenAll(silos.Select(s => s.StartAsync()));
-        // Both pump from the first event on: every commit's notification wakes the partitions of both.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        await database.EnqueueAsync(events, chunk: 500);
+        // Both pump from the first event on: every commit's notification wakes the partitions of both. On a loaded
+        // machine one silo may take a while to activate its partitions: the events are stored in chunks while both run,
+        // at a pace that leaves the slower one time to start taking part.
+        var stored = 0;
+        foreach (var chunk in events.Chunk(500))
+        {
+            await database.EnqueueAsync(chunk, chunk: 500);
+            stored += chunk.Length;
+            for (var wait = 0; wait < 50 && stored <= 5_000 && silos.Any(s => s.EventsApplied == 0); wait++)
+            {
+                await Task.Delay(100);
+            }
+        }
+
         await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(60));
         await Task.WhenAll(silos.Select(s => s.StopAsync()));
 
