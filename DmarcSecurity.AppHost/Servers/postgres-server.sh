@@ -40,7 +40,8 @@ if [ -f "$cluster/postmaster.pid" ] && kill -0 "$(head -n 1 "$cluster/postmaster
 fi
 
 set +e # from here on the script must live as long as the server does
-as_postgres "$bin/postgres" -D "$cluster" -c listen_addresses=127.0.0.1 -p "$port" -k "$cluster" &
+# Every silo keeps a pool of connections of its own: room for several silos, the Api and psql.
+as_postgres "$bin/postgres" -D "$cluster" -c listen_addresses=127.0.0.1 -p "$port" -k "$cluster" -c max_connections=300 &
 server=$!
 stop() {
     # The postmaster itself, not runuser: SIGINT is PostgreSQL's fast shutdown.

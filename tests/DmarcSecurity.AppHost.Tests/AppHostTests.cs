@@ -32,4 +32,28 @@ public sealed class AppHostTests(AppHostFixture apphost)
         var model = apphost.App.Services.GetRequiredService<DistributedApplicationModel>();
         Assert.DoesNotContain(model.Resources, r => r.Name is "cache" or "postgres");
     }
+
+    [Fact]
+    public async Task A_service_stopped_on_purpose_stays_stopped_until_it_is_started_again()
+    {
+        var model = apphost.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var commands = apphost.App.Services.GetRequiredService<ResourceCommandService>();
+        var notifications = apphost.App.Services.GetRequiredService<ResourceNotificationService>();
+        var web = model.Resources.Single(r => r.Name == "web");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        var stopped = await commands.ExecuteCommandAsync(web, KnownResourceCommands.StopCommand, timeout.Token);
+        Assert.True(stopped.Success, stopped.Message);
+        var ended = await notifications.WaitForResourceAsync("web", e => e.Snapshot.State?.Text is "Exited" or "Finished", timeout.Token);
+        // A crash would be started again after 1 s; a stop is left alone.
+        await Task.Delay(TimeSpan.FromSeconds(5), timeout.Token);
+        Assert.True(notifications.TryGetCurrentState(ended.ResourceId, out var after), "no state for web");
+        var stateAfter = after.Snapshot.State?.Text;
+
+        var started = await commands.ExecuteCommandAsync(web, KnownResourceCommands.StartCommand, timeout.Token);
+        await notifications.WaitForResourceHealthyAsync("web", timeout.Token);
+
+        Assert.Contains(stateAfter, new[] { "Exited", "Finished" });
+        Assert.True(started.Success, started.Message);
+    }
 }
