@@ -179,8 +179,15 @@ public static class SiloBenchmark
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var total = await PendingByPartitionAsync(connection);
-        while ((await PendingByPartitionAsync(connection)).Values.Sum() > total.Values.Sum() * 2 / 3)
+        var waiting = Stopwatch.StartNew();
+        while ((await PendingByPartitionAsync(connection)) is var pending && pending.Values.Sum() > total.Values.Sum() * 2 / 3)
         {
+            if (waiting.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"The two silos stopped draining before the kill: {pending.Values.Sum():N0} events left in " +
+                                           $"{pending.Count} partitions ({string.Join(", ", pending.Keys.Order())}).");
+            }
+
             await Task.Delay(20);
         }
 
