@@ -15,7 +15,7 @@ builder.AddDmarcGrains();
 
 var app = builder.Build();
 
-app.MapDefaultEndpoints(HealthReportWriter.WriteAsync);
+app.MapDefaultEndpoints(HealthReportJson.WriteWithDetailsAsync);
 app.MapOrleansDashboard(OrleansSettings.DashboardPath);
 
 app.Run();

@@ -64,7 +64,8 @@ public sealed class AppHostBrowserTests(AppHostFixture apphost) : IAsyncLifetime
         await ApiSession.WaitForAsync(apphost.Admin, $"/api/decisions?ip={Hostile}", json => json.GetProperty("items").GetArrayLength() > 0, TimeSpan.FromSeconds(30));
 
         await page.GotoAsync($"/sources/{Hostile}");
-        await Expect(page.GetByTestId("decision-row").First).ToBeVisibleAsync();
+        // The decisions grid loads once the page is interactive, which takes a while on a loaded machine.
+        await Expect(page.GetByTestId("decision-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.Locator("h1")).ToContainTextAsync(Hostile);
         await context.CloseAsync();
     }
