@@ -33,6 +33,14 @@ public sealed class PageScreenshotTests(Platform platform)
                 problems.Add($"{page.Url}: console error: {message.Text}");
             }
         };
+        // Name the request behind a "failed to load resource" console error.
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && !response.Url.EndsWith("/no-such-page", StringComparison.Ordinal))
+            {
+                problems.Add($"{page.Url}: {response.Request.Method} {response.Url} answered {response.Status}");
+            }
+        };
         Directory.CreateDirectory(Platform.ScreenshotDirectory);
 
         foreach (var (name, path) in pages)
