@@ -81,7 +81,7 @@ internal sealed partial class NotificationDispatcher(
     {
         var settings = options.CurrentValue;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var batch = await db.Outbox.AsNoTracking().Where(o => o.DispatchedAt == null).OrderBy(o => o.Id).Take(OutboxBatch).ToListAsync(cancellationToken);
+        var batch = await db.Outbox.Where(o => o.DispatchedAt == null).OrderBy(o => o.Id).Take(OutboxBatch).ToListAsync(cancellationToken);
         if (batch.Count == 0)
         {
             return false;

@@ -63,7 +63,7 @@ public static class NotificationsApi
         string? channel, DeliveryStatus? status, int? page, int? pageSize, IDbContextFactory<DmarcDbContext> contexts, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = db.NotificationDeliveries.AsNoTracking();
+        var query = db.NotificationDeliveries.AsQueryable();
         if (!string.IsNullOrEmpty(channel))
         {
             query = query.Where(d => d.Channel == channel);

@@ -23,10 +23,9 @@ public static class DecisionMaker
     {
         var action = SeverityLayers.ActionFor(score.Severity);
         var ttl = Ttl(evidence.PriorOffences, settings);
-        var prefix = address.AddressFamily == AddressFamily.InterNetwork ? settings.BlockPrefixV4 : settings.BlockPrefixV6;
-        var block = Networks.Block(address, prefix ?? (address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
+        var (scope, block) = Scope(address, settings);
         return new DecisionOutput(
-            id, Networks.Normalize(address).ToString(), prefix is null ? DecisionScope.Ip : DecisionScope.Cidr, block.ToString(),
+            id, Networks.Normalize(address).ToString(), scope, block,
             action, score.Severity, score.Score, score.Breakdown, ttl, now, now + ttl,
             action == DecisionAction.Reassess ? now + settings.ReassessAfter : null,
             origin, Reason(score, evidence, allowlisted), !settings.Enforce, allowlisted is not null, allowlisted?.Reason,
@@ -39,8 +38,7 @@ public static class DecisionMaker
         IPAddress address, ThreatScore score, AllowlistEntry? allowlisted, Guid id, Guid? supersedes, DateTimeOffset now,
         TimeSpan duration, string reason, string by, DecisionSettings settings)
     {
-        var prefix = address.AddressFamily == AddressFamily.InterNetwork ? settings.BlockPrefixV4 : settings.BlockPrefixV6;
-        var block = Networks.Block(address, prefix ?? (address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
+        var (scope, block) = Scope(address, settings);
         var text = $"Blocked by {by}: {reason}";
         if (allowlisted is not null)
         {
@@ -48,9 +46,17 @@ public static class DecisionMaker
         }
 
         return new DecisionOutput(
-            id, Networks.Normalize(address).ToString(), prefix is null ? DecisionScope.Ip : DecisionScope.Cidr, block.ToString(),
+            id, Networks.Normalize(address).ToString(), scope, block,
             DecisionAction.Block, score.Severity > Severity.High ? score.Severity : Severity.High, score.Score, score.Breakdown, duration, now, now + duration,
             null, DecisionOrigins.Manual, text, Simulated: false, allowlisted is not null, allowlisted?.Reason, 0, supersedes);
+    }
+
+    /// <summary>The address itself, or the configured block around it.</summary>
+    private static (DecisionScope Scope, string Block) Scope(IPAddress address, DecisionSettings settings)
+    {
+        var v4 = address.AddressFamily == AddressFamily.InterNetwork;
+        var prefix = v4 ? settings.BlockPrefixV4 : settings.BlockPrefixV6;
+        return (prefix is null ? DecisionScope.Ip : DecisionScope.Cidr, Networks.Block(address, prefix ?? (v4 ? 32 : 128)).ToString());
     }
 
     /// <summary>DefaultTtl × 2^priorOffences, at most MaxTtl.</summary>
