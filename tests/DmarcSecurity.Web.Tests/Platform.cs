@@ -52,7 +52,6 @@ public sealed class Platform : IAsyncLifetime
     public BrowserNewContextOptions ContextOptions(int width = 1280, int height = 720) => new()
     {
         BaseURL = BrowserAddress,
-        ExtraHTTPHeaders = ProxyHeaders,
         IgnoreHTTPSErrors = true,
         ViewportSize = new ViewportSize { Width = width, Height = height },
     };

@@ -1,17 +1,20 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 
 namespace DmarcSecurity.Web.Tests;
 
 /// <summary>
 /// The TLS-ending proxy in front of the Web app, as in production: the browser speaks HTTPS to it (a self-signed
 /// certificate for localhost, which the browser contexts are told to accept), and it passes the bytes on over plain HTTP
-/// from loopback, a known proxy. The browser adds <c>X-Forwarded-Proto: https</c> itself (<see cref="Platform.ProxyHeaders"/>),
-/// as such a proxy would, so the Web app sees an HTTPS request: Secure cookies, antiforgery and redirects as deployed.
+/// from loopback, a known proxy, adding <c>X-Forwarded-Proto: https</c> to every request as such a proxy does, so the Web
+/// app sees an HTTPS request: Secure cookies, antiforgery and redirects as deployed. (The browser's own extra headers
+/// are not enough: Chromium leaves them off some requests, such as a font fetched for a style sheet now and then.)
 /// </summary>
 internal sealed class TlsProxy : IDisposable
 {
@@ -65,12 +68,95 @@ internal sealed class TlsProxy : IDisposable
                 await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, _stop.Token);
                 await upstream.ConnectAsync(_upstream, _stop.Token);
                 var web = upstream.GetStream();
-                await Task.WhenAny(tls.CopyToAsync(web, _stop.Token), web.CopyToAsync(tls, _stop.Token));
+                await Task.WhenAny(ForwardRequestsAsync(tls, web, _stop.Token), web.CopyToAsync(tls, _stop.Token));
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or AuthenticationException or ObjectDisposedException)
         {
             // A browser or the Web app closed its side; the other side closes with it.
+        }
+    }
+
+    /// <summary>
+    /// Passes the browser's HTTP/1.1 requests on one by one, each head with the proxy's <c>X-Forwarded-Proto</c> in place of
+    /// any the browser sent, each body by its Content-Length; after a protocol upgrade (Blazor's WebSocket) the bytes
+    /// pass unchanged.
+    /// </summary>
+    private static async Task ForwardRequestsAsync(Stream browser, Stream web, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        while (true)
+        {
+            int headEnd;
+            while ((headEnd = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
+            {
+                if (length == buffer.Length)
+                {
+                    throw new IOException("A request head larger than 64 KB.");
+                }
+
+                var read = await browser.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                length += read;
+            }
+
+            var lines = Encoding.Latin1.GetString(buffer, 0, headEnd).Split("\r\n");
+            var head = new StringBuilder(lines[0]).Append("\r\n");
+            long bodyLength = 0;
+            var upgrade = false;
+            foreach (var line in lines.Skip(1))
+            {
+                var name = line[..Math.Max(0, line.IndexOf(':', StringComparison.Ordinal))].Trim();
+                var value = line[(name.Length + 1)..].Trim();
+                if (name.Equals("X-Forwarded-Proto", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new IOException("A chunked request body, which this proxy does not frame.");
+                }
+
+                bodyLength = name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) ? long.Parse(value, CultureInfo.InvariantCulture) : bodyLength;
+                upgrade |= name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
+                head.Append(line).Append("\r\n");
+            }
+
+            head.Append("X-Forwarded-Proto: https\r\n\r\n");
+            await web.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), cancellationToken);
+            length -= headEnd + 4;
+            buffer.AsSpan(headEnd + 4, length).CopyTo(buffer);
+
+            if (upgrade)
+            {
+                await web.WriteAsync(buffer.AsMemory(0, length), cancellationToken);
+                await browser.CopyToAsync(web, cancellationToken);
+                return;
+            }
+
+            while (bodyLength > 0)
+            {
+                if (length == 0)
+                {
+                    length = await browser.ReadAsync(buffer, cancellationToken);
+                    if (length == 0)
+                    {
+                        return;
+                    }
+                }
+
+                var part = (int)Math.Min(length, bodyLength);
+                await web.WriteAsync(buffer.AsMemory(0, part), cancellationToken);
+                bodyLength -= part;
+                length -= part;
+                buffer.AsSpan(part, length).CopyTo(buffer);
+            }
         }
     }
 
