@@ -24,6 +24,8 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
 [JsonSerializable(typeof(ManualBlockEvent))]
+[JsonSerializable(typeof(IdsEvidenceEvent))]
+[JsonSerializable(typeof(AnomalyScoredEvent))]
 [JsonSerializable(typeof(AlertOutput))]
 [JsonSerializable(typeof(DecisionOutput))]
 [JsonSerializable(typeof(OutboxOutput))]

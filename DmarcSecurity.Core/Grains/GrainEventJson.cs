@@ -10,4 +10,6 @@ namespace DmarcSecurity.Core.Grains;
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
 [JsonSerializable(typeof(ManualBlockEvent))]
+[JsonSerializable(typeof(IdsEvidenceEvent))]
+[JsonSerializable(typeof(AnomalyScoredEvent))]
 public sealed partial class GrainEventJson : JsonSerializerContext;

@@ -17,4 +17,10 @@ public static class GrainEventTypes
 
     /// <summary><see cref="ManualBlockEvent"/>, for the source-IP grain of the address an analyst blocks.</summary>
     public const string ManualBlock = "decision.manual-block";
+
+    /// <summary><see cref="IdsEvidenceEvent"/>, for the source-IP grain of the address an IDS log names.</summary>
+    public const string IdsEvidence = "ids.evidence";
+
+    /// <summary><see cref="AnomalyScoredEvent"/>, for the source-IP grain the anomaly detector scored.</summary>
+    public const string AnomalyScored = "anomaly.scored";
 }

@@ -85,6 +85,14 @@ public static class DecisionMaker
                 .Select(c => Invariant($"{c.Item1} {c.Item2.Value:0.000}×{c.Item2.Weight:0.##}"))))
             .Append(Invariant($"; {e.FailingBoth} of {e.Messages} messages failed DKIM and SPF alignment, as {e.FailingDomains} domain(s) on {e.FailingDays} day(s)"))
             .Append(Invariant($"; {e.PriorOffences} earlier offence(s)"));
+        if (e.IdsAlerts > 0 || e.IdsProbes > 0)
+        {
+            text.Append(Invariant($"; IDS: {e.IdsAlerts} alert(s)"))
+                .Append(e.IdsTopPriority is { } priority ? Invariant($", highest priority {priority}") : "")
+                .Append(Invariant($", {e.IdsProtectedHits} of {e.IdsTargetHits} hit(s) on protected networks, {e.IdsTargets} target(s)"))
+                .Append(e.IdsProbes > 0 ? Invariant($", {e.IdsProbes} refused or unanswered connection(s)") : "");
+        }
+
         if (e.ListedReputation is { } listed)
         {
             text.Append(Invariant($"; reputation list {listed:0.00} ({e.ReputationSource})"));

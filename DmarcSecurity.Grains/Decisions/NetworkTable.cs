@@ -59,3 +59,9 @@ public sealed record ReputationEntry(IPNetwork Network, double Score, string Sou
     public static NetworkTable<ReputationEntry> Table(IEnumerable<ReputationEntry> entries) =>
         new(entries, e => e.Network, (a, b) => b.Score > a.Score ? b : a);
 }
+
+/// <summary>A network the IDS sensors watch over.</summary>
+public sealed record ProtectedNetwork(IPNetwork Network)
+{
+    public static NetworkTable<ProtectedNetwork> Table(IEnumerable<IPNetwork> networks) => new(networks.Select(n => new ProtectedNetwork(n)), p => p.Network);
+}

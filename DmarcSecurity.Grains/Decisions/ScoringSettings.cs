@@ -27,4 +27,13 @@ public sealed record ScoringSettings
 
     /// <summary>Days with failing mail at which the history's persistence part reaches 1.</summary>
     public double HistoryDaySaturation { get; init; } = 14;
+
+    /// <summary>IDS alerts at which the IDS pattern's volume factor reaches 1 (log scale).</summary>
+    public double IdsAlertSaturation { get; init; } = 50;
+
+    /// <summary>Refused or unanswered connection attempts at which the probing part reaches its cap (log scale).</summary>
+    public double IdsProbeSaturation { get; init; } = 1000;
+
+    /// <summary>Distinct destinations at which the IDS context's spread reaches 1.</summary>
+    public double IdsTargetSaturation { get; init; } = 10;
 }

@@ -24,7 +24,28 @@ public sealed record ThreatEvidence(
     double? ListedReputation,
     string? ReputationSource,
     bool Allowlisted,
-    double? Anomaly);
+    double? Anomaly)
+{
+    /// <summary>IDS signature alerts and notices in the evidence window.</summary>
+    public long IdsAlerts { get; init; }
+
+    /// <summary>The highest priority among them, 1 highest; null when none gave one.</summary>
+    public int? IdsTopPriority { get; init; }
+
+    /// <summary>Refused or unanswered connection attempts in the window.</summary>
+    public long IdsProbes { get; init; }
+
+    /// <summary>Alerts and probes that named a destination, and of those the ones against the protected networks.</summary>
+    public long IdsTargetHits { get; init; }
+
+    public long IdsProtectedHits { get; init; }
+
+    /// <summary>Distinct destinations hit.</summary>
+    public int IdsTargets { get; init; }
+
+    /// <summary>Days with failing mail or IDS alerts or probes, in the window.</summary>
+    public int HostileDays { get; init; }
+}
 
 /// <param name="Value">The component, 0..1.</param>
 /// <param name="Weight">Its weight as configured.</param>

@@ -30,45 +30,70 @@ public static class ThreatScorer
     private delegate ComponentScore Make(double value, double weight, params (string, double)[] inputs);
 
     /// <summary>
-    /// Pattern: how much of what the address sends is spoofing, trusted more the more there is of it.
-    /// pattern = failRatio × volume, where failRatio = failingBoth ÷ messages and
+    /// Pattern: how much of what the address sends is spoofing, and how grave its IDS alerts are, each trusted more the
+    /// more there is of it; the two sides combine as independent evidence: pattern = 1 − (1 − dmarc) × (1 − ids).
+    /// dmarc = failRatio × volume, where failRatio = failingBoth ÷ messages and
     /// volume = min(1, ln(1 + failingBoth) ÷ ln(1 + PatternVolumeSaturation)) (default saturation 1000 messages:
     /// 10 failing messages give 0.347, 100 give 0.668, 1000 or more give 1).
+    /// ids = max(gravity × alertVolume, 0.3 × probeVolume), where gravity is 1, 0.7, 0.4 or 0.2 for the highest priority
+    /// 1, 2, 3 or 4 (0.4 when no alert gave one), alertVolume = min(1, ln(1 + alerts) ÷ ln(1 + IdsAlertSaturation))
+    /// (default 50) and probeVolume = min(1, ln(1 + probes) ÷ ln(1 + IdsProbeSaturation)) (default 1000): scanning
+    /// alone stays a weak sign.
     /// </summary>
     private static ComponentScore Pattern(ThreatEvidence e, ScoringSettings s, Make make, double weight)
     {
         var failRatio = Ratio(e.FailingBoth, e.Messages);
         var volume = Math.Min(1, Math.Log(1 + e.FailingBoth) / Math.Log(1 + s.PatternVolumeSaturation));
-        return make(failRatio * volume, weight,
-            ("messages", e.Messages), ("failingBoth", e.FailingBoth), ("failRatio", failRatio), ("volume", volume));
+        var dmarc = failRatio * volume;
+        var gravity = e.IdsAlerts == 0 ? 0 : e.IdsTopPriority switch { 1 => 1.0, 2 => 0.7, 3 => 0.4, null => 0.4, _ => 0.2 };
+        var alertVolume = Math.Min(1, Math.Log(1 + e.IdsAlerts) / Math.Log(1 + s.IdsAlertSaturation));
+        var probeVolume = Math.Min(1, Math.Log(1 + e.IdsProbes) / Math.Log(1 + s.IdsProbeSaturation));
+        var ids = Math.Max(gravity * alertVolume, 0.3 * probeVolume);
+        return make(Either(dmarc, ids), weight,
+            ("messages", e.Messages), ("failingBoth", e.FailingBoth), ("failRatio", failRatio), ("volume", volume), ("dmarc", dmarc),
+            ("idsAlerts", e.IdsAlerts), ("idsTopPriority", e.IdsTopPriority ?? 0), ("gravity", gravity), ("alertVolume", alertVolume),
+            ("idsProbes", e.IdsProbes), ("probeVolume", probeVolume), ("ids", ids));
     }
 
     /// <summary>
-    /// Context: what receivers did with its mail and how many domains it impersonates.
-    /// context = 0.5 × enforced + 0.5 × breadth, where enforced = (quarantined + rejected) ÷ messages and
+    /// Context: what receivers did with its mail and how many domains it impersonates, and whether its IDS alerts hit
+    /// the protected networks and how widely; combined as pattern is: context = 1 − (1 − dmarc) × (1 − ids).
+    /// dmarc = 0.5 × enforced + 0.5 × breadth, where enforced = (quarantined + rejected) ÷ messages and
     /// breadth = min(1, failingDomains ÷ ContextDomainSaturation) (default 5 domains).
+    /// ids = protectedShare × (0.5 + 0.5 × spread), where protectedShare = hits on protected networks ÷ hits with a
+    /// destination and spread = min(1, distinct destinations ÷ IdsTargetSaturation) (default 10): one protected
+    /// server attacked gives 0.55, ten give 1, targets outside the protected networks nothing.
     /// </summary>
     private static ComponentScore Context(ThreatEvidence e, ScoringSettings s, Make make, double weight)
     {
         var enforced = Ratio(e.Quarantined + e.Rejected, e.Messages);
         var breadth = Math.Min(1, Ratio(e.FailingDomains, s.ContextDomainSaturation));
-        return make((0.5 * enforced) + (0.5 * breadth), weight,
+        var dmarc = (0.5 * enforced) + (0.5 * breadth);
+        var protectedShare = Ratio(e.IdsProtectedHits, e.IdsTargetHits);
+        var spread = Math.Min(1, Ratio(e.IdsTargets, s.IdsTargetSaturation));
+        var ids = protectedShare * (0.5 + (0.5 * spread));
+        return make(Either(dmarc, ids), weight,
             ("quarantined", e.Quarantined), ("rejected", e.Rejected), ("enforced", enforced),
-            ("failingDomains", e.FailingDomains), ("breadth", breadth));
+            ("failingDomains", e.FailingDomains), ("breadth", breadth), ("dmarc", dmarc),
+            ("idsTargetHits", e.IdsTargetHits), ("idsProtectedHits", e.IdsProtectedHits), ("protectedShare", protectedShare),
+            ("idsTargets", e.IdsTargets), ("spread", spread), ("ids", ids));
     }
 
     /// <summary>
     /// History: whether it offended before and keeps coming back.
     /// history = 0.5 × offences + 0.5 × persistence, where offences = min(1, priorOffences ÷ HistoryOffenceSaturation)
     /// (default 3; an offence is an earlier high or critical decision, not dismissed, not allowlisted, within the
-    /// offence memory) and persistence = min(1, failingDays ÷ HistoryDaySaturation) (default 14 days).
+    /// offence memory) and persistence = min(1, hostileDays ÷ HistoryDaySaturation) (default 14 days), a hostile day
+    /// being one with failing mail or IDS alerts or probes.
     /// </summary>
     private static ComponentScore History(ThreatEvidence e, ScoringSettings s, Make make, double weight)
     {
         var offences = Math.Min(1, Ratio(e.PriorOffences, s.HistoryOffenceSaturation));
-        var persistence = Math.Min(1, Ratio(e.FailingDays, s.HistoryDaySaturation));
+        var hostileDays = Math.Max(e.FailingDays, e.HostileDays);
+        var persistence = Math.Min(1, Ratio(hostileDays, s.HistoryDaySaturation));
         return make((0.5 * offences) + (0.5 * persistence), weight,
-            ("priorOffences", e.PriorOffences), ("offences", offences), ("failingDays", e.FailingDays), ("persistence", persistence));
+            ("priorOffences", e.PriorOffences), ("offences", offences), ("failingDays", e.FailingDays), ("hostileDays", hostileDays),
+            ("persistence", persistence));
     }
 
     /// <summary>
@@ -81,12 +106,15 @@ public static class ThreatScorer
         return make(e.Allowlisted ? 0 : listed, weight, ("listed", listed), ("allowlisted", e.Allowlisted ? 1 : 0));
     }
 
-    /// <summary>Anomaly: the anomaly detector's score (0..1); 0 until anomaly detection exists.</summary>
+    /// <summary>Anomaly: the anomaly detector's latest score for the address (0..1); 0 until the detector scored it.</summary>
     private static ComponentScore Anomaly(ThreatEvidence e, Make make, double weight)
     {
         var anomaly = Math.Clamp(e.Anomaly ?? 0, 0, 1);
         return make(anomaly, weight, ("anomaly", anomaly));
     }
+
+    /// <summary>Two independent signs, either of which may be present: 1 − (1 − a) × (1 − b).</summary>
+    private static double Either(double a, double b) => b == 0 ? a : a == 0 ? b : 1 - ((1 - a) * (1 - b));
 
     private static double Ratio(double part, double whole) => whole > 0 ? part / whole : 0;
 }

@@ -96,6 +96,7 @@ internal sealed partial class DatabaseGrainSettingsSource(
                 .Where(a => Networks.TryParse(a.Network, out _))
                 .Select(a => new AllowlistEntry(Networks.Parse(a.Network), a.Reason))),
             Reputation = await LoadReputationAsync(o.ReputationCsvPath, cancellationToken),
+            ProtectedNetworks = ProtectedNetwork.Table(ThreatOptions.ParseNetworks(o.ProtectedNetworks)),
             Scoring = ScoringSettings.Default with
             {
                 Weights = new ScoringWeights(o.PatternWeight, o.ContextWeight, o.HistoryWeight, o.ReputationWeight, o.AnomalyWeight),

@@ -18,6 +18,10 @@ public sealed record GrainSettings
 
     public NetworkTable<ReputationEntry> Reputation { get; init; } = NetworkTable<ReputationEntry>.Empty;
 
+    /// <summary>The networks the IDS sensors protect (Snort's <c>HOME_NET</c>, the <c>cidr_include</c> of older
+    /// setups): an alert against one of them weighs in the context component. Empty means every target is ours.</summary>
+    public NetworkTable<ProtectedNetwork> ProtectedNetworks { get; init; } = NetworkTable<ProtectedNetwork>.Empty;
+
     public ScoringSettings Scoring { get; init; } = ScoringSettings.Default;
 
     public DecisionSettings Decisions { get; init; } = DecisionSettings.Default;
@@ -43,7 +47,8 @@ public sealed record GrainSettings
         var w = Scoring.Weights;
         Check(new[] { w.Pattern, w.Context, w.History, w.Reputation, w.Anomaly }.All(x => x >= 0 && double.IsFinite(x)) && w.Sum > 0,
             "Scoring.Weights: every weight must be 0 or more, and at least one above 0.");
-        Check(new[] { Scoring.PatternVolumeSaturation, Scoring.ContextDomainSaturation, Scoring.HistoryOffenceSaturation, Scoring.HistoryDaySaturation }
+        Check(new[] { Scoring.PatternVolumeSaturation, Scoring.ContextDomainSaturation, Scoring.HistoryOffenceSaturation, Scoring.HistoryDaySaturation,
+                Scoring.IdsAlertSaturation, Scoring.IdsProbeSaturation, Scoring.IdsTargetSaturation }
             .All(x => x > 0), "Scoring: every saturation must be above 0.");
         Check(Decisions.DefaultTtl > TimeSpan.Zero, "Decisions.DefaultTtl must be above 0.");
         Check(Decisions.MaxTtl >= Decisions.DefaultTtl, "Decisions.MaxTtl must be at least Decisions.DefaultTtl.");

@@ -1,3 +1,4 @@
+using System.Net;
 using System.ComponentModel.DataAnnotations;
 using DmarcSecurity.Grains.Decisions;
 
@@ -32,7 +33,24 @@ public sealed class ThreatOptions
     /// <summary>A CSV of <c>network,score,source</c> lines (score 0..1) loaded as the reputation list; none by default.</summary>
     public string? ReputationCsvPath { get; set; }
 
+    /// <summary>The networks the IDS sensors protect, as addresses or CIDR blocks separated by commas or spaces (for
+    /// example <c>192.0.2.0/24, 2001:db8::/32</c>); none means every target of an IDS alert is ours.</summary>
+    [CustomValidation(typeof(ThreatOptions), nameof(ValidateNetworks))]
+    public string? ProtectedNetworks { get; set; }
+
     /// <summary>How often rules, suppressions and the allowlist are read again from the database.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Threat:SettingsRefreshInterval must be between 1 second and 1 hour.")]
     public TimeSpan SettingsRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    public static IEnumerable<IPNetwork> ParseNetworks(string? text) => NetworkList(text).Select(Networks.Parse);
+
+    public static ValidationResult? ValidateNetworks(string? text, ValidationContext context)
+    {
+        var wrong = NetworkList(text).Where(n => !Networks.TryParse(n, out _)).ToList();
+        return wrong.Count == 0 ? ValidationResult.Success
+            : new ValidationResult($"Threat:ProtectedNetworks: '{string.Join("', '", wrong)}' is neither an IP address nor a CIDR block.");
+    }
+
+    private static string[] NetworkList(string? text) =>
+        (text ?? "").Split([',', ' ', ';', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

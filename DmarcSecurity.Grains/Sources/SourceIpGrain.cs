@@ -7,7 +7,7 @@ using DmarcSecurity.Grains.Settings;
 namespace DmarcSecurity.Grains.Sources;
 
 /// <summary>
-/// One source IP: rolling DMARC evidence, its threat score and the decision on it. Records are observed one by one
+/// One source IP: rolling DMARC and IDS evidence, its anomaly score, its threat score and the decision on it. Records are observed one by one
 /// and the address is assessed once per batch; a new decision is made only when none is in force or the score
 /// reached a worse layer. Critical blocks (enforced only when configured) and notifies, high asks for analyst
 /// review and notifies, medium is reassessed later, low is monitored; allowlisted addresses are recorded only.
@@ -22,6 +22,13 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
     /// <summary>Adds a record to the evidence; <see cref="Assess"/> decides once the batch is in.</summary>
     public SourceIpState Observe(SourceIpState state, DmarcRecordEvent record, DateTimeOffset now) =>
         SourceEvidence.Add(state, record, now, settings.Decisions);
+
+    /// <summary>Adds what an IDS log said of the address; <see cref="Assess"/> decides once the batch is in.</summary>
+    public SourceIpState Observe(SourceIpState state, IdsEvidenceEvent ids, DateTimeOffset now) =>
+        SourceEvidence.Add(state, ids, now, settings);
+
+    /// <summary>Takes the anomaly detector's latest score; <see cref="Assess"/> decides once the batch is in.</summary>
+    public static SourceIpState Observe(SourceIpState state, AnomalyScoredEvent anomaly) => SourceEvidence.Add(state, anomaly);
 
     public GrainStep<SourceIpState> Assess(SourceIpState state, DateTimeOffset now, string origin = DecisionOrigins.Dmarc)
     {

@@ -27,6 +27,14 @@ public sealed class SourceIpGrainHandler(IGrainSettingsSource settings) : IGrain
                     current = grain.Observe(current, GrainJson.ReadEvent(e, json.DmarcRecordEvent), now);
                     observed = true;
                     break;
+                case GrainEventTypes.IdsEvidence:
+                    current = grain.Observe(current, GrainJson.ReadEvent(e, json.IdsEvidenceEvent), now);
+                    observed = true;
+                    break;
+                case GrainEventTypes.AnomalyScored:
+                    current = SourceIpGrain.Observe(current, GrainJson.ReadEvent(e, json.AnomalyScoredEvent));
+                    observed = true;
+                    break;
                 case GrainEventTypes.DecisionReviewed:
                     current = emit.Take(grain.Review(current, GrainJson.ReadEvent(e, json.DecisionReviewedEvent), now));
                     break;

@@ -23,8 +23,23 @@ public sealed record SourceIpState
     /// <summary>Domains it sent as (header_from), lower-case, seen in the evidence window.</summary>
     public IReadOnlyDictionary<string, ClaimedDomain> Domains { get; init; } = new Dictionary<string, ClaimedDomain>();
 
-    /// <summary>Set by anomaly detection once it exists; the anomaly component is 0 until then.</summary>
+    /// <summary>IDS evidence per day, oldest first, for the evidence window.</summary>
+    public IReadOnlyList<SourceIdsDay> IdsDays { get; init; } = [];
+
+    /// <summary>Its most frequent IDS signatures in the evidence window, at most <see cref="SourceEvidence.MaxSignatures"/>.</summary>
+    public IReadOnlyList<SeenSignature> Signatures { get; init; } = [];
+
+    /// <summary>The destinations its IDS alerts and probes hit most in the evidence window, at most
+    /// <see cref="SourceEvidence.MaxTargets"/>.</summary>
+    public IReadOnlyList<SeenTarget> Targets { get; init; } = [];
+
+    /// <summary>The anomaly detector's latest score (0..1) for the address; the anomaly component is 0 until one.</summary>
     public double? AnomalyScore { get; init; }
+
+    /// <summary>The day and model of <see cref="AnomalyScore"/>.</summary>
+    public DateOnly? AnomalyDay { get; init; }
+
+    public string? AnomalyModel { get; init; }
 
     /// <summary>High and critical decisions within the offence memory (not dismissed, not allowlisted).</summary>
     public IReadOnlyList<Offence> Offences { get; init; } = [];
@@ -43,6 +58,19 @@ public sealed record SourceIpState
 
 /// <param name="FailingBoth">Messages that failed both DKIM and SPF alignment.</param>
 public sealed record SourceDay(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject);
+
+/// <param name="Alerts">Signature alerts and notices.</param>
+/// <param name="TopPriority">The highest priority among them, 1 highest.</param>
+/// <param name="Probes">Refused or unanswered connection attempts.</param>
+/// <param name="TargetHits">Alerts and probes that named a destination.</param>
+/// <param name="ProtectedHits">Of those, the ones whose destination is in the protected networks (all of them when none
+/// are configured), judged by the most hit destinations the ingestion passed on.</param>
+public sealed record SourceIdsDay(DateOnly Day, long Alerts, int? TopPriority, long Probes, long Connections, long TargetHits, long ProtectedHits, int DistinctTargets);
+
+public sealed record SeenSignature(string Signature, string? SignatureId, string? Classification, int? Priority, long Count, DateTimeOffset LastSeen);
+
+/// <param name="Protected">In the protected networks when it was first seen.</param>
+public sealed record SeenTarget(string Ip, long Count, bool Protected, DateTimeOffset LastSeen);
 
 public sealed record ClaimedDomain(DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Messages, long FailingBoth, DateTimeOffset? LastFailedAt);
 
