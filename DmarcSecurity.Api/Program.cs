@@ -49,6 +49,7 @@ app.MapUsersApi();
 app.MapApiKeysApi();
 app.MapAuditApi();
 app.MapIngestApi();
+app.MapIdsIngestApi();
 app.MapIngestionHistoryApi();
 app.MapMailboxesApi();
 app.MapReportsApi();

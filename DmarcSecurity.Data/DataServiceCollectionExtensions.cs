@@ -41,6 +41,7 @@ public static class DataServiceCollectionExtensions
 
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<IReportIngestor, ReportIngestor>();
+        services.AddSingleton<Ids.IIdsIngestor, Ids.IdsIngestor>();
         services.AddSingleton<IReportQueries, ReportQueries>();
         services.AddSingleton<IStatsQueries, StatsQueries>();
 

@@ -3,6 +3,8 @@ using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Decisions;
 using DmarcSecurity.Core.Grains;
+using DmarcSecurity.Core.Ids;
+using DmarcSecurity.Data.Ids;
 using DmarcSecurity.Data.Database;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,11 +14,24 @@ namespace DmarcSecurity.Api.Grains;
 /// domain, and its assessment (the score on the current evidence with its five components); null when no grain has seen
 /// the address yet.</param>
 /// <param name="RecordCount">All records of the address; <paramref name="Records"/> holds the newest.</param>
+/// <param name="IdsAlertCount">All IDS alerts and notices of the address still kept; <paramref name="IdsAlerts"/> holds the newest.</param>
 public sealed record SourceDto(
     string Ip, long? Version, DateTimeOffset? UpdatedAt, JsonElement? State, long RecordCount, IReadOnlyList<RecordDto> Records,
-    IReadOnlyList<DecisionDto> Decisions);
+    IReadOnlyList<DecisionDto> Decisions, long IdsAlertCount, IReadOnlyList<IdsAlertDto> IdsAlerts);
 
-/// <summary>One source address: what its grain knows, its latest records and its decisions.</summary>
+/// <summary>One IDS alert (Snort, Suricata) or notice (Zeek) as the sensor wrote it.</summary>
+/// <param name="Priority">1 (highest) to 4: the sensor's, or its classification's.</param>
+public sealed record IdsAlertDto(
+    long Id, DateTimeOffset At, IdsEventKind Kind, IdsSensor Sensor, int? SourcePort, string? DestinationIp, int? DestinationPort,
+    string? Protocol, string Signature, string? SignatureId, string? Classification, int? Priority, string? Action, long IngestionId)
+{
+    public static IdsAlertDto From(IdsAlertEntity a) => new(
+        a.Id, a.At, a.Kind, a.Sensor, a.SourcePort, a.DestinationIp, a.DestinationPort, a.Protocol, a.Signature, a.SignatureId,
+        a.Classification, a.Priority, a.Action, a.IngestionId);
+}
+
+/// <summary>One source address: what its grain knows (DMARC and IDS evidence, score), its latest records, IDS alerts and
+/// decisions.</summary>
 public static class SourcesApi
 {
     /// <summary>Records and decisions shown per source, newest first; the record and decision lists page through the rest.</summary>
@@ -26,7 +41,7 @@ public static class SourcesApi
     {
         endpoints.MapGroup("/api/sources").WithTags("Sources").RequireAuthorization(Policies.Viewer)
             .MapGet("/{ip}", GetSource).WithName(nameof(GetSource))
-            .WithSummary($"A source IP's grain state (evidence and current score), its {Recent} newest records and its {Recent} newest decisions.");
+            .WithSummary($"A source IP's grain state (DMARC and IDS evidence, current score), its {Recent} newest records, IDS alerts and decisions.");
         return endpoints;
     }
 
@@ -42,10 +57,14 @@ public static class SourcesApi
         var records = await reports.ListRecordsAsync(new RecordFilter(SourceIp: key), new PageRequest(1, Recent, "-begin"), cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var grain = await db.GrainStates.SingleOrDefaultAsync(g => g.GrainType == GrainTypes.SourceIp && g.GrainKey == key, cancellationToken);
-        if (grain is null && records.TotalCount == 0)
+        var idsAlerts = db.IdsAlerts.Where(a => a.SourceIp == key);
+        var idsAlertCount = await idsAlerts.LongCountAsync(cancellationToken);
+        if (grain is null && records.TotalCount == 0 && idsAlertCount == 0)
         {
             return TypedResults.NotFound();
         }
+
+        var recentAlerts = await idsAlerts.OrderByDescending(a => a.At).ThenByDescending(a => a.Id).Take(Recent).ToListAsync(cancellationToken);
 
         var decisions = await db.Decisions.Where(d => d.Ip == key)
             .OrderByDescending(d => d.IssuedAt).ThenByDescending(d => d.Id)
@@ -53,6 +72,6 @@ public static class SourcesApi
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new SourceDto(
             key, grain?.Version, grain?.UpdatedAt, grain is null ? null : StoredJson.Parse(grain.State), records.TotalCount, records.Items,
-            decisions.Select(DecisionDto.From).ToList()));
+            decisions.Select(DecisionDto.From).ToList(), idsAlertCount, recentAlerts.Select(IdsAlertDto.From).ToList()));
     }
 }

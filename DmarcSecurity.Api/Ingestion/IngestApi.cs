@@ -48,12 +48,35 @@ public static class IngestApi
         return endpoints;
     }
 
-    public static async Task<Results<Ok<IngestResponse>, ValidationProblem, ProblemHttpResult>> UploadFiles(
+    public static Task<Results<Ok<IngestResponse>, ValidationProblem, ProblemHttpResult>> UploadFiles(
         HttpRequest request,
         ClaimsPrincipal user,
         FileIngestionService ingestion,
         IOptions<IngestionOptions> options,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        WithUploadAsync(request, options.Value, async files =>
+        {
+            var outcomes = new List<IngestedFileResponse>(files.Count);
+            foreach (var file in files)
+            {
+                var result = await ingestion.IngestAsync(file.Content, file.Sha256, $"{UploadSource}:{Actor.Of(user)}", file.FileName, file.Size, cancellationToken);
+                await file.DisposeAsync();
+                outcomes.Add(new IngestedFileResponse(
+                    file.FileName, file.Size, file.Sha256, result.Outcome, result.StoredReportIds, result.DuplicateOfReportIds,
+                    result.RecordCount, result.Reason, result.Error));
+            }
+
+            return new IngestResponse(
+                outcomes.Count(o => o.Outcome == FileOutcome.Stored),
+                outcomes.Count(o => o.Outcome == FileOutcome.Duplicate),
+                outcomes.Count(o => o.Outcome == FileOutcome.Rejected),
+                outcomes);
+        }, cancellationToken);
+
+    /// <summary>Receives a multipart upload into spooled files (within Ingestion:MaxUploadBytes and the file count
+    /// limit), hands them to <paramref name="handle"/>, and deletes them afterwards, whatever happened.</summary>
+    internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> WithUploadAsync<T>(
+        HttpRequest request, IngestionOptions options, Func<List<SpooledFile>, Task<T>> handle, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType || request.ContentType?.Contains("multipart/", StringComparison.OrdinalIgnoreCase) != true)
         {
@@ -63,13 +86,13 @@ public static class IngestApi
         // The limit is ours (Ingestion:MaxUploadBytes), checked while spooling; lift the server's default cap.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
-            bodySize.MaxRequestBodySize = options.Value.MaxUploadBytes + 1024 * 1024;
+            bodySize.MaxRequestBodySize = options.MaxUploadBytes + 1024 * 1024;
         }
 
         List<SpooledFile> files;
         try
         {
-            files = await UploadSpooler.SpoolAsync(request, options.Value, cancellationToken);
+            files = await UploadSpooler.SpoolAsync(request, options, cancellationToken);
         }
         catch (UploadTooLargeException e)
         {
@@ -82,26 +105,9 @@ public static class IngestApi
 
         try
         {
-            if (files.Count == 0)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["files"] = ["The upload holds no file."] });
-            }
-
-            var outcomes = new List<IngestedFileResponse>(files.Count);
-            foreach (var file in files)
-            {
-                var result = await ingestion.IngestAsync(file.Content, file.Sha256, $"{UploadSource}:{Actor.Of(user)}", file.FileName, file.Size, cancellationToken);
-                await file.DisposeAsync();
-                outcomes.Add(new IngestedFileResponse(
-                    file.FileName, file.Size, file.Sha256, result.Outcome, result.StoredReportIds, result.DuplicateOfReportIds,
-                    result.RecordCount, result.Reason, result.Error));
-            }
-
-            return TypedResults.Ok(new IngestResponse(
-                outcomes.Count(o => o.Outcome == FileOutcome.Stored),
-                outcomes.Count(o => o.Outcome == FileOutcome.Duplicate),
-                outcomes.Count(o => o.Outcome == FileOutcome.Rejected),
-                outcomes));
+            return files.Count == 0
+                ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["files"] = ["The upload holds no file."] })
+                : TypedResults.Ok(await handle(files));
         }
         finally
         {

@@ -26,12 +26,16 @@ public sealed class RetentionOptions
     /// <summary>The ingestion history (what arrived, by any route, and what became of it).</summary>
     public TimeSpan IngestionHistory { get; set; } = TimeSpan.FromDays(365);
 
+    /// <summary>IDS alerts and notices, by the time the sensor saw them (the grains keep their own summary for the
+    /// evidence window).</summary>
+    public TimeSpan IdsAlerts { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>How often the job runs; zero turns it off.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(6);
 }
 
 /// <summary>Rows one run removed, per kind.</summary>
-public sealed record RetentionRun(DateTimeOffset At, int RawXml, int Deliveries, int Outbox, int Audit, int IngestionHistory);
+public sealed record RetentionRun(DateTimeOffset At, int RawXml, int Deliveries, int Outbox, int Audit, int IngestionHistory, int IdsAlerts);
 
 /// <summary>Prunes what outlived its retention period, a kind at a time, each in its own statement.</summary>
 public sealed partial class RetentionJob(
@@ -59,8 +63,11 @@ public sealed partial class RetentionJob(
         var history = settings.IngestionHistory > TimeSpan.Zero
             ? await db.IngestionHistory.Where(h => h.ReceivedAt < (now - settings.IngestionHistory).ToUniversalTime()).ExecuteDeleteAsync(cancellationToken)
             : 0;
-        var run = new RetentionRun(now, rawXml, deliveries, outbox, audit, history);
-        Pruned(logger, run.RawXml, run.Deliveries, run.Outbox, run.Audit, run.IngestionHistory);
+        var idsAlerts = settings.IdsAlerts > TimeSpan.Zero
+            ? await db.IdsAlerts.Where(a => a.At < (now - settings.IdsAlerts).ToUniversalTime()).ExecuteDeleteAsync(cancellationToken)
+            : 0;
+        var run = new RetentionRun(now, rawXml, deliveries, outbox, audit, history, idsAlerts);
+        Pruned(logger, run.RawXml, run.Deliveries, run.Outbox, run.Audit, run.IngestionHistory, run.IdsAlerts);
         return run;
     }
 
@@ -84,8 +91,8 @@ public sealed partial class RetentionJob(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {RawXml} raw reports, {Deliveries} deliveries, {Outbox} outbox messages, {Audit} audit entries, {History} ingestion history entries")]
-    private static partial void Pruned(ILogger logger, int rawXml, int deliveries, int outbox, int audit, int history);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {RawXml} raw reports, {Deliveries} deliveries, {Outbox} outbox messages, {Audit} audit entries, {History} ingestion history entries, {IdsAlerts} IDS alerts")]
+    private static partial void Pruned(ILogger logger, int rawXml, int deliveries, int outbox, int audit, int history, int idsAlerts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention run failed; it runs again at the next interval")]
     private static partial void Failed(ILogger logger, Exception error);

@@ -61,6 +61,10 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<BouncerDecisionEntity> BouncerDecisions => Set<BouncerDecisionEntity>();
 
+    public DbSet<Ids.IdsIngestionEntity> IdsIngestions => Set<Ids.IdsIngestionEntity>();
+
+    public DbSet<Ids.IdsAlertEntity> IdsAlerts => Set<Ids.IdsAlertEntity>();
+
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
     /// <summary>A context over an open connection, enlisted in <paramref name="transaction"/>: for code that writes with EF
@@ -122,6 +126,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new BouncerConfiguration());
         modelBuilder.ApplyConfiguration(new BouncerDecisionConfiguration());
         modelBuilder.ApplyConfiguration(new Notifications.NotificationDeliveryConfiguration());
+        modelBuilder.ApplyConfiguration(new Ids.IdsIngestionConfiguration());
+        modelBuilder.ApplyConfiguration(new Ids.IdsAlertConfiguration());
     }
 }
 

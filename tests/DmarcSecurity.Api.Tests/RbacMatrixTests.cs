@@ -32,6 +32,8 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/stats/alignment"] = UserRole.Viewer,
         ["GET /api/stats/reporters"] = UserRole.Viewer,
         ["POST /api/ingest/files"] = UserRole.Analyst,
+        ["POST /api/ingest/ids"] = UserRole.Analyst,
+        ["GET /api/ingest/ids"] = UserRole.Viewer,
         ["GET /api/ingestion/history"] = UserRole.Viewer,
         ["GET /api/ingestion/history/{id:long}"] = UserRole.Viewer,
         ["GET /api/mailboxes"] = UserRole.Admin,

@@ -3,8 +3,10 @@ using DmarcSecurity.Api.Tests.Infrastructure;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Decisions;
 using DmarcSecurity.Data.Identity;
+using DmarcSecurity.Data.Ids;
 using DmarcSecurity.Data.Ingestion;
 using DmarcSecurity.Data.Notifications;
+using DmarcSecurity.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,7 +15,7 @@ using Microsoft.Extensions.Options;
 namespace DmarcSecurity.Api.Tests;
 
 /// <summary>The retention job removes what outlived its period and nothing else: the raw XML of old files (their
-/// parsed reports stay), settled deliveries, dispatched outbox messages, audit and ingestion history.</summary>
+/// parsed reports stay), settled deliveries, dispatched outbox messages, audit, ingestion history and IDS alerts.</summary>
 public abstract class RetentionTests(ApiFixture fixture)
 {
     [Fact]
@@ -31,13 +33,16 @@ public abstract class RetentionTests(ApiFixture fixture)
             Delivery("old-pending", old, DeliveryStatus.Pending), Delivery("new-delivered", Seed.Now, DeliveryStatus.Delivered),
             Audit("retention-old", old), Audit("retention-new", Seed.Now),
             History("retention-old", old), History("retention-new", Seed.Now)]);
+        var ids = new IdsIngestionEntity { ReceivedAt = Seed.Now, Source = "retention-ids", Size = 1, Sha256 = "retention", Outcome = FileOutcome.Stored };
+        await Seed.AddAsync(fixture, ids);
+        await Seed.AddAsync(fixture, IdsAlert(ids.Id, "retention-old", old), IdsAlert(ids.Id, "retention-new", Seed.Now));
         var job = new RetentionJob(
             fixture.Factory.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>(),
             new FixedOptions(new RetentionOptions()), TimeProvider.System, NullLogger<RetentionJob>.Instance);
 
         var run = await job.RunAsync(CancellationToken.None);
 
-        Assert.Equal((1, 2, 1, 1, 1), (run.RawXml, run.Deliveries, run.Outbox, run.Audit, run.IngestionHistory));
+        Assert.Equal((1, 2, 1, 1, 1, 1), (run.RawXml, run.Deliveries, run.Outbox, run.Audit, run.IngestionHistory, run.IdsAlerts));
         var (reports, rawXml, deliveries, remainingOutbox, audit, history) = await Seed.QueryAsync(fixture, async db => (
             await db.Reports.CountAsync(r => r.PolicyDomain.StartsWith("retention-")),
             await db.RawXml.CountAsync(x => x.Report!.PolicyDomain.StartsWith("retention-")),
@@ -50,7 +55,13 @@ public abstract class RetentionTests(ApiFixture fixture)
         Assert.Equal(2, remainingOutbox);
         Assert.Equal(["retention-new"], audit);
         Assert.Equal(["retention-new"], history);
+        Assert.Equal(["retention-new"], await Seed.QueryAsync(fixture, db => db.IdsAlerts.Where(a => a.IngestionId == ids.Id).Select(a => a.Signature).ToListAsync()));
     }
+
+    private static IdsAlertEntity IdsAlert(long ingestion, string signature, DateTimeOffset at) => new()
+    {
+        IngestionId = ingestion, At = at, SourceIp = "203.0.113.5", Signature = signature,
+    };
 
     private static OutboxMessageEntity Outbox(DateTimeOffset at, bool dispatched) => new()
     {
@@ -80,8 +91,25 @@ public abstract class RetentionTests(ApiFixture fixture)
     }
 }
 
+/// <summary>The Api with its notification dispatcher asleep after its first look, so the outbox messages and deliveries
+/// the test seeds stay as seeded until the retention job runs.</summary>
+public abstract class QuietDispatcherApiFixture : ApiFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Notifications:PollInterval", "1.00:00:00")];
+}
+
+public sealed class QuietDispatcherPostgreSqlApiFixture : QuietDispatcherApiFixture
+{
+    public override DbProvider Provider => DbProvider.PostgreSql;
+}
+
+public sealed class QuietDispatcherSqliteApiFixture : QuietDispatcherApiFixture
+{
+    public override DbProvider Provider => DbProvider.Sqlite;
+}
+
 [Trait("Provider", "PostgreSql")]
-public sealed class RetentionPostgreSqlTests(PostgreSqlApiFixture fixture) : RetentionTests(fixture), IClassFixture<PostgreSqlApiFixture>;
+public sealed class RetentionPostgreSqlTests(QuietDispatcherPostgreSqlApiFixture fixture) : RetentionTests(fixture), IClassFixture<QuietDispatcherPostgreSqlApiFixture>;
 
 [Trait("Provider", "Sqlite")]
-public sealed class RetentionSqliteTests(SqliteApiFixture fixture) : RetentionTests(fixture), IClassFixture<SqliteApiFixture>;
+public sealed class RetentionSqliteTests(QuietDispatcherSqliteApiFixture fixture) : RetentionTests(fixture), IClassFixture<QuietDispatcherSqliteApiFixture>;

@@ -4,6 +4,7 @@ using DmarcSecurity.Data.Alerts;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Decisions;
 using DmarcSecurity.Data.Hosting;
+using DmarcSecurity.Data.Ids;
 using DmarcSecurity.Data.Ingestion;
 using DmarcSecurity.Grains.Alerts;
 using DmarcSecurity.Testing;
@@ -73,6 +74,42 @@ public abstract class DmarcSiloTests(DbProvider provider) : IAsyncLifetime
         await using var check = await contexts.CreateDbContextAsync();
         Assert.Equal(2, await check.GrainStates.CountAsync(s => s.GrainType == "source-ip"));
         Assert.Equal(1, await check.GrainStates.CountAsync(s => s.GrainType == "domain"));
+    }
+
+    /// <summary>The issue's end-to-end case: a DMARC report and a Suricata EVE log about the same address reach its grain
+    /// through the inbox and end in a decision whose reason names both kinds of evidence.</summary>
+    [Fact]
+    public async Task A_DMARC_report_and_an_EVE_log_about_one_address_become_one_decision_naming_both()
+    {
+        const string attacker = "203.0.113.77";
+        var xml = Report("silo-ids", "victim.example", (attacker, 4000, "reject", "fail", "fail"));
+        var reports = new ReportExtractor(ExtractionLimits.Default).Extract(new MemoryStream(xml));
+        await _silo.Services.GetRequiredService<IReportIngestor>().StoreAsync(
+            new IncomingFile(Guid.NewGuid().ToString("N"), "test", "silo-ids.xml", xml.Length, DateTimeOffset.UtcNow), reports, CancellationToken.None);
+        var time = DateTimeOffset.UtcNow.AddHours(-2).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff+0000", System.Globalization.CultureInfo.InvariantCulture);
+        var eve = string.Join('\n', Enumerable.Range(0, 60).Select(i =>
+            $$$"""{"timestamp":"{{{time}}}","event_type":"alert","src_ip":"{{{attacker}}}","src_port":4{{{i:D4}}},"dest_ip":"198.51.100.{{{i % 10}}}","dest_port":443,"proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":2024217,"rev":3,"signature":"ET EXPLOIT Apache Struts RCE","category":"Attempted Administrator Privilege Gain","severity":1}}"""));
+        var ids = await _silo.Services.GetRequiredService<IIdsIngestor>().IngestAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes(eve)), null,
+            new IncomingFile(Guid.NewGuid().ToString("N"), "test", "eve.json", eve.Length, DateTimeOffset.UtcNow), checkDuplicate: true, CancellationToken.None);
+        Assert.Equal((FileOutcome.Stored, 60L), (ids.Outcome, ids.Alerts));
+
+        var contexts = _silo.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        DecisionEntity? decision;
+        do
+        {
+            await Task.Delay(100);
+            await using var db = await contexts.CreateDbContextAsync();
+            decision = await db.Decisions.Where(d => d.Ip == attacker && d.Reason.Contains("IDS:"))
+                .OrderByDescending(d => d.IssuedAt).FirstOrDefaultAsync();
+        }
+        while (decision is null && DateTime.UtcNow < deadline);
+
+        Assert.NotNull(decision);
+        Assert.Contains("4000 of 4000 messages failed DKIM and SPF alignment", decision.Reason);
+        Assert.Contains("IDS: 60 alert(s), highest priority 1, 60 of 60 hit(s) on protected networks, 10 target(s)", decision.Reason);
+        Assert.True(decision.Score >= 0.5, $"score {decision.Score}: {decision.Reason}");
     }
 
     /// <summary>Reads until the inbox is drained and something was written (the silo polls), for at most 30 s.</summary>
