@@ -28,13 +28,28 @@ public sealed record ReporterActivityDto(IReadOnlyList<DateOnly> Days, DateTimeO
 
 /// <param name="State">Null when no grain has seen the address yet (only records exist).</param>
 /// <param name="RecordCount">All records of the address; <paramref name="Records"/> holds the newest 50.</param>
+/// <param name="IdsAlertCount">All IDS alerts and notices of the address still kept; <paramref name="IdsAlerts"/> holds the newest 50.</param>
 public sealed record SourceDto(
-    string Ip, long? Version, DateTimeOffset? UpdatedAt, SourceStateDto? State, long RecordCount, IReadOnlyList<RecordDto> Records);
+    string Ip, long? Version, DateTimeOffset? UpdatedAt, SourceStateDto? State, long RecordCount, IReadOnlyList<RecordDto> Records,
+    long IdsAlertCount, IReadOnlyList<IdsAlertDto>? IdsAlerts);
 
 public sealed record SourceStateDto(
     DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, IReadOnlyList<SourceDayDto>? Days,
     IReadOnlyDictionary<string, ClaimedDomainDto>? Domains, double? AnomalyScore, IReadOnlyList<OffenceDto>? Offences,
-    SourceAssessmentDto? Assessment, SourceDecisionRecordDto? LastDecision);
+    SourceAssessmentDto? Assessment, SourceDecisionRecordDto? LastDecision,
+    IReadOnlyList<SourceIdsDayDto>? IdsDays, IReadOnlyList<SeenSignatureDto>? Signatures, IReadOnlyList<SeenTargetDto>? Targets,
+    DateOnly? AnomalyDay, string? AnomalyModel);
+
+public sealed record SourceIdsDayDto(DateOnly Day, long Alerts, int? TopPriority, long Probes, long Connections, long TargetHits, long ProtectedHits, int DistinctTargets);
+
+public sealed record SeenSignatureDto(string Signature, string? SignatureId, string? Classification, int? Priority, long Count, DateTimeOffset LastSeen);
+
+public sealed record SeenTargetDto(string Ip, long Count, bool Protected, DateTimeOffset LastSeen);
+
+/// <summary>One IDS alert (Snort, Suricata) or notice (Zeek) as the sensor wrote it.</summary>
+public sealed record IdsAlertDto(
+    long Id, DateTimeOffset At, string Kind, string Sensor, int? SourcePort, string? DestinationIp, int? DestinationPort,
+    string? Protocol, string Signature, string? SignatureId, string? Classification, int? Priority, string? Action, long IngestionId);
 
 /// <summary>The score on the address's current evidence, as the grain last assessed it.</summary>
 public sealed record SourceAssessmentDto(DateTimeOffset At, ThreatScoreDto Score);
