@@ -85,11 +85,7 @@ public sealed partial class IsolationForest
     public static IsolationForest Train(double[,] matrix, IsolationForestOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        if (matrix.GetLength(0) == 0)
-        {
-            throw new ArgumentException("There are no rows to train on.", nameof(matrix));
-        }
-
+        CheckShape(matrix.GetLength(0), matrix.GetLength(1), nameof(matrix));
         var data = MemoryMarshal.CreateReadOnlySpan(ref matrix[0, 0], matrix.Length).ToArray();
         return Train(data, matrix.GetLength(0), matrix.GetLength(1), options ?? new IsolationForestOptions(), nameof(matrix));
     }
@@ -99,11 +95,7 @@ public sealed partial class IsolationForest
     public static IsolationForest Train(float[,] matrix, IsolationForestOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        if (matrix.GetLength(0) == 0)
-        {
-            throw new ArgumentException("There are no rows to train on.", nameof(matrix));
-        }
-
+        CheckShape(matrix.GetLength(0), matrix.GetLength(1), nameof(matrix));
         var data = new double[matrix.Length];
         var source = MemoryMarshal.CreateReadOnlySpan(ref matrix[0, 0], matrix.Length);
         for (var i = 0; i < data.Length; i++)
@@ -151,13 +143,18 @@ public sealed partial class IsolationForest
             throw new ArgumentException($"{scores.Length} scores cannot hold {count} rows.", nameof(scores));
         }
 
+        var columns = matrix.GetLength(1);
+        if (count > 0 && columns != Dimensions)
+        {
+            throw new ArgumentException($"Rows have {columns} values; the model was trained on {Dimensions}.", nameof(matrix));
+        }
+
         if (count == 0)
         {
             return;
         }
 
         var all = MemoryMarshal.CreateReadOnlySpan(ref matrix[0, 0], matrix.Length);
-        var columns = matrix.GetLength(1);
         for (var i = 0; i < count; i++)
         {
             var row = all.Slice(i * columns, columns);
@@ -226,6 +223,19 @@ public sealed partial class IsolationForest
             {
                 throw new ArgumentException($"Row {index} holds NaN.", nameof(row));
             }
+        }
+    }
+
+    private static void CheckShape(int rows, int columns, string parameter)
+    {
+        if (rows == 0)
+        {
+            throw new ArgumentException("There are no rows to train on.", parameter);
+        }
+
+        if (columns == 0)
+        {
+            throw new ArgumentException("Rows have no features.", parameter);
         }
     }
 

@@ -32,6 +32,16 @@ public sealed class IsolationForestInputTests
         Assert.Contains("no features", error.Message);
     }
 
+    [Fact]
+    public void Training_on_a_matrix_without_rows_or_columns_is_refused()
+    {
+        var noRows = Assert.Throws<ArgumentException>(() => IsolationForest.Train(new double[0, 3]));
+        var noColumns = Assert.Throws<ArgumentException>(() => IsolationForest.Train(new float[5, 0]));
+
+        Assert.Contains("no rows", noRows.Message);
+        Assert.Contains("no features", noColumns.Message);
+    }
+
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
