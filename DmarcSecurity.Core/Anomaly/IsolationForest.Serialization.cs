@@ -202,9 +202,10 @@ public sealed partial class IsolationForest
             throw Invalid($"{dimensions} dimensions; 1 to {MaxDimensions} are accepted");
         }
 
-        if (sampleSize is < 2 or > IsolationForestOptions.MaxSampleSize)
+        // ψ = 1 comes from training on a single row.
+        if (sampleSize is < 1 or > IsolationForestOptions.MaxSampleSize)
         {
-            throw Invalid($"sample size {sampleSize}; 2 to {IsolationForestOptions.MaxSampleSize} are accepted");
+            throw Invalid($"sample size {sampleSize}; 1 to {IsolationForestOptions.MaxSampleSize} are accepted");
         }
 
         if (treeCount is < 1 or > IsolationForestOptions.MaxTrees)

@@ -181,7 +181,7 @@ public sealed partial class IsolationForest
 
     private double ScoreChecked(ReadOnlySpan<double> row)
     {
-        // With ψ = 1 (never from Train, which needs 2) there is no normalisation: nothing stands out.
+        // Trained on a single row, ψ = 1 and c(1) = 0: there is nothing to normalise by and nothing stands out.
         if (_averagePathLength == 0)
         {
             return 0.5;
