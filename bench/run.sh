@@ -3,12 +3,13 @@
 # memory (events/s), ingest throughput into
 # PostgreSQL through the real Api (records/s) with the Api's peak memory, the DMARC grains through the real Api and
 # Orleans silo processes (events/s with one silo and two, upload-to-decision lag, failover after SIGKILL, the silo's
-# memory idle and after 1,000,000 events), the dashboard's server-side first render with 1,000,000 records stored, and
-# notification delivery to a webhook that fails half its requests and then goes down for a minute, and the anomaly
-# detectors' training and scoring times with their ROC AUC on generated data with known outliers.
+# memory idle and after 1,000,000 events), the dashboard's server-side first render with 1,000,000 records stored,
+# notification delivery to a webhook that fails half its requests and then goes down for a minute, the anomaly
+# detectors' training and scoring times with their ROC AUC on generated data with known outliers, and IDS log read
+# throughput (events/s for Suricata EVE, Snort fast, Zeek conn TSV and JSON, generated in memory).
 # Starts a throwaway PostgreSQL server with default durability settings on 127.0.0.1 (and Redis, for the silos'
 # cluster) and stops them at the end.
-# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly]
+# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

@@ -109,6 +109,11 @@ internal sealed class FastLineParser(IdsSensor sensor, IdsReadStats stats, IdsRe
             return null;
         }
 
+        if (IdsText.IsIcmp(protocol))
+        {
+            sourcePort = destinationPort = null;
+        }
+
         error = null;
         return new IdsEvent(
             IdsEventKind.Alert,

@@ -49,7 +49,8 @@ public enum IdsEventKind
 /// connection's state (Zeek conn.log, e.g. "S0").</param>
 /// <param name="SignatureId">gid:sid:rev for Snort and Suricata, the notice name for Zeek.</param>
 /// <param name="Classification">The rule's classtype description, when given.</param>
-/// <param name="Priority">1 (highest) to 4: Snort's priority, Suricata's severity; null when the sensor gives none.</param>
+/// <param name="Priority">1 (highest) to 4: Snort's priority, Suricata's severity (a rule may set up to 255); null when the
+/// sensor gives none (Snort 3 writes 0 for that).</param>
 /// <param name="Action">What the sensor did (allowed, blocked, drop, ...), when it says.</param>
 public sealed record IdsEvent(
     IdsEventKind Kind,

@@ -261,6 +261,14 @@ internal static class IdsText
         return builder.ToString();
     }
 
+    /// <summary>
+    /// ICMP has no ports: Suricata's fast log and Zeek's conn.log write the ICMP type and code in their place, which
+    /// are not kept as ports.
+    /// </summary>
+    public static bool IsIcmp(ReadOnlySpan<byte> protocol) =>
+        protocol.Length >= 4 && protocol[^4..] is var end && (end[0] | 0x20) == 'i' && (end[1] | 0x20) == 'c'
+        && (end[2] | 0x20) == 'm' && (end[3] | 0x20) == 'p';
+
     public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text)
     {
         var start = text.IndexOfAnyExcept(" \t"u8);

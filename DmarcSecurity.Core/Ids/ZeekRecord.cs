@@ -81,6 +81,11 @@ internal static class ZeekEvents
             return null;
         }
 
+        if (IdsText.IsIcmp(record.Proto))
+        {
+            sourcePort = destinationPort = null;
+        }
+
         string signature;
         string? signatureId = null;
         if (notice)

@@ -1,8 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly]  (all when none is named).
+// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids]  (all when none is named).
 // bench/run.sh sets up what ingest, silo, dashboard and notify need.
-var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify", "anomaly"] : args;
+var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify", "anomaly", "ids"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -42,4 +42,9 @@ if (which.Contains("notify"))
 if (which.Contains("anomaly"))
 {
     AnomalyBenchmark.Run(Console.Out);
+}
+
+if (which.Contains("ids"))
+{
+    IdsBenchmark.Run(Console.Out);
 }
