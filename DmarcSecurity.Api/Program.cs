@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Anomaly;
 using DmarcSecurity.Api.Alerts;
 using DmarcSecurity.Api.ApiKeys;
 using DmarcSecurity.Api.Audit;
@@ -32,6 +33,7 @@ builder.AddDecisions();
 builder.AddEnforcement();
 builder.AddNotifications();
 builder.AddRetention();
+builder.AddAnomalyDetection();
 builder.AddApiConventions();
 
 var app = builder.Build();
@@ -50,6 +52,7 @@ app.MapApiKeysApi();
 app.MapAuditApi();
 app.MapIngestApi();
 app.MapIdsIngestApi();
+app.MapAnomalyApi();
 app.MapIngestionHistoryApi();
 app.MapMailboxesApi();
 app.MapReportsApi();

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using DmarcSecurity.Core.Anomaly;
+using DmarcSecurity.Core.Grains;
+using DmarcSecurity.Data.Database;
+using DmarcSecurity.Data.Grains;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace DmarcSecurity.Api.Anomaly;
+
+/// <summary>The anomaly job's settings (section <c>Anomaly</c>).</summary>
+public sealed class AnomalyOptions
+{
+    public const string SectionName = "Anomaly";
+
+    /// <summary>How often the job runs; zero turns it off (it still runs on demand).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Source-days it needs before it trains: fewer say too little of what is ordinary.</summary>
+    public int MinimumRows { get; set; } = 50;
+
+    /// <summary>Source-days it trains on at most (a seeded sample when there are more).</summary>
+    public int MaximumRows { get; set; } = 200_000;
+
+    /// <summary>Only addresses with evidence this recent are scored (DMARC reports cover yesterday).</summary>
+    public int ActiveDays { get; set; } = 2;
+
+    public int Trees { get; set; } = 100;
+}
+
+/// <summary>What one run did.</summary>
+/// <param name="Model">The model that scored: detector, time and rows, e.g. <c>iforest-202612071200-4210</c>; null when
+/// there was too little to train on.</param>
+/// <param name="Top">The most anomalous addresses scored, worst first (at most 10).</param>
+public sealed record AnomalyRun(DateTimeOffset At, string? Model, int Rows, int Sources, int Scored, IReadOnlyList<AnomalyScoreDto> Top, string? Note);
+
+/// <param name="Score">The Isolation Forest score s (0.5 is ordinary).</param>
+/// <param name="Anomaly">The anomaly component it gives: (s − 0.5) ÷ 0.25, clamped to 0..1.</param>
+public sealed record AnomalyScoreDto(string Ip, DateOnly Day, double Score, double Anomaly);
+
+/// <summary>
+/// Daily: builds features per source address and day from the source-IP grains' DMARC and IDS evidence, trains an
+/// Isolation Forest on them, scores each active address's latest day, and sends the score to its grain through the
+/// inbox, where it becomes the anomaly component of the threat score.
+/// </summary>
+public sealed partial class AnomalyJob(
+    IDbContextFactory<DmarcDbContext> contexts, IGrainInboxWriter inbox, IOptionsMonitor<AnomalyOptions> options, TimeProvider clock,
+    ILogger<AnomalyJob> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _one = new(1, 1);
+
+    public async Task<AnomalyRun> RunAsync(CancellationToken cancellationToken)
+    {
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    private async Task<AnomalyRun> RunCoreAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var now = clock.GetUtcNow();
+        var rows = new List<(string Ip, DateOnly Day, double[] Features)>();
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await foreach (var grain in db.GrainStates.Where(g => g.GrainType == GrainTypes.SourceIp)
+                               .Select(g => new { g.GrainKey, g.State }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                foreach (var (day, evidence) in SourceDays.Read(grain.State))
+                {
+                    rows.Add((grain.GrainKey, day, SourceDayFeatures.Of(evidence)));
+                }
+            }
+        }
+
+        var sources = rows.Select(r => r.Ip).Distinct(StringComparer.Ordinal).Count();
+        if (rows.Count < settings.MinimumRows)
+        {
+            var note = $"{rows.Count} source-days is fewer than the {settings.MinimumRows} needed to learn what is ordinary; nothing was scored.";
+            TooFew(logger, rows.Count, settings.MinimumRows);
+            return new AnomalyRun(now, null, rows.Count, sources, 0, [], note);
+        }
+
+        var seed = unchecked((int)now.ToUnixTimeSeconds());
+        var sample = new Random(seed);
+        var training = rows.Count <= settings.MaximumRows ? rows
+            : [.. rows.OrderBy(_ => sample.Next()).Take(settings.MaximumRows)];
+        var forest = IsolationForest.Train([.. training.Select(r => r.Features)], new IsolationForestOptions { Trees = settings.Trees, Seed = seed });
+        var model = $"iforest-{now:yyyyMMddHHmm}-{training.Count}";
+
+        var firstActive = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-settings.ActiveDays);
+        var latest = rows.Where(r => r.Day >= firstActive).GroupBy(r => r.Ip, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(r => r.Day)).ToList();
+        var scored = new List<AnomalyScoreDto>(latest.Count);
+        foreach (var (ip, day, features) in latest)
+        {
+            var score = forest.Score(features);
+            scored.Add(new AnomalyScoreDto(ip, day, score, SourceDayFeatures.AnomalyOf(score)));
+        }
+
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await inbox.EnqueueAsync(db, [.. scored.Select(s => new NewInboxEvent(GrainTypes.SourceIp, s.Ip, GrainEventTypes.AnomalyScored,
+                JsonSerializer.Serialize(new AnomalyScoredEvent(s.Day, s.Anomaly, model), GrainEventJson.Default.AnomalyScoredEvent)))], cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        Scored(logger, model, rows.Count, scored.Count);
+        return new AnomalyRun(now, model, training.Count, sources, scored.Count,
+            [.. scored.OrderByDescending(s => s.Score).ThenBy(s => s.Ip, StringComparer.Ordinal).Take(10)], null);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested && options.CurrentValue.Interval is { } interval && interval > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(interval, clock, stoppingToken);
+                await RunAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Failed(logger, e);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _one.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anomaly detection: {Rows} source-days are fewer than the {Minimum} needed; nothing scored")]
+    private static partial void TooFew(ILogger logger, int rows, int minimum);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anomaly detection: model {Model} trained on {Rows} source-days scored {Scored} active addresses")]
+    private static partial void Scored(ILogger logger, string model, int rows, int scored);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Anomaly detection failed; it runs again at the next interval")]
+    private static partial void Failed(ILogger logger, Exception error);
+}
