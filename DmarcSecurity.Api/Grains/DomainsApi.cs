@@ -61,6 +61,7 @@ public static class DomainsApi
         group.MapGet("/", ListDomains).WithName(nameof(ListDomains))
             .WithSummary("Domains with baseline, known senders, policy, the last 7 days and open alerts; sort by domain or updatedAt.");
         group.MapGet("/{domain}", GetDomain).WithName(nameof(GetDomain)).WithSummary("One domain's summary and its full grain state.");
+        group.MapDomainForecast();
         return endpoints;
     }
 

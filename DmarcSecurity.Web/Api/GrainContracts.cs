@@ -75,3 +75,11 @@ public sealed record ScoreBreakdownDto(
 
 /// <param name="Contribution">value × weight ÷ sum of weights: its share of the score.</param>
 public sealed record ComponentScoreDto(double Value, double Weight, double Contribution, IReadOnlyDictionary<string, double>? Inputs);
+
+public sealed record DailyRateDto(DateOnly Day, double Rate, long Messages);
+
+public sealed record ForecastDayDto(DateOnly Day, double Rate, double Lower, double Upper);
+
+/// <summary>GET /api/domains/{domain}/forecast: the failure rate 7 days ahead with a 95 % interval.</summary>
+public sealed record DomainForecastDto(
+    string Domain, string Method, double Alpha, double Beta, double Gamma, IReadOnlyList<DailyRateDto> History, IReadOnlyList<ForecastDayDto> Forecast);

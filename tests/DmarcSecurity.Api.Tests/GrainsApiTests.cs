@@ -139,6 +139,34 @@ public abstract class GrainsApiTests(ApiFixture fixture)
 
     /// <summary>A domain grain's state as the silo writes it (DomainState, camelCase): five days, one folded long ago
     /// and four in or at the edge of the last seven.</summary>
+    [Fact]
+    public async Task Forecast_of_a_weekly_pattern_follows_the_week_within_its_interval()
+    {
+        var domain = $"forecast-{Guid.NewGuid():N}.example";
+        // Four weeks: 2 % failing on weekdays, 10 % at weekends (by day index), one weekday without mail.
+        var first = Today.AddDays(-28);
+        static double Rate(int i) => i % 7 is 5 or 6 ? 0.10 : 0.02;
+        var days = Enumerable.Range(0, 28).Where(i => i != 10).Select(i => string.Create(CultureInfo.InvariantCulture,
+            $$"""{"day":"{{first.AddDays(i):yyyy-MM-dd}}","messages":10000,"dmarcPass":{{(long)(10000 * (1 - Rate(i)))}}}"""));
+        await Seed.GrainStateAsync(fixture, GrainTypes.Domain, domain, $$"""{"version":1,"days":[{{string.Join(',', days)}}]}""");
+
+        var forecast = await Upload.GetAsync<DomainForecastDto>(Client, $"/api/domains/{domain}/forecast");
+        using var missing = await Client.GetAsync("/api/domains/never-reported.example/forecast");
+
+        Assert.Equal(("HoltWinters", 28), (forecast.Method, forecast.History.Count));
+        Assert.Equal((0L, Rate(9)), (forecast.History[10].Messages, forecast.History[10].Rate));
+        Assert.Equal(Enumerable.Range(28, 7).Select(i => first.AddDays(i)), forecast.Forecast.Select(f => f.Day));
+        foreach (var (day, i) in forecast.Forecast.Select((f, i) => (f, i + 28)))
+        {
+            Assert.InRange(day.Rate, Rate(i) - 0.02, Rate(i) + 0.02);
+            Assert.InRange(day.Rate, day.Lower, day.Upper);
+            Assert.InRange(day.Lower, 0, 1);
+            Assert.InRange(day.Upper, 0, 1);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
     private static string DomainState(string domain)
     {
         static string Day(int daysAgo, long messages, long pass, bool folded) => string.Create(CultureInfo.InvariantCulture,

@@ -35,6 +35,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["POST /api/ingest/ids"] = UserRole.Analyst,
         ["GET /api/ingest/ids"] = UserRole.Viewer,
         ["POST /api/anomaly/run"] = UserRole.Admin,
+        ["GET /api/domains/{domain}/forecast"] = UserRole.Viewer,
         ["GET /api/ingestion/history"] = UserRole.Viewer,
         ["GET /api/ingestion/history/{id:long}"] = UserRole.Viewer,
         ["GET /api/mailboxes"] = UserRole.Admin,

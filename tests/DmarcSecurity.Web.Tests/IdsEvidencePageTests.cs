@@ -45,6 +45,8 @@ public sealed class IdsEvidencePageTests(Platform platform)
         await Expect(page.GetByTestId("score-pattern-value")).Not.ToHaveTextAsync("0");
         Directory.CreateDirectory(Platform.ScreenshotDirectory);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "source-ids-1280x720.png"), FullPage = true });
-        await page.GetByTestId("ids-evidence").ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "source-ids-evidence-1280x720.png") });
+        // The page scrolls inside its layout, not the window: bring the section into view and take the window.
+        await page.EvaluateAsync("() => document.querySelector('[data-testid=ids-evidence]').scrollIntoView()");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "source-ids-evidence-1280x720.png") });
     }
 }
