@@ -114,6 +114,22 @@ public class IdsEvidenceTests
         Assert.Equal((0.918333, Severity.Critical), (two.Score, two.Severity));
     }
 
+    /// <summary>The README's first two worked examples: a day of spoofing as five domains, without and with IDS alerts
+    /// against two protected servers.</summary>
+    [Fact]
+    public void A_day_of_spoofing_is_low_and_with_IDS_alerts_on_two_protected_servers_medium()
+    {
+        var dmarcOnly = new ThreatEvidence(3000, 3000, 0, 0, 5, 1, 0, null, null, false, null);
+        var both = dmarcOnly with { IdsAlerts = 60, IdsTopPriority = 1, IdsTargetHits = 60, IdsProtectedHits = 60, IdsTargets = 2, HostileDays = 1 };
+
+        var one = ThreatScorer.Score(dmarcOnly, ScoringSettings.Default);
+        var two = ThreatScorer.Score(both, ScoringSettings.Default);
+
+        Assert.Equal((0.432143, Severity.Low), (one.Score, one.Severity));
+        Assert.Equal((0.507143, Severity.Medium), (two.Score, two.Severity));
+        Assert.Equal(0.8, two.Breakdown.Context.Value, 12);
+    }
+
     [Fact]
     public void A_batch_of_DMARC_records_and_IDS_evidence_makes_one_decision_whose_reason_names_both()
     {
