@@ -40,3 +40,13 @@ public enum SuppressionScope
     /// <summary>A rule key.</summary>
     Rule,
 }
+
+/// <summary>Where the evidence that led to a decision came from. Stored as the decision's origin.</summary>
+public static class DecisionOrigins
+{
+    public const string Dmarc = "dmarc";
+    public const string Reassessment = "reassessment";
+
+    /// <summary>An analyst's block: enforced even while the grains' own decisions are simulated.</summary>
+    public const string Manual = "manual";
+}

@@ -1,3 +1,4 @@
+using DmarcSecurity.Core.Grains;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;

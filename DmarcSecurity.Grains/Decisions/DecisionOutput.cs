@@ -2,16 +2,6 @@ using DmarcSecurity.Grains.Alerts;
 
 namespace DmarcSecurity.Grains.Decisions;
 
-/// <summary>Where the evidence that led to a decision came from.</summary>
-public static class DecisionOrigins
-{
-    public const string Dmarc = "dmarc";
-    public const string Reassessment = "reassessment";
-
-    /// <summary>An analyst's block: enforced even while the grains' own decisions are simulated.</summary>
-    public const string Manual = "manual";
-}
-
 /// <summary>A decision on a source IP.</summary>
 /// <param name="DecisionId">Derived from the grain key and the grain's decision sequence, so a retried batch makes
 /// the same id.</param>

@@ -1,3 +1,4 @@
+using DmarcSecurity.Core.Grains;
 using System.Text.Json;
 using DmarcSecurity.Data.Alerts;
 using DmarcSecurity.Data.Database;

@@ -1,0 +1,193 @@
+using System.Text.Json;
+using DmarcSecurity.Api.Common;
+using DmarcSecurity.Core.Grains;
+using DmarcSecurity.Data.Database;
+using DmarcSecurity.Data.Decisions;
+using DmarcSecurity.Data.Learning;
+using DmarcSecurity.Learning.Severity;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmarcSecurity.Api.Learning;
+
+/// <param name="Auc">Area under the ROC curve on the held-out verdicts.</param>
+/// <param name="PrecisionAtK">Of the <paramref name="K"/> held-out decisions the model was surest about, the share
+/// analysts approved.</param>
+/// <param name="Confusion">At probability 0.5: [[true negatives, false positives], [false negatives, true positives]],
+/// a positive being an approved decision.</param>
+public sealed record SeverityModelMetricsDto(double Auc, double PrecisionAtK, int K, int[][] Confusion, int TrainedOn, int TestedOn);
+
+public sealed record SeverityModelDto(
+    int Version, DateTimeOffset TrainedAt, string TrainedBy, int Examples, int Confirmed, int Dismissed, SeverityModelMetricsDto Metrics,
+    bool Active, DateTimeOffset? ActivatedAt, string? ActivatedBy, int Predictions)
+{
+    public static SeverityModelDto From(SeverityModelEntity m, int predictions) => new(
+        m.Version, m.TrainedAt, m.TrainedBy, m.Examples, m.Confirmed, m.Dismissed,
+        JsonSerializer.Deserialize<SeverityModelMetricsDto>(m.Metrics, JsonSerializerOptions.Web)!, m.Active, m.ActivatedAt, m.ActivatedBy, predictions);
+}
+
+/// <summary>The active model's advice on a decision, beside the rule-based severity it never replaces.</summary>
+/// <param name="Probability">The probability that analysts approve the decision.</param>
+/// <param name="Severity">The layer of that probability on the threat score's scale (critical ≥ 0.90, high ≥ 0.70,
+/// medium ≥ 0.50, low ≥ 0.30, info below).</param>
+/// <param name="Confidence">|probability − 0.5| × 2: 0 for a coin toss, 1 for certainty.</param>
+public sealed record SeverityPredictionDto(Guid DecisionId, int ModelVersion, DateTimeOffset PredictedAt, double Probability, string Severity, double Confidence)
+{
+    public static SeverityPredictionDto From(SeverityPredictionEntity p) => new(p.DecisionId, p.ModelVersion, p.PredictedAt, p.Probability, p.Severity, p.Confidence);
+}
+
+/// <summary>
+/// Learned severity: trains a model on the analysts' verdicts (approved or dismissed decisions of the grains, not
+/// decisions made by hand) and the evidence each decision was made on; keeps every version with its metrics; the
+/// Admin activates one (rolling back is activating an older one); the active model's advice is recorded for each
+/// decision and shown beside the rule-based severity, which it never changes. No model exists, and none advises,
+/// until one was trained on real verdicts.
+/// </summary>
+public sealed class SeverityModels(IDbContextFactory<DmarcDbContext> contexts, TimeProvider clock)
+{
+    private readonly object _cacheLock = new();
+    private (int Version, SeverityClassifier Model)? _cached;
+
+    public async Task<Outcome<SeverityModelDto>> TrainAsync(string by, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var reviewed = await db.Decisions
+            .Where(d => (d.ReviewStatus == ReviewStatus.Approved || d.ReviewStatus == ReviewStatus.Dismissed) && d.Origin != DecisionOrigins.Manual)
+            .Select(d => new { d.Score, d.Breakdown, d.ReviewStatus })
+            .ToListAsync(cancellationToken);
+        var verdicts = reviewed.Select(d => new Verdict(DecisionFeatures.Of(d.Score, d.Breakdown), d.ReviewStatus == ReviewStatus.Approved)).ToList();
+        SeverityClassifier model;
+        SeverityMetrics metrics;
+        try
+        {
+            (model, metrics) = SeverityClassifier.Train(verdicts, seed: 1);
+        }
+        catch (ArgumentException e)
+        {
+            return Outcome<SeverityModelDto>.Fail(ProblemKind.Conflict, e.Message.Split(" (Parameter", 2)[0]);
+        }
+
+        var entity = new SeverityModelEntity
+        {
+            TrainedAt = clock.GetUtcNow(),
+            TrainedBy = by,
+            Examples = verdicts.Count,
+            Confirmed = verdicts.Count(v => v.Confirmed),
+            Dismissed = verdicts.Count(v => !v.Confirmed),
+            Features = JsonSerializer.Serialize(DecisionFeatures.Names),
+            Metrics = JsonSerializer.Serialize(
+                new SeverityModelMetricsDto(metrics.Auc, metrics.PrecisionAtK, metrics.K, metrics.Confusion, metrics.TrainedOn, metrics.TestedOn),
+                JsonSerializerOptions.Web),
+            Model = model.ToBytes(),
+        };
+        db.SeverityModels.Add(entity);
+        await db.SaveChangesAsync(cancellationToken);
+        return Outcome<SeverityModelDto>.Ok(SeverityModelDto.From(entity, 0));
+    }
+
+    public async Task<IReadOnlyList<SeverityModelDto>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var models = await db.SeverityModels.OrderByDescending(m => m.Version).ToListAsync(cancellationToken);
+        var counts = await db.SeverityPredictions.GroupBy(p => p.ModelVersion).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        return [.. models.Select(m => SeverityModelDto.From(m, counts.GetValueOrDefault(m.Version)))];
+    }
+
+    /// <summary>Makes <paramref name="version"/> the one model that advises; the others stay, to roll back to.</summary>
+    public async Task<Outcome<SeverityModelDto>> ActivateAsync(int version, string by, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var model = await db.SeverityModels.AsTracking().SingleOrDefaultAsync(m => m.Version == version, cancellationToken);
+        if (model is null)
+        {
+            return Outcome<SeverityModelDto>.Fail(ProblemKind.NotFound, $"There is no severity model {version}.");
+        }
+
+        await db.SeverityModels.Where(m => m.Active && m.Version != version).ExecuteUpdateAsync(s => s.SetProperty(m => m.Active, false), cancellationToken);
+        model.Active = true;
+        model.ActivatedAt = clock.GetUtcNow();
+        model.ActivatedBy = by;
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return Outcome<SeverityModelDto>.Ok(SeverityModelDto.From(model, await db.SeverityPredictions.CountAsync(p => p.ModelVersion == version, cancellationToken)));
+    }
+
+    /// <summary>Records the active model's advice for up to <paramref name="limit"/> decisions it has not advised on
+    /// yet, newest first; the number advised on.</summary>
+    public async Task<int> AdviseAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var active = await db.SeverityModels.Where(m => m.Active).Select(m => new { m.Version, m.Features })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (active is null)
+        {
+            return 0;
+        }
+
+        var pending = await db.Decisions
+            .Where(d => d.Origin != DecisionOrigins.Manual && !db.SeverityPredictions.Any(p => p.DecisionId == d.Id && p.ModelVersion == active.Version))
+            .OrderByDescending(d => d.IssuedAt).Take(limit)
+            .Select(d => new { d.Id, d.Score, d.Breakdown })
+            .ToListAsync(cancellationToken);
+        if (pending.Count == 0)
+        {
+            return 0;
+        }
+
+        var model = await LoadAsync(db, active.Version, cancellationToken);
+        var now = clock.GetUtcNow();
+        foreach (var d in pending)
+        {
+            var probability = model.Probability(DecisionFeatures.Of(d.Score, d.Breakdown));
+            db.SeverityPredictions.Add(new SeverityPredictionEntity
+            {
+                DecisionId = d.Id,
+                ModelVersion = active.Version,
+                PredictedAt = now,
+                Probability = probability,
+                Severity = SeverityOf(probability).ToString(),
+                Confidence = Math.Abs(probability - 0.5) * 2,
+            });
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return pending.Count;
+    }
+
+    /// <summary>The active model's advice on a decision, if it gave one.</summary>
+    public static async Task<SeverityPredictionDto?> AdviceAsync(DmarcDbContext db, Guid decision, CancellationToken cancellationToken) =>
+        await db.SeverityPredictions
+            .Where(p => p.DecisionId == decision && db.SeverityModels.Any(m => m.Active && m.Version == p.ModelVersion))
+            .Select(p => new SeverityPredictionDto(p.DecisionId, p.ModelVersion, p.PredictedAt, p.Probability, p.Severity, p.Confidence))
+            .SingleOrDefaultAsync(cancellationToken);
+
+    public static Severity SeverityOf(double probability) => probability switch
+    {
+        >= 0.90 => Severity.Critical,
+        >= 0.70 => Severity.High,
+        >= 0.50 => Severity.Medium,
+        >= 0.30 => Severity.Low,
+        _ => Severity.Info,
+    };
+
+    private async Task<SeverityClassifier> LoadAsync(DmarcDbContext db, int version, CancellationToken cancellationToken)
+    {
+        lock (_cacheLock)
+        {
+            if (_cached is { } cached && cached.Version == version)
+            {
+                return cached.Model;
+            }
+        }
+
+        var bytes = await db.SeverityModels.Where(m => m.Version == version).Select(m => m.Model).SingleAsync(cancellationToken);
+        var model = SeverityClassifier.FromBytes(bytes, DecisionFeatures.Names.Count);
+        lock (_cacheLock)
+        {
+            _cached = (version, model);
+        }
+
+        return model;
+    }
+}
