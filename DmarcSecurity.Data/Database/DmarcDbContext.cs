@@ -65,6 +65,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<Ids.IdsAlertEntity> IdsAlerts => Set<Ids.IdsAlertEntity>();
 
+    public DbSet<Ids.IdsTailPositionEntity> IdsTailPositions => Set<Ids.IdsTailPositionEntity>();
+
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
     /// <summary>A context over an open connection, enlisted in <paramref name="transaction"/>: for code that writes with EF
@@ -128,6 +130,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Notifications.NotificationDeliveryConfiguration());
         modelBuilder.ApplyConfiguration(new Ids.IdsIngestionConfiguration());
         modelBuilder.ApplyConfiguration(new Ids.IdsAlertConfiguration());
+        modelBuilder.ApplyConfiguration(new Ids.IdsTailPositionConfiguration());
     }
 }
 
