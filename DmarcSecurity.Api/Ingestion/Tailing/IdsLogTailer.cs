@@ -404,7 +404,7 @@ internal sealed partial class IdsLogTailer(
     /// for a new file); otherwise another instance moved on and the write, with the transaction around it, fails.</summary>
     private async Task<Position> SaveAsync(DmarcDbContext db, Position position, long size, CancellationToken cancellationToken)
     {
-        var row = await db.IdsTailPositions.SingleOrDefaultAsync(p => p.Tailer == name && p.Path == position.Path, cancellationToken);
+        var row = await db.IdsTailPositions.AsTracking().SingleOrDefaultAsync(p => p.Tailer == name && p.Path == position.Path, cancellationToken);
         if (row is null)
         {
             row = new IdsTailPositionEntity { Tailer = name, Path = position.Path };
