@@ -125,7 +125,11 @@ internal sealed partial class IdsLogTailer(
             var earlier = FindInFolder(path, position.Identity, files);
             if (earlier is null)
             {
-                LogRotatedAway(logger, name, path, position.Offset);
+                if (Tell(path, $"rotated {now.Identity}"))
+                {
+                    LogRotatedAway(logger, name, path, position.Offset);
+                }
+
                 next[path] = position.Restart(now.Identity, _format);
                 continue;
             }
