@@ -65,6 +65,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<Ids.IdsAlertEntity> IdsAlerts => Set<Ids.IdsAlertEntity>();
 
+    public DbSet<Ids.IdsTailPositionEntity> IdsTailPositions => Set<Ids.IdsTailPositionEntity>();
+
     public DbSet<Learning.SeverityModelEntity> SeverityModels => Set<Learning.SeverityModelEntity>();
 
     public DbSet<Learning.SeverityPredictionEntity> SeverityPredictions => Set<Learning.SeverityPredictionEntity>();
@@ -132,6 +134,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Notifications.NotificationDeliveryConfiguration());
         modelBuilder.ApplyConfiguration(new Ids.IdsIngestionConfiguration());
         modelBuilder.ApplyConfiguration(new Ids.IdsAlertConfiguration());
+        modelBuilder.ApplyConfiguration(new Ids.IdsTailPositionConfiguration());
         modelBuilder.ApplyConfiguration(new Learning.SeverityModelConfiguration());
         modelBuilder.ApplyConfiguration(new Learning.SeverityPredictionConfiguration());
     }

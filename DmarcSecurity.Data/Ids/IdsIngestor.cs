@@ -33,7 +33,22 @@ public interface IIdsIngestor
     /// <param name="format">Null: detected from the content.</param>
     /// <param name="checkDuplicate">Refuse a log whose exact bytes were stored before (uploads); a tailer reads new
     /// lines of the same file and does not.</param>
-    Task<IdsIngestResult> IngestAsync(Stream content, IdsFormat? format, IncomingFile file, bool checkDuplicate, CancellationToken cancellationToken);
+    Task<IdsIngestResult> IngestAsync(Stream content, IdsFormat? format, IncomingFile file, bool checkDuplicate, CancellationToken cancellationToken) =>
+        IngestAsync(content, format, file, checkDuplicate, readOptions: null, beforeCommit: null, cancellationToken);
+
+    /// <param name="readOptions">How to read (a tailer: <c>AtEnd = false</c>, the Zeek header carried over, the
+    /// sensor's offset); null: the whole input, read now.</param>
+    /// <param name="beforeCommit">Run inside the log's transaction once its alerts and evidence are written, before
+    /// the commit, with what was read (<see cref="IdsReadStats.ConsumedBytes"/>): a tailer stores its new position
+    /// there, so the lines and the position commit together or not at all. Not run for a refused log.</param>
+    Task<IdsIngestResult> IngestAsync(
+        Stream content,
+        IdsFormat? format,
+        IncomingFile file,
+        bool checkDuplicate,
+        IdsReadOptions? readOptions,
+        Func<DbContext, IdsReadStats, CancellationToken, Task>? beforeCommit,
+        CancellationToken cancellationToken);
 }
 
 internal sealed class IdsIngestor(IDbContextFactory<DmarcDbContext> contexts, IGrainInboxWriter inbox, TimeProvider clock) : IIdsIngestor
@@ -41,7 +56,14 @@ internal sealed class IdsIngestor(IDbContextFactory<DmarcDbContext> contexts, IG
     /// <summary>Alerts written per round trip.</summary>
     private const int AlertBatch = 2000;
 
-    public async Task<IdsIngestResult> IngestAsync(Stream content, IdsFormat? format, IncomingFile file, bool checkDuplicate, CancellationToken cancellationToken)
+    public async Task<IdsIngestResult> IngestAsync(
+        Stream content,
+        IdsFormat? format,
+        IncomingFile file,
+        bool checkDuplicate,
+        IdsReadOptions? readOptions,
+        Func<DbContext, IdsReadStats, CancellationToken, Task>? beforeCommit,
+        CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (checkDuplicate && await db.IdsIngestions.Where(i => i.Sha256 == file.Sha256 && i.Outcome == FileOutcome.Stored)
@@ -59,7 +81,7 @@ internal sealed class IdsIngestor(IDbContextFactory<DmarcDbContext> contexts, IG
             var evidence = new IdsEvidenceBuilder(row.Id);
             var pending = new List<IdsAlertEntity>(AlertBatch);
             long alerts = 0, connections = 0;
-            foreach (var entry in IdsLogReader.Read(content, format, stats, new IdsReadOptions { Now = clock.GetUtcNow() }))
+            foreach (var entry in IdsLogReader.Read(content, format, stats, readOptions ?? new IdsReadOptions { Now = clock.GetUtcNow() }))
             {
                 evidence.Add(entry);
                 if (entry.Kind == IdsEventKind.Connection)
@@ -81,6 +103,11 @@ internal sealed class IdsIngestor(IDbContextFactory<DmarcDbContext> contexts, IG
             db.IdsIngestions.Update(row);
             await db.SaveChangesAsync(cancellationToken);
             await inbox.EnqueueAsync(db, [.. evidence.Events()], cancellationToken);
+            if (beforeCommit is not null)
+            {
+                await beforeCommit(db, stats, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
             return Result(row, stats, evidence.Sources, null);
         }

@@ -47,7 +47,30 @@ public abstract class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabases.CreateAsync(Provider);
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        _factory = CreateFactory(Settings);
+        await CreateUserAsync(AdminEmail, UserRole.Admin, AdminPassword);
+        using var admin = await SignInAsync(AdminEmail, AdminPassword);
+        AdminApiKey = await CreateApiKeyAsync(admin, "tests-admin");
+        Client = WithApiKey(AdminApiKey);
+    }
+
+    /// <summary>Stops the Api and starts it again on the same database and settings, as a restart of the process would.</summary>
+    public async Task RestartAsync()
+    {
+        Client.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        _factory = CreateFactory(Settings);
+        Client = WithApiKey(AdminApiKey);
+    }
+
+    /// <summary>The Api on this fixture's database with <paramref name="settings"/> on top of the common ones; not started
+    /// until first used.</summary>
+    public WebApplicationFactory<Program> CreateFactory(IEnumerable<KeyValuePair<string, string>> settings) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Testing");
             web.UseSetting($"ConnectionStrings:{ResourceNames.Database}", ConnectionString);
@@ -55,19 +78,13 @@ public abstract class ApiFixture : IAsyncLifetime
             web.UseSetting("Auth:SigningKey", SigningKey);
             web.UseSetting("Auth:AnonymousPermitsPerMinute", "100000");
             web.UseSetting("Auth:PermitsPerMinute", "100000");
-            foreach (var (key, value) in Settings)
+            foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);
             }
 
             web.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         });
-
-        await CreateUserAsync(AdminEmail, UserRole.Admin, AdminPassword);
-        using var admin = await SignInAsync(AdminEmail, AdminPassword);
-        AdminApiKey = await CreateApiKeyAsync(admin, "tests-admin");
-        Client = WithApiKey(AdminApiKey);
-    }
 
     public HttpClient Anonymous() => Factory.CreateClient();
 
