@@ -1,0 +1,3 @@
+using DmarcSecurity.Cli.Hosting;
+
+return await DmarcsecApp.RunAsync(args, CliHost.FromProcess());
