@@ -1,3 +1,7 @@
-using DmarcSecurity.Cli.Hosting;
+namespace DmarcSecurity.Cli;
 
-return await DmarcsecApp.RunAsync(args, CliHost.FromProcess());
+// A named class rather than top-level statements: the tests host the Api's global Program beside this one.
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => DmarcsecApp.RunAsync(args, CliHost.FromProcess());
+}

@@ -26,7 +26,8 @@ public sealed class ApiException(HttpStatusCode status, string message) : Except
                 $"The API key may not do this ({code}){(what is null ? "" : ": " + what)}; an Analyst or Admin key is needed for uploads.",
             HttpStatusCode.TooManyRequests =>
                 $"The Api asks to slow down ({code}); try again{(retryAfter is { } wait ? $" in {Math.Ceiling(wait.TotalSeconds):0} s" : " later")}.",
-            HttpStatusCode.NotFound when problem is null =>
+            // The Api answers an unknown route with a bare "Not Found" problem: nothing in it says more than the status.
+            HttpStatusCode.NotFound when problem?.Detail is null && problem?.Errors.Count is null or 0 =>
                 $"The Api has no {method} /{path} ({code}): is --api the Api's address, and is the Api recent enough for this command?",
             _ => what is null ? $"{method} /{path} failed ({code})." : $"{what} ({code})",
         };
