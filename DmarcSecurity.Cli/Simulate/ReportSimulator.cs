@@ -131,7 +131,9 @@ public static class ReportSimulator
             eve = new SimulatedFile("eve.json", Eve(random, options.Until, probing, alerts));
         }
 
-        var sources = hostile.OrderBy(h => h.Key, StringComparer.Ordinal)
+        // In address order: IPv4 before IPv6, each numerically.
+        var sources = hostile.OrderBy(h => System.Net.IPAddress.Parse(h.Key).GetAddressBytes().Length)
+            .ThenBy(h => Convert.ToHexString(System.Net.IPAddress.Parse(h.Key).GetAddressBytes()), StringComparer.Ordinal)
             .Select(h => new HostileSource(h.Key, h.Value.Rows, h.Value.Messages, alerts.GetValueOrDefault(h.Key)))
             .ToList();
         return new Simulation(reports, eve, sources, records);
