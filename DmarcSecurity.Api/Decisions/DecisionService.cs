@@ -61,6 +61,7 @@ public sealed class DecisionService(IDbContextFactory<DmarcDbContext> contexts, 
 
     private static async Task<DecisionDetailDto?> LoadAsync(DmarcDbContext db, Guid id, CancellationToken cancellationToken) =>
         await db.Decisions.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) is { } decision
-            ? new DecisionDetailDto(DecisionDto.From(decision), StoredJson.Parse(decision.Breakdown))
+            ? new DecisionDetailDto(DecisionDto.From(decision), StoredJson.Parse(decision.Breakdown),
+                await Learning.SeverityModels.AdviceAsync(db, id, cancellationToken))
             : null;
 }
