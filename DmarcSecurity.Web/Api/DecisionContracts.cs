@@ -11,8 +11,9 @@ public sealed record DecisionDto(
     public bool IsPending => ReviewStatus == DecisionChoices.Pending;
 }
 
-/// <summary>A decision and its score breakdown: the five components, each with value, weight, contribution and inputs.</summary>
-public sealed record DecisionDetailDto(DecisionDto Decision, JsonElement Breakdown)
+/// <summary>A decision and its score breakdown: the five components, each with value, weight, contribution and inputs;
+/// and the active learned-severity model's advice, when there is one.</summary>
+public sealed record DecisionDetailDto(DecisionDto Decision, JsonElement Breakdown, SeverityPredictionDto? LearnedSeverity = null)
 {
     public IReadOnlyList<ScoreComponent> Components() =>
         Breakdown.ValueKind != JsonValueKind.Object
@@ -52,3 +53,13 @@ public static class DecisionChoices
 
 /// <summary>POST /api/decisions: a block queued for the address's grain, or the blocks a lift ended.</summary>
 public sealed record ManualDecisionResultDto(string Ip, string Action, bool Queued, IReadOnlyList<Guid> Lifted);
+
+/// <summary>The active learned-severity model's advice on a decision (GET /api/decisions/{id}).</summary>
+public sealed record SeverityPredictionDto(Guid DecisionId, int ModelVersion, DateTimeOffset PredictedAt, double Probability, string Severity, double Confidence);
+
+public sealed record SeverityModelMetricsDto(double Auc, double PrecisionAtK, int K, int[][] Confusion, int TrainedOn, int TestedOn);
+
+/// <summary>A learned-severity model version (GET /api/models/severity).</summary>
+public sealed record SeverityModelDto(
+    int Version, DateTimeOffset TrainedAt, string TrainedBy, int Examples, int Confirmed, int Dismissed, SeverityModelMetricsDto Metrics,
+    bool Active, DateTimeOffset? ActivatedAt, string? ActivatedBy, int Predictions);

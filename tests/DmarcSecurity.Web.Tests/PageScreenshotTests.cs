@@ -109,6 +109,7 @@ public sealed class PageScreenshotTests(Platform platform)
             ("api-keys", "/api-keys"),
             ("users", "/admin/users"),
             ("notifications", "/admin/notifications"),
+            ("models", "/admin/models"),
             ("audit", "/admin/audit"),
             ("not-found", "/no-such-page"),
         ];
