@@ -146,7 +146,7 @@ public sealed class SeverityModels(IDbContextFactory<DmarcDbContext> contexts, T
                 ModelVersion = active.Version,
                 PredictedAt = now,
                 Probability = probability,
-                Severity = SeverityOf(probability).ToString(),
+                Severity = SeverityLayers.Of(probability).ToString(),
                 Confidence = Math.Abs(probability - 0.5) * 2,
             });
         }
@@ -161,15 +161,6 @@ public sealed class SeverityModels(IDbContextFactory<DmarcDbContext> contexts, T
             .Where(p => p.DecisionId == decision && db.SeverityModels.Any(m => m.Active && m.Version == p.ModelVersion))
             .Select(p => new SeverityPredictionDto(p.DecisionId, p.ModelVersion, p.PredictedAt, p.Probability, p.Severity, p.Confidence))
             .SingleOrDefaultAsync(cancellationToken);
-
-    public static Severity SeverityOf(double probability) => probability switch
-    {
-        >= 0.90 => Severity.Critical,
-        >= 0.70 => Severity.High,
-        >= 0.50 => Severity.Medium,
-        >= 0.30 => Severity.Low,
-        _ => Severity.Info,
-    };
 
     private async Task<SeverityClassifier> LoadAsync(DmarcDbContext db, int version, CancellationToken cancellationToken)
     {

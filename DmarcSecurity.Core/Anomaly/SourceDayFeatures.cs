@@ -1,3 +1,5 @@
+using DmarcSecurity.Core.Ids;
+
 namespace DmarcSecurity.Core.Anomaly;
 
 /// <summary>What one source address did on one day, from its DMARC records and its IDS logs.</summary>
@@ -35,7 +37,7 @@ public static class SourceDayFeatures
         Ratio(e.Quarantined + e.Rejected, e.Messages),
         Math.Log(1 + e.ClaimedDomains),
         Math.Log(1 + e.IdsAlerts),
-        e.IdsAlerts == 0 ? 0 : e.TopPriority switch { 1 => 1.0, 2 => 0.7, 3 => 0.4, null => 0.4, _ => 0.2 },
+        e.IdsAlerts == 0 ? 0 : IdsPriorities.Gravity(e.TopPriority),
         Math.Log(1 + e.Probes),
         Ratio(e.ProtectedHits, e.TargetHits),
         Math.Log(1 + e.DistinctTargets),

@@ -63,4 +63,8 @@ public static class IdsPriorities
 
         return table;
     }
+
+    /// <summary>How grave a source's IDS findings are by their highest priority: 1, 0.7, 0.4, 0.2 for 1, 2, 3, 4 and
+    /// lower, and 0.4 when no finding gave a priority.</summary>
+    public static double Gravity(int? topPriority) => topPriority switch { 1 => 1.0, 2 => 0.7, 3 => 0.4, null => 0.4, _ => 0.2 };
 }

@@ -1,9 +1,9 @@
-using DmarcSecurity.Core.Grains;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using DmarcSecurity.Core.Grains;
 using DmarcSecurity.Grains.Settings;
 
 namespace DmarcSecurity.Grains.Decisions;

@@ -1,3 +1,6 @@
+using DmarcSecurity.Core.Grains;
+using DmarcSecurity.Core.Ids;
+
 namespace DmarcSecurity.Grains.Decisions;
 
 /// <summary>
@@ -45,7 +48,7 @@ public static class ThreatScorer
         var failRatio = Ratio(e.FailingBoth, e.Messages);
         var volume = Math.Min(1, Math.Log(1 + e.FailingBoth) / Math.Log(1 + s.PatternVolumeSaturation));
         var dmarc = failRatio * volume;
-        var gravity = e.IdsAlerts == 0 ? 0 : e.IdsTopPriority switch { 1 => 1.0, 2 => 0.7, 3 => 0.4, null => 0.4, _ => 0.2 };
+        var gravity = e.IdsAlerts == 0 ? 0 : IdsPriorities.Gravity(e.IdsTopPriority);
         var alertVolume = Math.Min(1, Math.Log(1 + e.IdsAlerts) / Math.Log(1 + s.IdsAlertSaturation));
         var probeVolume = Math.Min(1, Math.Log(1 + e.IdsProbes) / Math.Log(1 + s.IdsProbeSaturation));
         var ids = Math.Max(gravity * alertVolume, 0.3 * probeVolume);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using DmarcSecurity.Api.Decisions;
 using DmarcSecurity.Api.Learning;
 using DmarcSecurity.Api.Tests.Infrastructure;
+using DmarcSecurity.Core.Grains;
 using DmarcSecurity.Data.Decisions;
 using DmarcSecurity.Data.Reports;
 using DmarcSecurity.Testing;
@@ -78,7 +79,7 @@ public abstract class SeverityModelsApiTests(ApiFixture fixture)
         Assert.True(active.Active);
         var advice = await WaitForAdviceAsync(pending.Id, first.Version);
         Assert.True(advice.Probability > 0.7, $"probability {advice.Probability}");
-        Assert.Equal(SeverityModels.SeverityOf(advice.Probability).ToString(), advice.Severity);
+        Assert.Equal(SeverityLayers.Of(advice.Probability).ToString(), advice.Severity);
         Assert.Equal(Math.Abs(advice.Probability - 0.5) * 2, advice.Confidence, 12);
         var history = await Upload.GetAsync<PagedResult<SeverityPredictionDto>>(Client, $"/api/models/severity/predictions?decisionId={pending.Id}");
         Assert.Equal(first.Version, Assert.Single(history.Items).ModelVersion);

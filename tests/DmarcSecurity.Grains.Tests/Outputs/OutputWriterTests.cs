@@ -1,4 +1,3 @@
-using DmarcSecurity.Core.Grains;
 using System.Text.Json;
 using DmarcSecurity.Data.Alerts;
 using DmarcSecurity.Data.Database;

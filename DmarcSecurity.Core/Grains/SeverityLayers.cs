@@ -1,8 +1,6 @@
-using DmarcSecurity.Grains.Alerts;
+namespace DmarcSecurity.Core.Grains;
 
-namespace DmarcSecurity.Grains.Decisions;
-
-/// <summary>The fixed severity layers of the threat score.</summary>
+/// <summary>The fixed severity layers of the threat score (and of the learned severity's probability).</summary>
 public static class SeverityLayers
 {
     public const double Critical = 0.90;
