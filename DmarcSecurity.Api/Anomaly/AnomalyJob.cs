@@ -3,6 +3,7 @@ using DmarcSecurity.Core.Anomaly;
 using DmarcSecurity.Core.Grains;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Grains;
+using DmarcSecurity.Learning.Anomaly;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -36,12 +37,15 @@ public sealed record AnomalyRun(DateTimeOffset At, string? Model, int Rows, int 
 
 /// <param name="Score">The Isolation Forest score s (0.5 is ordinary).</param>
 /// <param name="Anomaly">The anomaly component it gives: (s − 0.5) ÷ 0.25, clamped to 0..1.</param>
-public sealed record AnomalyScoreDto(string Ip, DateOnly Day, double Score, double Anomaly);
+/// <param name="PcaScore">The second detector's opinion (ML.NET's RandomizedPca: the share of the row outside the
+/// usual correlations of the features, 0..1), shown beside the forest's; it does not feed the score.</param>
+public sealed record AnomalyScoreDto(string Ip, DateOnly Day, double Score, double Anomaly, double PcaScore);
 
 /// <summary>
 /// Daily: builds features per source address and day from the source-IP grains' DMARC and IDS evidence, trains an
 /// Isolation Forest on them, scores each active address's latest day, and sends the score to its grain through the
-/// inbox, where it becomes the anomaly component of the threat score.
+/// inbox, where it becomes the anomaly component of the threat score. ML.NET's RandomizedPca is trained on the same rows
+/// as a second opinion, reported beside the forest's.
 /// </summary>
 public sealed partial class AnomalyJob(
     IDbContextFactory<DmarcDbContext> contexts, IGrainInboxWriter inbox, IOptionsMonitor<AnomalyOptions> options, TimeProvider clock,
@@ -97,11 +101,14 @@ public sealed partial class AnomalyJob(
         var firstActive = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-settings.ActiveDays);
         var latest = rows.Where(r => r.Day >= firstActive).GroupBy(r => r.Ip, StringComparer.Ordinal)
             .Select(g => g.MaxBy(r => r.Day)).ToList();
+        var pca = PcaAnomalyDetector.Train([.. training.Select(r => r.Features)], new PcaAnomalyDetectorOptions { Seed = seed });
+        var pcaScores = new double[latest.Count];
+        pca.Score([.. latest.Select(r => r.Features)], pcaScores);
         var scored = new List<AnomalyScoreDto>(latest.Count);
-        foreach (var (ip, day, features) in latest)
+        foreach (var ((ip, day, features), pcaScore) in latest.Zip(pcaScores))
         {
             var score = forest.Score(features);
-            scored.Add(new AnomalyScoreDto(ip, day, score, SourceDayFeatures.AnomalyOf(score)));
+            scored.Add(new AnomalyScoreDto(ip, day, score, SourceDayFeatures.AnomalyOf(score), pcaScore));
         }
 
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))

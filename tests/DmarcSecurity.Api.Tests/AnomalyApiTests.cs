@@ -58,6 +58,7 @@ public abstract class AnomalyApiTests(ApiFixture fixture)
         Assert.True(top.Score > 0.65, $"hostile scored {top.Score}");
         Assert.True(run.Top[1].Score < top.Score - 0.1, $"next {run.Top[1].Ip} scored {run.Top[1].Score}");
         Assert.Equal(Math.Clamp((top.Score - 0.5) / 0.25, 0, 1), top.Anomaly, 12);
+        Assert.InRange(top.PcaScore, 0, 1);
 
         var sent = JsonSerializer.Deserialize(
             Assert.Single(await Seed.InboxAsync(fixture, GrainTypes.SourceIp, hostile, GrainEventTypes.AnomalyScored)).Payload,
