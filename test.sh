@@ -13,6 +13,7 @@ source "$ROOT/scripts/redis.sh"
 source "$ROOT/scripts/chromium.sh"
 source "$ROOT/scripts/bouncer.sh"
 source "$ROOT/scripts/dovecot.sh"
+source "$ROOT/scripts/promtool.sh"
 trap 'stop_postgres; stop_redis' EXIT
 
 summarise() {
@@ -36,6 +37,7 @@ start_redis || { log "Redis did not start"; echo "0 passed, 1 failed"; exit 1; }
 ensure_chromium || { log "no Chromium for the browser tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_bouncer || { log "no firewall bouncer for the enforcement tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_dovecot || { log "no Dovecot for the mailbox tests"; echo "0 passed, 1 failed"; exit 1; }
+ensure_promtool || { log "no promtool for the metrics tests"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$RESULTS"
 dotnet build DmarcSecurity.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }

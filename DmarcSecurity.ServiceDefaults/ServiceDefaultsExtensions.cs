@@ -44,17 +44,26 @@ public static class ServiceDefaultsExtensions
             logging.IncludeScopes = true;
         });
 
+        var prometheus = MetricsEndpoint.Enabled(builder.Configuration);
         builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter(OwnSources, "Npgsql", "Microsoft.EntityFrameworkCore", "Microsoft.Orleans"))
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter(OwnSources, "Npgsql", "Microsoft.EntityFrameworkCore", "Microsoft.Orleans");
+                if (prometheus)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+            })
             .WithTracing(tracing => tracing
                 .AddSource(OwnSources, builder.Environment.ApplicationName, "Microsoft.Orleans.*")
                 // Probes every few seconds would drown the traces people look for.
                 .AddAspNetCoreInstrumentation(o => o.Filter = context =>
-                    !context.Request.Path.StartsWithSegments(HealthEndpoints.HealthPath) && !context.Request.Path.StartsWithSegments(HealthEndpoints.AlivePath))
+                    !context.Request.Path.StartsWithSegments(HealthEndpoints.HealthPath) && !context.Request.Path.StartsWithSegments(HealthEndpoints.AlivePath)
+                    && !context.Request.Path.StartsWithSegments(MetricsEndpoint.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql());
 

@@ -39,6 +39,7 @@ public static class HealthEndpoints
 
         endpoints.MapHealthChecks(HealthPath, health).AllowAnonymous();
         endpoints.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
+        MetricsEndpoint.Map(endpoints);
         return endpoints;
     }
 }
