@@ -14,6 +14,7 @@ source "$ROOT/scripts/chromium.sh"
 source "$ROOT/scripts/bouncer.sh"
 source "$ROOT/scripts/dovecot.sh"
 source "$ROOT/scripts/promtool.sh"
+source "$ROOT/scripts/rsyslog.sh"
 trap 'stop_postgres; stop_redis' EXIT
 
 summarise() {
@@ -38,6 +39,7 @@ ensure_chromium || { log "no Chromium for the browser tests"; echo "0 passed, 1 
 ensure_bouncer || { log "no firewall bouncer for the enforcement tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_dovecot || { log "no Dovecot for the mailbox tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_promtool || { log "no promtool for the metrics tests"; echo "0 passed, 1 failed"; exit 1; }
+ensure_rsyslog || { log "no rsyslog for the SIEM export tests"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$RESULTS"
 dotnet build DmarcSecurity.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }

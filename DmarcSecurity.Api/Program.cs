@@ -11,6 +11,7 @@ using DmarcSecurity.Api.Folders;
 using DmarcSecurity.Api.Grains;
 using DmarcSecurity.Api.Notifications;
 using DmarcSecurity.Api.Retention;
+using DmarcSecurity.Api.Siem;
 using DmarcSecurity.Api.Ingestion;
 using DmarcSecurity.Api.Learning;
 using DmarcSecurity.Api.Ingestion.Tailing;
@@ -38,6 +39,7 @@ builder.AddNotifications();
 builder.AddRetention();
 builder.AddAnomalyDetection();
 builder.AddSeverityModels();
+builder.AddSiemExport();
 builder.AddApiConventions();
 
 var app = builder.Build();

@@ -71,6 +71,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<Learning.SeverityPredictionEntity> SeverityPredictions => Set<Learning.SeverityPredictionEntity>();
 
+    public DbSet<Siem.SiemExportEntity> SiemExports => Set<Siem.SiemExportEntity>();
+
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
     /// <summary>A context over an open connection, enlisted in <paramref name="transaction"/>: for code that writes with EF
@@ -137,6 +139,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Ids.IdsTailPositionConfiguration());
         modelBuilder.ApplyConfiguration(new Learning.SeverityModelConfiguration());
         modelBuilder.ApplyConfiguration(new Learning.SeverityPredictionConfiguration());
+        modelBuilder.ApplyConfiguration(new Siem.SiemExportConfiguration());
     }
 }
 
