@@ -1,4 +1,5 @@
 using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Jobs;
 
 namespace DmarcSecurity.Api.Anomaly;
 
@@ -10,8 +11,7 @@ public static class AnomalyApi
             .Validate(o => o.Interval >= TimeSpan.Zero && o.MinimumRows >= 2 && o.MaximumRows >= o.MinimumRows && o.ActiveDays >= 0 && o.Trees is >= 1 and <= 10_000,
                 "Anomaly: Interval must not be negative, MinimumRows at least 2 and at most MaximumRows, ActiveDays not negative, Trees 1..10000.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<AnomalyJob>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AnomalyJob>());
+        builder.Services.AddScheduledJob<AnomalyJob>();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Core.Anomaly;
 using DmarcSecurity.Core.Grains;
 using DmarcSecurity.Data.Database;
@@ -49,29 +50,28 @@ public sealed record AnomalyScoreDto(string Ip, DateOnly Day, double Score, doub
 /// </summary>
 public sealed partial class AnomalyJob(
     IDbContextFactory<DmarcDbContext> contexts, IGrainInboxWriter inbox, IOptionsMonitor<AnomalyOptions> options, TimeProvider clock,
-    ILogger<AnomalyJob> logger) : BackgroundService
+    ILogger<AnomalyJob> logger) : ScheduledJob(contexts, clock, logger)
 {
-    private readonly SemaphoreSlim _one = new(1, 1);
+    public override string Name => "anomaly-detection";
 
-    public async Task<AnomalyRun> RunAsync(CancellationToken cancellationToken)
+    public override string Description => "Trains the Isolation Forest on the grains' source-days and sends each active address its anomaly score.";
+
+    public override TimeSpan Interval => options.CurrentValue.Interval;
+
+    protected override async Task<string> RunOnceAsync(CancellationToken cancellationToken)
     {
-        await _one.WaitAsync(cancellationToken);
-        try
-        {
-            return await RunCoreAsync(cancellationToken);
-        }
-        finally
-        {
-            _one.Release();
-        }
+        var run = await RunAsync(cancellationToken);
+        return run.Note ?? $"Model {run.Model} trained on {run.Rows} source-days scored {run.Scored} active addresses" +
+            (run.Top.Count > 0 ? $"; most anomalous {run.Top[0].Ip} ({run.Top[0].Score:0.000})." : ".");
     }
 
-    private async Task<AnomalyRun> RunCoreAsync(CancellationToken cancellationToken)
+    /// <summary>Trains and scores once (the job runs this on its schedule; <c>POST /api/anomaly/run</c> calls it too).</summary>
+    public async Task<AnomalyRun> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var rows = new List<(string Ip, DateOnly Day, double[] Features)>();
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        await using (var db = await Contexts.CreateDbContextAsync(cancellationToken))
         {
             await foreach (var grain in db.GrainStates.Where(g => g.GrainType == GrainTypes.SourceIp)
                                .Select(g => new { g.GrainKey, g.State }).AsAsyncEnumerable().WithCancellation(cancellationToken))
@@ -111,7 +111,7 @@ public sealed partial class AnomalyJob(
             scored.Add(new AnomalyScoreDto(ip, day, score, SourceDayFeatures.AnomalyOf(score), pcaScore));
         }
 
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        await using (var db = await Contexts.CreateDbContextAsync(cancellationToken))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await inbox.EnqueueAsync(db, [.. scored.Select(s => new NewInboxEvent(GrainTypes.SourceIp, s.Ip, GrainEventTypes.AnomalyScored,
@@ -124,38 +124,9 @@ public sealed partial class AnomalyJob(
             [.. scored.OrderByDescending(s => s.Score).ThenBy(s => s.Ip, StringComparer.Ordinal).Take(10)], null);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested && options.CurrentValue.Interval is { } interval && interval > TimeSpan.Zero)
-        {
-            try
-            {
-                await Task.Delay(interval, clock, stoppingToken);
-                await RunAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Failed(logger, e);
-            }
-        }
-    }
-
-    public override void Dispose()
-    {
-        _one.Dispose();
-        base.Dispose();
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Anomaly detection: {Rows} source-days are fewer than the {Minimum} needed; nothing scored")]
     private static partial void TooFew(ILogger logger, int rows, int minimum);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Anomaly detection: model {Model} trained on {Rows} source-days scored {Scored} active addresses")]
     private static partial void Scored(ILogger logger, string model, int rows, int scored);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Anomaly detection failed; it runs again at the next interval")]
-    private static partial void Failed(ILogger logger, Exception error);
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Learning;
 using DmarcSecurity.Data.Reports;
@@ -44,7 +45,8 @@ public static class ModelsApi
                 "Learning:TrainInterval must not be negative and Learning:AdviseInterval must be above 0.")
             .ValidateOnStart();
         builder.Services.AddSingleton<SeverityModels>();
-        builder.Services.AddHostedService<SeverityAdvisor>();
+        builder.Services.AddScheduledJob<SeverityTrainingJob>();
+        builder.Services.AddScheduledJob<SeverityAdviceJob>();
         return builder;
     }
 
@@ -98,53 +100,49 @@ public static class ModelsApi
     }
 }
 
-/// <summary>Records the active model's advice on new decisions every minute, and trains a new version weekly.</summary>
-internal sealed partial class SeverityAdvisor(SeverityModels models, IOptionsMonitor<LearningOptions> options, TimeProvider clock, ILogger<SeverityAdvisor> logger)
-    : BackgroundService
+/// <summary>Trains a new model version on the verdicts so far, weekly; an Admin activates it.</summary>
+internal sealed class SeverityTrainingJob(
+    SeverityModels models, IOptionsMonitor<LearningOptions> options, IDbContextFactory<DmarcDbContext> contexts, TimeProvider clock,
+    ILogger<SeverityTrainingJob> logger) : ScheduledJob(contexts, clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var nextTraining = options.CurrentValue.TrainInterval is { } first && first > TimeSpan.Zero ? clock.GetUtcNow() + first : (DateTimeOffset?)null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.CurrentValue.AdviseInterval, clock, stoppingToken);
-                if (nextTraining is { } due && clock.GetUtcNow() >= due)
-                {
-                    nextTraining = due + options.CurrentValue.TrainInterval;
-                    var trained = await models.TrainAsync("schedule", stoppingToken);
-                    if (trained.Value is { } model)
-                    {
-                        Trained(logger, model.Version, model.Metrics.Auc);
-                    }
-                    else
-                    {
-                        NotTrained(logger, trained.Message);
-                    }
-                }
+    public override string Name => "severity-training";
 
-                while (await models.AdviseAsync(500, stoppingToken) == 500)
-                {
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+    public override string Description => "Trains a new learned-severity model on the analysts' verdicts (not activated: an Admin activates it).";
+
+    public override TimeSpan Interval => options.CurrentValue.TrainInterval;
+
+    protected override async Task<string> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var trained = await models.TrainAsync("schedule", cancellationToken);
+        return trained.Value is { } m
+            ? $"Model {m.Version} trained on {m.Examples} verdicts: AUC {m.Metrics.Auc:0.000} on {m.Metrics.TestedOn} held out."
+            : $"Nothing trained: {trained.Message}";
+    }
+}
+
+/// <summary>Records the active model's advice on the decisions it has not advised on yet.</summary>
+internal sealed class SeverityAdviceJob(
+    SeverityModels models, IOptionsMonitor<LearningOptions> options, IDbContextFactory<DmarcDbContext> contexts, TimeProvider clock,
+    ILogger<SeverityAdviceJob> logger) : ScheduledJob(contexts, clock, logger)
+{
+    public override string Name => "severity-advice";
+
+    public override string Description => "Records the active learned-severity model's advice for new decisions.";
+
+    public override TimeSpan Interval => options.CurrentValue.AdviseInterval;
+
+    protected override async Task<string> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        int advised = 0, batch;
+        while ((batch = await models.AdviseAsync(500, cancellationToken)) > 0)
+        {
+            advised += batch;
+            if (batch < 500)
             {
-                return;
-            }
-            catch (Exception e)
-            {
-                Failed(logger, e);
+                break;
             }
         }
+
+        return $"Advised on {advised} decision(s).";
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Learned severity: weekly training made model {Version} (AUC {Auc:0.000}); an Admin activates it")]
-    private static partial void Trained(ILogger logger, int version, double auc);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Learned severity: weekly training skipped: {Reason}")]
-    private static partial void NotTrained(ILogger logger, string? reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Learned severity: advising failed; it tries again at the next interval")]
-    private static partial void Failed(ILogger logger, Exception error);
 }

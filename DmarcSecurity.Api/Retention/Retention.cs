@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Notifications;
 using Microsoft.EntityFrameworkCore;
@@ -40,13 +41,26 @@ public sealed record RetentionRun(DateTimeOffset At, int RawXml, int Deliveries,
 /// <summary>Prunes what outlived its retention period, a kind at a time, each in its own statement.</summary>
 public sealed partial class RetentionJob(
     IDbContextFactory<DmarcDbContext> contexts, IOptionsMonitor<RetentionOptions> options, TimeProvider clock, ILogger<RetentionJob> logger)
-    : BackgroundService
+    : ScheduledJob(contexts, clock, logger)
 {
+    public override string Name => "retention";
+
+    public override string Description => "Prunes raw report XML, settled deliveries, dispatched outbox messages, audit, ingestion history and IDS alerts past their retention.";
+
+    public override TimeSpan Interval => options.CurrentValue.Interval;
+
+    protected override async Task<string> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var r = await RunAsync(cancellationToken);
+        return $"Removed {r.RawXml} raw reports, {r.Deliveries} deliveries, {r.Outbox} outbox messages, {r.Audit} audit entries, " +
+            $"{r.IngestionHistory} ingestion history entries and {r.IdsAlerts} IDS alerts.";
+    }
+
     public async Task<RetentionRun> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var now = clock.GetUtcNow();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = Clock.GetUtcNow();
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
         var rawXml = settings.RawXml > TimeSpan.Zero
             ? await db.RawXml.Where(x => x.Report!.File!.ReceivedAt < (now - settings.RawXml).ToUniversalTime()).ExecuteDeleteAsync(cancellationToken)
             : 0;
@@ -71,31 +85,8 @@ public sealed partial class RetentionJob(
         return run;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested && options.CurrentValue.Interval is { } interval && interval > TimeSpan.Zero)
-        {
-            try
-            {
-                await Task.Delay(interval, clock, stoppingToken);
-                await RunAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Failed(logger, e);
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {RawXml} raw reports, {Deliveries} deliveries, {Outbox} outbox messages, {Audit} audit entries, {History} ingestion history entries, {IdsAlerts} IDS alerts")]
     private static partial void Pruned(ILogger logger, int rawXml, int deliveries, int outbox, int audit, int history, int idsAlerts);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention run failed; it runs again at the next interval")]
-    private static partial void Failed(ILogger logger, Exception error);
 }
 
 internal static class RetentionSetup
@@ -106,8 +97,7 @@ internal static class RetentionSetup
             .Validate(o => new[] { o.RawXml, o.Deliveries, o.Outbox, o.Audit, o.IngestionHistory, o.Interval }.All(t => t >= TimeSpan.Zero),
                 "Retention periods and Retention:Interval must not be negative (zero keeps for ever, or turns the job off).")
             .ValidateOnStart();
-        builder.Services.AddSingleton<RetentionJob>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJob>());
+        builder.Services.AddScheduledJob<RetentionJob>();
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Siem;
 using Microsoft.EntityFrameworkCore;
@@ -16,34 +17,41 @@ public sealed record SiemExportRun(string Target, int Alerts, int Decisions, str
 /// </summary>
 public sealed partial class SiemExporter(
     IDbContextFactory<DmarcDbContext> contexts, IHttpClientFactory http, IOptionsMonitor<SiemOptions> options, TimeProvider clock,
-    ILogger<SiemExporter> logger) : BackgroundService
+    ILogger<SiemExporter> logger) : ScheduledJob(contexts, clock, logger)
 {
     private const int Batch = 500;
-    private readonly SemaphoreSlim _one = new(1, 1);
 
+    public override string Name => "siem-export";
+
+    public override string Description => "Sends new alerts and decisions to the SIEM targets (syslog, Splunk HEC).";
+
+    /// <summary>Off while no target is configured.</summary>
+    public override TimeSpan Interval => options.CurrentValue.Targets.Count > 0 ? options.CurrentValue.PollInterval : TimeSpan.Zero;
+
+    protected override async Task<string> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var runs = await RunAsync(cancellationToken);
+        var failed = runs.Where(r => r.Error is not null).ToList();
+        var text = string.Join("; ", runs.Select(r => $"{r.Target}: {r.Alerts} alert(s), {r.Decisions} decision(s){(r.Error is null ? "" : " (failed)")}"));
+        return failed.Count == 0 ? text : throw new InvalidOperationException($"{failed.Count} target(s) did not take the export: {text}");
+    }
+
+    /// <summary>One pass over every target; a target that fails is reported, not thrown.</summary>
     public async Task<IReadOnlyList<SiemExportRun>> RunAsync(CancellationToken cancellationToken)
     {
-        await _one.WaitAsync(cancellationToken);
-        try
+        var runs = new List<SiemExportRun>();
+        foreach (var (name, target) in options.CurrentValue.Targets)
         {
-            var runs = new List<SiemExportRun>();
-            foreach (var (name, target) in options.CurrentValue.Targets)
-            {
-                runs.Add(await ExportAsync(name, target, cancellationToken));
-            }
+            runs.Add(await ExportAsync(name, target, cancellationToken));
+        }
 
-            return runs;
-        }
-        finally
-        {
-            _one.Release();
-        }
+        return runs;
     }
 
     private async Task<SiemExportRun> ExportAsync(string name, SiemTargetOptions target, CancellationToken cancellationToken)
     {
-        var since = clock.GetUtcNow() - options.CurrentValue.Lookback;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var since = Clock.GetUtcNow() - options.CurrentValue.Lookback;
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
         // An item was sent at or after its own time: marks older than the window belong to items it no longer reads.
         await db.SiemExports.Where(e => e.Target == name && e.ExportedAt < since).ExecuteDeleteAsync(cancellationToken);
         var sent = (await db.SiemExports.Where(e => e.Target == name)
@@ -60,7 +68,7 @@ public sealed partial class SiemExporter(
             foreach (var batch in pending.Chunk(Batch))
             {
                 await SiemSenders.SendAsync(target, batch, http, cancellationToken);
-                var now = clock.GetUtcNow();
+                var now = Clock.GetUtcNow();
                 db.SiemExports.AddRange(batch.Select(e => new SiemExportEntity { Target = name, Kind = e.Kind, Item = e.Item, ExportedAt = now }));
                 await db.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
@@ -78,40 +86,8 @@ public sealed partial class SiemExporter(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.CurrentValue.PollInterval, clock, stoppingToken);
-                if (options.CurrentValue.Targets.Count > 0)
-                {
-                    await RunAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Failed(logger, e);
-            }
-        }
-    }
-
-    public override void Dispose()
-    {
-        _one.Dispose();
-        base.Dispose();
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "SIEM target {Target} did not take the export; it is sent again at the next pass: {Problem}")]
     private static partial void TargetFailed(ILogger logger, string target, string problem);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SIEM export failed; it runs again at the next interval")]
-    private static partial void Failed(ILogger logger, Exception error);
 }
 
 internal static class SiemSetup
@@ -121,8 +97,7 @@ internal static class SiemSetup
         builder.Services.AddOptions<SiemOptions>().BindConfiguration(SiemOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SiemOptions>, SiemOptionsValidator>();
         builder.Services.AddHttpClient(SiemSenders.HttpClientName);
-        builder.Services.AddSingleton<SiemExporter>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiemExporter>());
+        builder.Services.AddScheduledJob<SiemExporter>();
         return builder;
     }
 

@@ -73,6 +73,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<Siem.SiemExportEntity> SiemExports => Set<Siem.SiemExportEntity>();
 
+    public DbSet<Jobs.JobRunEntity> JobRuns => Set<Jobs.JobRunEntity>();
+
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
     /// <summary>A context over an open connection, enlisted in <paramref name="transaction"/>: for code that writes with EF
@@ -140,6 +142,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Learning.SeverityModelConfiguration());
         modelBuilder.ApplyConfiguration(new Learning.SeverityPredictionConfiguration());
         modelBuilder.ApplyConfiguration(new Siem.SiemExportConfiguration());
+        modelBuilder.ApplyConfiguration(new Jobs.JobRunConfiguration());
     }
 }
 

@@ -103,6 +103,19 @@ public abstract class SiemExportTests(SiemApiFixture fixture) : IAsyncLifetime
             (e.GetProperty("source").GetString(), e.GetProperty("sourcetype").GetString(), e.GetProperty("index").GetString())));
     }
 
+    [Fact]
+    public async Task A_run_with_a_target_down_is_recorded_as_failed_and_counted_until_one_succeeds()
+    {
+        using var response = await fixture.Client.PostAsync("/api/jobs/siem-export/run", null);
+        var run = JsonSerializer.Deserialize<DmarcSecurity.Api.Jobs.JobRunDto>(await response.Content.ReadAsStringAsync(), Upload.Json)!;
+
+        Assert.Equal(DmarcSecurity.Data.Jobs.JobOutcome.Failed, run.Outcome);
+        Assert.Contains("1 target(s) did not take the export", run.Error, StringComparison.Ordinal);
+        Assert.Contains("down: 0 alert(s), 0 decision(s) (failed)", run.Error, StringComparison.Ordinal);
+        var job = Assert.Single(await Upload.GetAsync<List<DmarcSecurity.Api.Jobs.JobDto>>(fixture.Client, "/api/jobs"), j => j.Name == "siem-export");
+        Assert.True(job.FailuresInARow >= 1);
+    }
+
     private static async Task<List<string>> LinesAsync(string path, int expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
