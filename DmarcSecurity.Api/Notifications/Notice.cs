@@ -11,11 +11,14 @@ public sealed record NoticeFact(string Name, string Value);
 /// <param name="Subject">The domain or address it is about.</param>
 /// <param name="Alert">The alert as the grain raised it, for the Webhook channel's receivers.</param>
 /// <param name="Decision">The decision that raised it, if any.</param>
+/// <param name="Digest">The figures of a weekly digest (e-mail channels only).</param>
 public sealed record Notice(
     string Type, Severity Severity, string Title, string Text, string? Subject, DateTimeOffset OccurredAt, IReadOnlyList<NoticeFact> Facts,
-    string? Link, JsonElement? Alert = null, JsonElement? Decision = null)
+    string? Link, JsonElement? Alert = null, JsonElement? Decision = null, DigestReport? Digest = null)
 {
     public const string TestType = "test";
+
+    public const string DigestType = "digest.weekly";
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
     {

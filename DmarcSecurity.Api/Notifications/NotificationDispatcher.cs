@@ -194,34 +194,34 @@ internal sealed partial class NotificationDispatcher(
 
         delivery.Attempts++;
         delivery.LastAttemptAt = now;
-        var (status, response, error, retryAfter) = await SendAsync(channel, delivery, settings.Timeout, cancellationToken);
-        delivery.LastStatusCode = status;
-        delivery.LastResponse = response;
-        delivery.LastError = error;
-        if (status is >= 200 and < 300)
+        var result = channel.Kind == ChannelKind.Email
+            ? await EmailSender.SendAsync(
+                channel, EmailMessages.Render(channel, Notice.FromJson(delivery.Payload), delivery.IdempotencyKey, delivery.CreatedAt), settings.Timeout, cancellationToken)
+            : await SendAsync(channel, delivery, settings.Timeout, cancellationToken);
+        delivery.LastStatusCode = result.Status;
+        delivery.LastResponse = result.Response;
+        delivery.LastError = result.Error;
+        switch (result.Outcome)
         {
-            delivery.Status = DeliveryStatus.Delivered;
-            delivery.DeliveredAt = clock.GetUtcNow();
-            return;
-        }
-
-        if (status is >= 400 and < 500 and not (408 or 425 or 429))
-        {
-            delivery.Status = DeliveryStatus.DeadLettered;
-            delivery.LastError = $"Refused by the receiver ({status}); not retried.";
-            DeadLettered(logger, delivery.Id, delivery.Channel, delivery.Attempts, delivery.LastError);
-            return;
+            case AttemptOutcome.Delivered:
+                delivery.Status = DeliveryStatus.Delivered;
+                delivery.DeliveredAt = clock.GetUtcNow();
+                return;
+            case AttemptOutcome.Permanent:
+                delivery.Status = DeliveryStatus.DeadLettered;
+                DeadLettered(logger, delivery.Id, delivery.Channel, delivery.Attempts, delivery.LastError ?? "refused");
+                return;
         }
 
         if (delivery.Attempts >= settings.MaxAttempts)
         {
             delivery.Status = DeliveryStatus.DeadLettered;
-            delivery.LastError = $"Gave up after {delivery.Attempts} attempts: {error ?? $"the receiver answered {status}"}";
+            delivery.LastError = $"Gave up after {delivery.Attempts} attempts: {result.Error ?? $"the receiver answered {result.Status}"}";
             DeadLettered(logger, delivery.Id, delivery.Channel, delivery.Attempts, delivery.LastError);
             return;
         }
 
-        delivery.NextAttemptAt = clock.GetUtcNow() + Backoff(delivery.Attempts, retryAfter, settings);
+        delivery.NextAttemptAt = clock.GetUtcNow() + Backoff(delivery.Attempts, result.RetryAfter, settings);
     }
 
     /// <summary>RetryDelay × 2^(attempts − 1), capped at MaxRetryDelay, then between half and all of it at random, so
@@ -238,7 +238,7 @@ internal sealed partial class NotificationDispatcher(
         return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
     }
 
-    private async Task<(int? Status, string? Response, string? Error, TimeSpan? RetryAfter)> SendAsync(
+    private async Task<AttemptResult> SendAsync(
         ChannelSettings channel, NotificationDeliveryEntity delivery, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var sentAt = clock.GetUtcNow();
@@ -262,15 +262,24 @@ internal sealed partial class NotificationDispatcher(
             var retryAfter = response.Headers.RetryAfter is { } r
                 ? r.Delta ?? (r.Date is { } date ? date - clock.GetUtcNow() : null)
                 : null;
-            return ((int)response.StatusCode, text, response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.", retryAfter);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return new AttemptResult(status, text, null, retryAfter, AttemptOutcome.Delivered);
+            }
+
+            // 408, 425 and 429 say "later"; any other 4xx says the request itself is wrong, and will stay wrong.
+            return status is >= 400 and < 500 and not (408 or 425 or 429)
+                ? new AttemptResult(status, text, $"Refused by the receiver ({status}); not retried.", retryAfter, AttemptOutcome.Permanent)
+                : new AttemptResult(status, text, $"The receiver answered {status} {response.ReasonPhrase}.", retryAfter, AttemptOutcome.Transient);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, null, $"No answer within {timeout.TotalSeconds:0.#} s.", null);
+            return new AttemptResult(null, null, $"No answer within {timeout.TotalSeconds:0.#} s.", null, AttemptOutcome.Transient);
         }
         catch (HttpRequestException e)
         {
-            return (null, null, $"Could not reach the receiver: {e.Message}", null);
+            return new AttemptResult(null, null, $"Could not reach the receiver: {e.Message}", null, AttemptOutcome.Transient);
         }
     }
 

@@ -17,6 +17,22 @@ public enum ChannelKind
 
     /// <summary>Any HTTPS endpoint: our JSON, signed with HMAC-SHA256 over the timestamp and the body.</summary>
     Webhook,
+
+    /// <summary>E-mail through an SMTP server: a plain-text and an HTML body.</summary>
+    Email,
+}
+
+/// <summary>How the connection to an SMTP server is protected.</summary>
+public enum EmailSecurity
+{
+    /// <summary>Plain text: the password and the messages cross the network readable. Only for a relay on the same host.</summary>
+    None,
+
+    /// <summary>Plain connection upgraded with STARTTLS before anything is sent (port 587 by default); refused when the server does not offer it.</summary>
+    StartTls,
+
+    /// <summary>TLS from the first byte (port 465 by default).</summary>
+    SslOnConnect,
 }
 
 /// <summary>Notifications (section <c>Notifications</c>): the channels the outbox is delivered to, and how hard to try.</summary>
@@ -44,6 +60,22 @@ public sealed class NotificationOptions
 
     /// <summary>The Web app's address, for links in messages (none when unset).</summary>
     public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>The weekly digest (<c>Notifications__Digest__*</c>).</summary>
+    public DigestSettings Digest { get; set; } = new();
+}
+
+/// <summary>Which e-mail channels get the weekly digest per domain, and when.</summary>
+public sealed class DigestSettings
+{
+    /// <summary>Names of Email channels; none: no digest is sent on schedule.</summary>
+    public List<string> Channels { get; set; } = [];
+
+    /// <summary>The UTC day it is sent on; it covers the seven UTC days before that day.</summary>
+    public DayOfWeek Day { get; set; } = DayOfWeek.Monday;
+
+    /// <summary>The UTC time of day it is sent at.</summary>
+    public TimeSpan Time { get; set; } = TimeSpan.FromHours(7);
 }
 
 public sealed class ChannelSettings
@@ -65,8 +97,39 @@ public sealed class ChannelSettings
     /// <summary>Sends a minute at most; the rest wait their turn.</summary>
     public int PermitsPerMinute { get; set; } = 30;
 
-    /// <summary>Without the URL and the secret, so an accidental log line cannot leak them.</summary>
-    public override string ToString() => $"{Kind} to {Url?.Host}";
+    /// <summary>The SMTP server of an <see cref="ChannelKind.Email"/> channel.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>0: 465 for <see cref="EmailSecurity.SslOnConnect"/>, 587 for StartTls, 25 otherwise.</summary>
+    public int Port { get; set; }
+
+    public EmailSecurity Security { get; set; } = EmailSecurity.StartTls;
+
+    /// <summary>The SMTP sign-in; none: the server is not asked to authenticate.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>Never logged, never shown.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>The sender, e.g. <c>DmarcSecurity &lt;dmarc@example.com&gt;</c>.</summary>
+    public string? From { get; set; }
+
+    /// <summary>Recipients, separated by commas.</summary>
+    public string? To { get; set; }
+
+    /// <summary>The SHA-256 fingerprint (hex) of the SMTP server's certificate, for a relay with a certificate no
+    /// authority signed: that certificate is then accepted, and only it. None: the usual chain and name checks.</summary>
+    public string? CertificateFingerprint { get; set; }
+
+    public int EffectivePort => Port != 0 ? Port : Security switch
+    {
+        EmailSecurity.SslOnConnect => 465,
+        EmailSecurity.StartTls => 587,
+        _ => 25,
+    };
+
+    /// <summary>Without the URL, the secret and the password, so an accidental log line cannot leak them.</summary>
+    public override string ToString() => Kind == ChannelKind.Email ? $"Email via {Host}:{EffectivePort}" : $"{Kind} to {Url?.Host}";
 }
 
 /// <summary>Checks every channel at start; a message names the setting at fault.</summary>
@@ -100,7 +163,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
                 failures.Add($"{at}: a channel's name is 1-100 characters without control characters.");
             }
 
-            if (settings.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
+            if (settings.Kind == ChannelKind.Email)
+            {
+                EmailChannelValidator.Check(at, settings, failures);
+            }
+            else if (settings.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
             {
                 failures.Add($"{at}:Url must be an absolute https address (http only to this machine).");
             }
@@ -114,6 +181,19 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
             {
                 failures.Add($"{at}:PermitsPerMinute must be between 1 and 10000.");
             }
+        }
+
+        foreach (var channel in options.Digest.Channels)
+        {
+            if (!options.Channels.TryGetValue(channel, out var settings) || settings.Kind != ChannelKind.Email)
+            {
+                failures.Add($"Notifications:Digest:Channels: '{channel}' is not a configured Email channel (Notifications:Channels:{channel}:Kind = Email).");
+            }
+        }
+
+        if (!Enum.IsDefined(options.Digest.Day) || options.Digest.Time < TimeSpan.Zero || options.Digest.Time >= TimeSpan.FromDays(1))
+        {
+            failures.Add("Notifications:Digest:Day must be a day of the week (Monday, ...) and Notifications:Digest:Time a time of day (00:00 to 23:59).");
         }
 
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;

@@ -31,6 +31,8 @@ public static class NotificationsApi
             .WithSummary("The configured channels (Notifications__Channels__<name>__*), without their secrets.");
         group.MapPost("/channels/{name}/test", SendTest).WithName(nameof(SendTest))
             .WithSummary("Queue a test message to a channel; its delivery shows in the log within seconds.");
+        group.MapPost("/digest", SendDigest).WithName(nameof(SendDigest))
+            .WithSummary("Queue the weekly digest now to the digest channels (or one channel), for one domain or all, for the last week or a given period.");
         group.MapGet("/deliveries", ListDeliveries).WithName(nameof(ListDeliveries))
             .WithSummary("The delivery log, newest first: status, attempts and the receiver's last answer.");
         return endpoints;
@@ -38,7 +40,66 @@ public static class NotificationsApi
 
     public static Ok<IReadOnlyList<ChannelDto>> ListChannels(IOptionsMonitor<NotificationOptions> options) =>
         TypedResults.Ok<IReadOnlyList<ChannelDto>>([.. options.CurrentValue.Channels.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => new ChannelDto(
-            c.Key, c.Value.Kind, c.Value.Url is { } url ? $"{url.Scheme}://{url.Authority}" : "", c.Value.MinimumSeverity, c.Value.Domains, c.Value.PermitsPerMinute))]);
+            c.Key, c.Value.Kind, Target(c.Value), c.Value.MinimumSeverity, c.Value.Domains, c.Value.PermitsPerMinute))]);
+
+    private static string Target(ChannelSettings channel) => channel.Kind == ChannelKind.Email
+        ? $"smtp://{channel.Host}:{channel.EffectivePort}"
+        : channel.Url is { } url ? $"{url.Scheme}://{url.Authority}" : "";
+
+    /// <summary>Queues the digest: <c>from</c> and <c>to</c> are UTC days (the period is [from, to], whole days, up to 31),
+    /// by default the last week as the schedule would send it; <c>channel</c> one Email channel, by default the digest
+    /// channels. A period already queued to a channel is not queued again (its delivery is returned).</summary>
+    public static async Task<Results<Accepted<IReadOnlyList<DigestQueued>>, ValidationProblem>> SendDigest(
+        string? domain, DateOnly? from, DateOnly? to, string? channel, IOptionsMonitor<NotificationOptions> options, WeeklyDigest digest,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var (start, end) = WeeklyDigest.LastWeek(clock.GetUtcNow(), settings.Digest.Day);
+        if (from is { } f)
+        {
+            start = new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            end = to is { } t ? new DateTimeOffset(t.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1) : start.AddDays(7);
+        }
+        else if (to is not null)
+        {
+            errors["from"] = ["from is required with to."];
+        }
+
+        if (end <= start || end - start > TimeSpan.FromDays(31))
+        {
+            errors["to"] = ["The period runs from 'from' to 'to' (both included), 1 to 31 days."];
+        }
+
+        var normalised = string.IsNullOrWhiteSpace(domain) ? null : domain.Trim().TrimEnd('.').ToLowerInvariant();
+        if (normalised is not null && (normalised.Length > 253 || normalised.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'))))
+        {
+            errors["domain"] = ["domain must be a domain name."];
+        }
+
+        IReadOnlyCollection<string> channels = settings.Digest.Channels;
+        if (!string.IsNullOrEmpty(channel))
+        {
+            if (!settings.Channels.TryGetValue(channel, out var named) || named.Kind != ChannelKind.Email)
+            {
+                errors["channel"] = [$"'{channel}' is not a configured Email channel."];
+            }
+
+            channels = [channel];
+        }
+        else if (channels.Count == 0)
+        {
+            errors["channel"] = ["No digest channels are configured (Notifications__Digest__Channels__0); name an Email channel."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var queued = await digest.QueueAsync(start, end, normalised, channels, cancellationToken);
+        return TypedResults.Accepted("/api/notifications/deliveries", queued);
+    }
 
     public static async Task<Results<Accepted<DeliveryDto>, NotFound>> SendTest(
         string name, ClaimsPrincipal user, IOptionsMonitor<NotificationOptions> options, IDbContextFactory<DmarcDbContext> contexts,

@@ -9,6 +9,8 @@ internal static class NotificationsSetup
         builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
         builder.Services.AddHostedService<NotificationDispatcher>();
+        builder.Services.AddSingleton<WeeklyDigest>();
+        builder.Services.AddHostedService<DigestScheduler>();
         return builder;
     }
 }

@@ -39,6 +39,10 @@ public sealed record DashboardDto(
     IReadOnlyList<ReporterStatsDto> Reporters,
     IReadOnlyList<DomainStatsDto> Domains);
 
+/// <summary>One source address that sent as a domain within a range, with its messages there (weighted like every
+/// ranged figure) and whether it had sent as that domain in a report that began before the range.</summary>
+public sealed record DomainSourceDto(string Domain, string SourceIp, long Messages, bool SeenBefore);
+
 /// <summary>How the top source IPs are ranked: by messages sent, or by messages failing DMARC.</summary>
 public enum SourceRanking
 {
@@ -64,4 +68,9 @@ public interface IStatsQueries
     /// list at most <paramref name="top"/> long), with the same figures the separate queries give, and one aggregation
     /// of the records instead of four. Dispositions come from the reports' own counts.</summary>
     Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
+
+    /// <summary>Every (domain, source address) pair in the reports of [<paramref name="from"/>, <paramref name="to"/>),
+    /// each marked with whether the address had sent as the domain before <paramref name="from"/>: the weekly digest's
+    /// new senders.</summary>
+    Task<IReadOnlyList<DomainSourceDto>> DomainSourcesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 }

@@ -165,6 +165,19 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             domains.Select(d => d.ToDto(perDomain.GetValueOrDefault(d.Domain))).ToList());
     }
 
+    public async Task<IReadOnlyList<DomainSourceDto>> DomainSourcesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(new ReportFilter(From: from, To: to), dialect);
+        await using var context = await OpenAsync(cancellationToken);
+        return await QueryAsync(context, selection,
+            $"SELECT g.d, g.ip, g.m, CASE WHEN EXISTS (SELECT 1 FROM records r2 JOIN reports p2 ON p2.id = r2.report_id " +
+            "WHERE r2.source_ip = g.ip AND lower(p2.policy_domain) = g.d AND p2.begin_at < @from) THEN 1 ELSE 0 END " +
+            $"FROM (SELECT lower(sel.policy_domain) AS d, r.source_ip AS ip, SUM({selection.Weighted("r.count")}) AS m {JoinedRecords} " +
+            "GROUP BY lower(sel.policy_domain), r.source_ip) g ORDER BY 1, 3 DESC, 2",
+            r => new DomainSourceDto(r.GetString(0), Text(r, 1), Round(Double(r, 2)), Long(r, 3) == 1),
+            cancellationToken);
+    }
+
     private async Task<Totals> TotalsAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken) =>
         (await QueryAsync(context, selection,
             "SELECT COUNT(*), COALESCE(SUM(record_count), 0), COALESCE(SUM(message_count * w), 0), " +
