@@ -38,6 +38,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/domains/{domain}/forecast"] = UserRole.Viewer,
         ["POST /api/models/severity/train"] = UserRole.Admin,
         ["GET /api/jobs"] = UserRole.Admin,
+        ["POST /api/notifications/digest"] = UserRole.Admin,
         ["GET /api/jobs/{name}/runs"] = UserRole.Admin,
         ["POST /api/jobs/{name}/run"] = UserRole.Admin,
         ["GET /api/models/severity"] = UserRole.Admin,
