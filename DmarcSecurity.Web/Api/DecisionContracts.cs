@@ -63,3 +63,11 @@ public sealed record SeverityModelMetricsDto(double Auc, double PrecisionAtK, in
 public sealed record SeverityModelDto(
     int Version, DateTimeOffset TrainedAt, string TrainedBy, int Examples, int Confirmed, int Dismissed, SeverityModelMetricsDto Metrics,
     bool Active, DateTimeOffset? ActivatedAt, string? ActivatedBy, int Predictions);
+
+/// <summary>A run of a scheduled job (GET /api/jobs, POST /api/jobs/{name}/run).</summary>
+public sealed record JobRunDto(long Id, string Job, string Trigger, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, double? Seconds,
+    string Outcome, string? Summary, string? Error);
+
+public sealed record JobDto(
+    string Name, string Description, TimeSpan? Interval, bool Running, DateTimeOffset? NextRunAt, JobRunDto? LastRun, int FailuresInARow,
+    IReadOnlyList<JobRunDto> Recent);

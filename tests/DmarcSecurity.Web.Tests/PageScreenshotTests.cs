@@ -110,6 +110,7 @@ public sealed class PageScreenshotTests(Platform platform)
             ("users", "/admin/users"),
             ("notifications", "/admin/notifications"),
             ("models", "/admin/models"),
+            ("jobs", "/admin/jobs"),
             ("audit", "/admin/audit"),
             ("not-found", "/no-such-page"),
         ];
