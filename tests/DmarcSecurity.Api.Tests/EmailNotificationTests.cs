@@ -56,7 +56,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         var smtp = await Smtp();
         var api = await ApiAsync(provider, Email(smtp, SmtpServer.Mode.None));
 
-        var outboxId = await OutboxAsync(api, ThreatAlert("203.0.113.9", "High"));
+        var outboxId = await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("203.0.113.9", "High"));
         var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
         var received = Assert.Single(await smtp.WaitForAsync(1));
 
@@ -90,7 +90,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
     {
         var smtp = await Smtp(mode, (User, Password));
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, mode, auth: true));
-        using var admin = await AdminAsync(api);
+        using var admin = await NotificationSeed.AdminAsync(api);
 
         using var test = await admin.PostAsync("/api/notifications/channels/mail/test", null);
         var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
@@ -114,7 +114,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         settings.Remove("Notifications:Channels:mail:CertificateFingerprint");
         var api = await ApiAsync(DbProvider.Sqlite, settings);
 
-        await OutboxAsync(api, ThreatAlert("192.0.2.77", "High"));
+        await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("192.0.2.77", "High"));
         var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
 
         Assert.Equal((DeliveryStatus.DeadLettered, 1), (delivery.Status, delivery.Attempts));
@@ -128,7 +128,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         var smtp = await Smtp(reply: "451 4.3.0 Try again later", replyCount: 2);
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, SmtpServer.Mode.None));
 
-        var outboxId = await OutboxAsync(api, ThreatAlert("198.51.100.7", "Critical"));
+        var outboxId = await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("198.51.100.7", "Critical"));
         var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
 
         Assert.Equal((DeliveryStatus.Delivered, 3, 250, null), (delivery.Status, delivery.Attempts, delivery.LastStatusCode, delivery.LastError));
@@ -142,7 +142,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         var smtp = await Smtp(reply: "550 5.7.1 Relaying denied", replyCount: 100);
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, SmtpServer.Mode.None));
 
-        await OutboxAsync(api, ThreatAlert("192.0.2.55", "High"));
+        await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("192.0.2.55", "High"));
         var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
 
         Assert.Equal((DeliveryStatus.DeadLettered, 1, 550), (delivery.Status, delivery.Attempts, delivery.LastStatusCode));
@@ -157,7 +157,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         var smtp = await Smtp(start: false);
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, SmtpServer.Mode.None));
 
-        await OutboxAsync(api, ThreatAlert("192.0.2.56", "High"));
+        await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("192.0.2.56", "High"));
         var failing = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Pending && d.Attempts >= 2));
         await smtp.StartAsync();
         var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
@@ -233,7 +233,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         var settings = Email(smtp, SmtpServer.Mode.None);
         settings["Notifications:Digest:Channels:0"] = "mail";
         var api = await ApiAsync(provider, settings);
-        using var admin = await AdminAsync(api);
+        using var admin = await NotificationSeed.AdminAsync(api);
         await SeedWeekAsync(api, admin);
 
         using var first = await admin.PostAsync("/api/notifications/digest?from=2026-11-23&to=2026-11-29", null);
@@ -332,7 +332,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
     {
         var smtp = await Smtp();
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, SmtpServer.Mode.None));
-        using var admin = await AdminAsync(api);
+        using var admin = await NotificationSeed.AdminAsync(api);
         await SeedWeekAsync(api, admin);
 
         using var noChannel = await admin.PostAsync("/api/notifications/digest?from=2026-11-23", null);
@@ -440,46 +440,6 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         _owned.Add(factory);
         _ = factory.Server; // starts the host (and validates the options)
         return factory;
-    }
-
-    private static async Task<HttpClient> AdminAsync(WebApplicationFactory<Program> api)
-    {
-        await api.Services.GetRequiredService<UserService>().CreateAsync(ApiFixture.AdminEmail, null, UserRole.Admin, ApiFixture.AdminPassword, CancellationToken.None);
-        var client = api.CreateClient();
-        using var login = await client.PostAsJsonAsync("/api/auth/login", new LoginRequest(ApiFixture.AdminEmail, ApiFixture.AdminPassword));
-        client.DefaultRequestHeaders.Authorization = new("Bearer", (await login.Content.ReadFromJsonAsync<TokenResponse>(Upload.Json))!.AccessToken);
-        return client;
-    }
-
-    /// <summary>An outbox message as the source-IP grain writes it for a threat alert raised by a review decision.</summary>
-    private static string ThreatAlert(string ip, string severity) => JsonSerializer.Serialize(new
-    {
-        channel = "Notify",
-        messageType = "alert.raised",
-        alert = new
-        {
-            ruleKey = "source-threat",
-            fingerprint = $"fp-{ip}",
-            severity,
-            grainType = "source-ip",
-            grainKey = ip,
-            title = $"{severity} threat from {ip}",
-            detail = $"{severity} threat score 0.882 = pattern 1.000×0.3 + context 0.600×0.25; 1000 of 1000 messages failed DKIM and SPF alignment.",
-            discriminators = new Dictionary<string, string> { ["severity"] = severity },
-            occurredAt = DateTimeOffset.UtcNow,
-            isRepeat = false,
-            occurrences = 1,
-        },
-        decision = new { decisionId = Guid.NewGuid(), ip, action = "Review", severity, score = 0.882, simulated = false, expiresAt = DateTimeOffset.UtcNow.AddHours(4) },
-    });
-
-    private static async Task<long> OutboxAsync(WebApplicationFactory<Program> api, string payload)
-    {
-        await using var db = api.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContext();
-        var message = new OutboxMessageEntity { Channel = "Notify", MessageType = "alert.raised", Payload = payload, CreatedAt = DateTimeOffset.UtcNow };
-        db.Outbox.Add(message);
-        await db.SaveChangesAsync();
-        return message.Id;
     }
 
     private static async Task<List<DeliveryDto>> WaitAsync(WebApplicationFactory<Program> api, int count, Func<DeliveryDto, bool> done)

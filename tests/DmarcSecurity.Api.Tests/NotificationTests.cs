@@ -68,7 +68,7 @@ public sealed class NotificationTests : IAsyncLifetime
             ["Notifications:Channels:critical-only:MinimumSeverity"] = "Critical",
         });
 
-        var outboxId = await OutboxAsync(api, ThreatAlert("203.0.113.9", "High"));
+        var outboxId = await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("203.0.113.9", "High"));
         var deliveries = await DeliveredAsync(api, 4);
 
         Assert.Equal(["discord", "hook", "slack", "teams"], deliveries.Select(d => d.Channel).Order());
@@ -113,7 +113,7 @@ public sealed class NotificationTests : IAsyncLifetime
         var hook = await Receiver(n => n switch { 1 => 500, 2 => 503, _ => 200 });
         var api = await ApiAsync(DbProvider.Sqlite, Webhook(hook));
 
-        var outboxId = await OutboxAsync(api, ThreatAlert("198.51.100.7", "Critical"));
+        var outboxId = await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("198.51.100.7", "Critical"));
         var delivery = Assert.Single(await DeliveredAsync(api, 1));
 
         Assert.Equal((DeliveryStatus.Delivered, 3, 200), (delivery.Status, delivery.Attempts, delivery.LastStatusCode));
@@ -137,7 +137,7 @@ public sealed class NotificationTests : IAsyncLifetime
             ["Notifications:Channels:gone:Url"] = refusing.Url.ToString(),
         });
 
-        await OutboxAsync(api, ThreatAlert("192.0.2.55", "High"));
+        await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("192.0.2.55", "High"));
         var deliveries = await SettledAsync(api, 2);
 
         var failed = Assert.Single(deliveries, d => d.Channel == "failing");
@@ -157,7 +157,7 @@ public sealed class NotificationTests : IAsyncLifetime
 
         foreach (var ip in new[] { "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4" })
         {
-            await OutboxAsync(api, ThreatAlert(ip, "High"));
+            await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert(ip, "High"));
         }
 
         await DeliveredAsync(api, 2);
@@ -175,7 +175,7 @@ public sealed class NotificationTests : IAsyncLifetime
     {
         var hook = await Receiver();
         var api = await ApiAsync(DbProvider.Sqlite, Webhook(hook));
-        using var admin = await AdminAsync(api);
+        using var admin = await NotificationSeed.AdminAsync(api);
 
         var channels = await Upload.GetAsync<List<ChannelDto>>(admin, "/api/notifications/channels");
         using var test = await admin.PostAsync("/api/notifications/channels/hook/test", null);
@@ -252,46 +252,6 @@ public sealed class NotificationTests : IAsyncLifetime
         _owned.Add(factory);
         _ = factory.Server; // starts the host (and validates the options)
         return factory;
-    }
-
-    private static async Task<HttpClient> AdminAsync(WebApplicationFactory<Program> api)
-    {
-        await api.Services.GetRequiredService<UserService>().CreateAsync(ApiFixture.AdminEmail, null, UserRole.Admin, ApiFixture.AdminPassword, CancellationToken.None);
-        var client = api.CreateClient();
-        using var login = await client.PostAsJsonAsync("/api/auth/login", new LoginRequest(ApiFixture.AdminEmail, ApiFixture.AdminPassword));
-        client.DefaultRequestHeaders.Authorization = new("Bearer", (await login.Content.ReadFromJsonAsync<TokenResponse>(Upload.Json))!.AccessToken);
-        return client;
-    }
-
-    /// <summary>An outbox message as the source-IP grain writes it for a threat alert raised by a review decision.</summary>
-    private static string ThreatAlert(string ip, string severity) => JsonSerializer.Serialize(new
-    {
-        channel = "Notify",
-        messageType = "alert.raised",
-        alert = new
-        {
-            ruleKey = "source-threat",
-            fingerprint = $"fp-{ip}",
-            severity,
-            grainType = "source-ip",
-            grainKey = ip,
-            title = $"{severity} threat from {ip}",
-            detail = $"{severity} threat score 0.882 = pattern 1.000×0.3 + context 0.600×0.25; 1000 of 1000 messages failed DKIM and SPF alignment.",
-            discriminators = new Dictionary<string, string> { ["severity"] = severity },
-            occurredAt = DateTimeOffset.UtcNow,
-            isRepeat = false,
-            occurrences = 1,
-        },
-        decision = new { decisionId = Guid.NewGuid(), ip, action = "Review", severity, score = 0.882, simulated = false, expiresAt = DateTimeOffset.UtcNow.AddHours(4) },
-    });
-
-    private static async Task<long> OutboxAsync(WebApplicationFactory<Program> api, string payload)
-    {
-        await using var db = api.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContext();
-        var message = new OutboxMessageEntity { Channel = "Notify", MessageType = "alert.raised", Payload = payload, CreatedAt = DateTimeOffset.UtcNow };
-        db.Outbox.Add(message);
-        await db.SaveChangesAsync();
-        return message.Id;
     }
 
     private static async Task<Data.Reports.PagedResult<DeliveryDto>> Deliveries(WebApplicationFactory<Program> api)
