@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers.
-# Installs PostgreSQL, Redis, Chromium, Dovecot and the firewall bouncer when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
+# Installs PostgreSQL, Redis, Chromium, Dovecot, the firewall bouncer and the enrichment tools (dnsmasq, mmdb-bin, libmaxmind-db-writer-perl) when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
 # in a temporary folder (and a Redis server for the Orleans cluster tests), runs `dotnet test` for the whole solution, stops the server, and ends with one line
 # `N passed, N failed[, N skipped]` summed over every test project.
 set -uo pipefail
@@ -13,6 +13,7 @@ source "$ROOT/scripts/redis.sh"
 source "$ROOT/scripts/chromium.sh"
 source "$ROOT/scripts/bouncer.sh"
 source "$ROOT/scripts/dovecot.sh"
+source "$ROOT/scripts/enrichment.sh"
 trap 'stop_postgres; stop_redis' EXIT
 
 summarise() {
@@ -36,6 +37,7 @@ start_redis || { log "Redis did not start"; echo "0 passed, 1 failed"; exit 1; }
 ensure_chromium || { log "no Chromium for the browser tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_bouncer || { log "no firewall bouncer for the enforcement tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_dovecot || { log "no Dovecot for the mailbox tests"; echo "0 passed, 1 failed"; exit 1; }
+ensure_enrichment_tools || { log "no dnsmasq, mmdblookup or MaxMind::DB::Writer for the enrichment tests"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$RESULTS"
 dotnet build DmarcSecurity.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
