@@ -23,6 +23,8 @@ public sealed class Dnsmasq : IDisposable
 
     public int Port { get; }
 
+    public int ProcessId => _process.Id;
+
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
     public string Server => $"127.0.0.1:{Port}";
@@ -31,9 +33,11 @@ public sealed class Dnsmasq : IDisposable
 
     /// <param name="ptr">Address to name.</param>
     /// <param name="ttl">TTL of the answers, seconds.</param>
+    /// <param name="cacheSize">dnsmasq's cache (0: none); records from a large <c>--addn-hosts</c> file are searched one
+    /// by one without it.</param>
     public static async Task<Dnsmasq> StartAsync(
         IReadOnlyDictionary<string, string> ptr, int ttl = 600, IEnumerable<string>? localZones = null,
-        IReadOnlyDictionary<string, IPEndPoint>? forwardZones = null, IEnumerable<string>? extra = null)
+        IReadOnlyDictionary<string, IPEndPoint>? forwardZones = null, IEnumerable<string>? extra = null, int cacheSize = 0)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -43,7 +47,7 @@ public sealed class Dnsmasq : IDisposable
                      {
                          "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--no-poll", $"--port={port}",
                          "--listen-address=127.0.0.1", "--bind-interfaces", "--user=root", "--pid-file=", $"--local-ttl={ttl}",
-                         "--cache-size=0", "--log-facility=-",
+                         $"--cache-size={cacheSize}", "--log-facility=-",
                      })
             {
                 start.ArgumentList.Add(argument);
