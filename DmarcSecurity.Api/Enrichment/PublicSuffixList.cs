@@ -46,6 +46,11 @@ public sealed class PublicSuffixList
                 continue;
             }
 
+            if (!rule.All(char.IsAscii) && !IsValidName(rule.TrimStart('!', '*', '.')))
+            {
+                continue;
+            }
+
             if (rule.StartsWith('!'))
             {
                 list._exceptions.Add(Ascii(rule[1..]));
@@ -115,6 +120,19 @@ public sealed class PublicSuffixList
         }
 
         return 1;
+    }
+
+    private static bool IsValidName(string name)
+    {
+        try
+        {
+            s_idn.GetAscii(name.ToLowerInvariant());
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static string Ascii(string name)

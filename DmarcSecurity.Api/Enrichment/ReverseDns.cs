@@ -19,6 +19,9 @@ public sealed record PtrAnswer(ReverseDnsStatus Status, string? Name, DateTimeOf
 /// </summary>
 public sealed partial class ReverseDns : IDisposable
 {
+    /// <summary>How long a lookup may wait for one of the <see cref="DnsOptions.MaxConcurrency"/> slots.</summary>
+    public static readonly TimeSpan QueueLimit = TimeSpan.FromSeconds(30);
+
     private readonly DnsOptions _options;
     private readonly LookupClient? _client;
     private readonly MemoryCache _cache;
@@ -89,7 +92,11 @@ public sealed partial class ReverseDns : IDisposable
             // Yield first so GetOrAdd has stored this task before it can complete and remove itself.
             await Task.Yield();
             var answer = await QueryAsync(address);
-            _cache.Set(address, answer, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = answer.Expires });
+            if (answer.Status != ReverseDnsStatus.Pending)
+            {
+                _cache.Set(address, answer, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = answer.Expires });
+            }
+
             return answer;
         }
         finally
@@ -100,23 +107,21 @@ public sealed partial class ReverseDns : IDisposable
 
     private async Task<PtrAnswer> QueryAsync(IPAddress address)
     {
-        // The whole lookup, waiting for a slot included, is bounded: a queue of slow addresses does not grow without end.
+        // Waiting for a slot has its own, longer bound: a burst of addresses (a list of 1,000 sources) queues and is
+        // answered in the background for the next view; what could not even be sent is not remembered as a failure.
+        var started = _time.GetTimestamp();
+        if (!await _slots.WaitAsync(QueueLimit))
+        {
+            return new PtrAnswer(ReverseDnsStatus.Pending, null, _time.GetUtcNow());
+        }
+
         var budget = _options.Timeout * (_options.Retries + 1) + TimeSpan.FromMilliseconds(250);
         using var timeout = new CancellationTokenSource(budget);
-        var started = _time.GetTimestamp();
         try
         {
-            await _slots.WaitAsync(timeout.Token);
-            try
-            {
-                EnrichmentTelemetry.DnsQueries.Add(1);
-                var response = await _client!.QueryReverseAsync(address, timeout.Token);
-                return Interpret(address, response);
-            }
-            finally
-            {
-                _slots.Release();
-            }
+            EnrichmentTelemetry.DnsQueries.Add(1);
+            var response = await _client!.QueryReverseAsync(address, timeout.Token);
+            return Interpret(address, response);
         }
         catch (Exception ex) when (ex is DnsResponseException or OperationCanceledException or System.Net.Sockets.SocketException or TimeoutException)
         {
@@ -125,6 +130,7 @@ public sealed partial class ReverseDns : IDisposable
         }
         finally
         {
+            _slots.Release();
             EnrichmentTelemetry.DnsLatency.Record(_time.GetElapsedTime(started).TotalMilliseconds);
         }
     }

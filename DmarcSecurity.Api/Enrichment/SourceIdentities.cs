@@ -29,7 +29,9 @@ public sealed partial class SourceIdentities(
         var all = Task.WhenAll(lookups);
         if (!all.IsCompleted && options.Value.WaitForLookups > TimeSpan.Zero)
         {
-            await Task.WhenAny(all, Task.Delay(options.Value.WaitForLookups, cancellationToken));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await Task.WhenAny(all, Task.Delay(options.Value.WaitForLookups, stop.Token));
+            await stop.CancelAsync();
             cancellationToken.ThrowIfCancellationRequested();
         }
 
