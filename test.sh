@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real servers.
-# Installs PostgreSQL, Redis, Chromium, Dovecot, aiosmtpd and the firewall bouncer when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
+# Installs PostgreSQL, Redis, Chromium, Dovecot, aiosmtpd, promtool, rsyslog, the firewall bouncer and the enrichment tools (dnsmasq, mmdb-bin, libmaxmind-db-writer-perl) when they are missing (Debian packages, needs root), starts a throwaway server on 127.0.0.1
 # in a temporary folder (and a Redis server for the Orleans cluster tests), runs `dotnet test` for the whole solution, stops the server, and ends with one line
 # `N passed, N failed[, N skipped]` summed over every test project.
 set -uo pipefail
@@ -16,6 +16,7 @@ source "$ROOT/scripts/dovecot.sh"
 source "$ROOT/scripts/promtool.sh"
 source "$ROOT/scripts/rsyslog.sh"
 source "$ROOT/scripts/smtp.sh"
+source "$ROOT/scripts/enrichment.sh"
 trap 'stop_postgres; stop_redis' EXIT
 
 summarise() {
@@ -42,6 +43,7 @@ ensure_dovecot || { log "no Dovecot for the mailbox tests"; echo "0 passed, 1 fa
 ensure_promtool || { log "no promtool for the metrics tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_rsyslog || { log "no rsyslog for the SIEM export tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_smtp || { log "no SMTP server for the e-mail notification tests"; echo "0 passed, 1 failed"; exit 1; }
+ensure_enrichment_tools || { log "no dnsmasq, mmdblookup or MaxMind::DB::Writer for the enrichment tests"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$RESULTS"
 dotnet build DmarcSecurity.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }

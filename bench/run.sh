@@ -6,15 +6,18 @@
 # memory idle and after 1,000,000 events), the dashboard's server-side first render with 1,000,000 records stored,
 # notification delivery to a webhook that fails half its requests and then goes down for a minute, the anomaly
 # detectors' training and scoring times with their ROC AUC on generated data with known outliers, and IDS log read
-# throughput (events/s for Suricata EVE, Snort fast, Zeek conn TSV and JSON, generated in memory).
+# throughput (events/s for Suricata EVE, Snort fast, Zeek conn TSV and JSON, generated in memory), and source identity
+# for 20,000 distinct addresses against a local dnsmasq and generated mmdb files (identities/s cold and warm, cache hits,
+# p50/p99 latency).
 # Starts a throwaway PostgreSQL server with default durability settings on 127.0.0.1 (and Redis, for the silos'
 # cluster) and stops them at the end.
-# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids]
+# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 source "$ROOT/scripts/postgres.sh"
 source "$ROOT/scripts/redis.sh"
+source "$ROOT/scripts/enrichment.sh"
 trap 'stop_postgres; stop_redis' EXIT
 
 dotnet build DmarcSecurity.Api -c Release -nologo -v quiet >/dev/null || exit 1
@@ -23,6 +26,9 @@ case "$(uname -m)" in aarch64|arm64) RID=linux-arm64 ;; *) RID=linux-x64 ;; esac
 dotnet publish DmarcSecurity.Grains -c Release -r "$RID" --self-contained false -nologo -v quiet >/dev/null || exit 1
 dotnet build DmarcSecurity.Web -c Release -nologo -v quiet >/dev/null || exit 1
 dotnet build bench/DmarcSecurity.Benchmarks -c Release -nologo -v quiet >/dev/null || exit 1
+if [ $# -eq 0 ] || [[ " $* " =~ " enrich " ]]; then
+    ensure_enrichment_tools || exit 1
+fi
 if [ $# -eq 0 ] || [[ " $* " =~ " silo " ]]; then
     ensure_redis && start_redis || exit 1
 fi

@@ -2,6 +2,8 @@ using System.Text.Json;
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Decisions;
+using DmarcSecurity.Api.Enrichment;
+using DmarcSecurity.Core.Enrichment;
 using DmarcSecurity.Core.Grains;
 using DmarcSecurity.Core.Ids;
 using DmarcSecurity.Data.Ids;
@@ -15,9 +17,11 @@ namespace DmarcSecurity.Api.Grains;
 /// the address yet.</param>
 /// <param name="RecordCount">All records of the address; <paramref name="Records"/> holds the newest.</param>
 /// <param name="IdsAlertCount">All IDS alerts and notices of the address still kept; <paramref name="IdsAlerts"/> holds the newest.</param>
+/// <param name="Identity">Who the address is: reverse DNS and its base domain, country, city, network, sending service;
+/// what is not known yet when the view is made shows as pending and is there on the next view.</param>
 public sealed record SourceDto(
     string Ip, long? Version, DateTimeOffset? UpdatedAt, JsonElement? State, long RecordCount, IReadOnlyList<RecordDto> Records,
-    IReadOnlyList<DecisionDto> Decisions, long IdsAlertCount, IReadOnlyList<IdsAlertDto> IdsAlerts);
+    IReadOnlyList<DecisionDto> Decisions, long IdsAlertCount, IReadOnlyList<IdsAlertDto> IdsAlerts, SourceIdentity Identity);
 
 /// <summary>One IDS alert (Snort, Suricata) or notice (Zeek) as the sensor wrote it.</summary>
 /// <param name="Priority">1 (highest) to 4: the sensor's, or its classification's.</param>
@@ -41,12 +45,12 @@ public static class SourcesApi
     {
         endpoints.MapGroup("/api/sources").WithTags("Sources").RequireAuthorization(Policies.Viewer)
             .MapGet("/{ip}", GetSource).WithName(nameof(GetSource))
-            .WithSummary($"A source IP's grain state (DMARC and IDS evidence, current score), its {Recent} newest records, IDS alerts and decisions.");
+            .WithSummary($"A source IP's identity (reverse DNS, base domain, country, city, ASN, service), grain state (DMARC and IDS evidence, current score), its {Recent} newest records, IDS alerts and decisions.");
         return endpoints;
     }
 
     public static async Task<Results<Ok<SourceDto>, NotFound, ValidationProblem>> GetSource(
-        string ip, IDbContextFactory<DmarcDbContext> contexts, IReportQueries reports, CancellationToken cancellationToken)
+        string ip, IDbContextFactory<DmarcDbContext> contexts, IReportQueries reports, SourceIdentities identities, CancellationToken cancellationToken)
     {
         if (!Networks.TryParseAddress(ip, out var address, usualFormOnly: true))
         {
@@ -54,6 +58,8 @@ public static class SourcesApi
         }
 
         var key = address.ToString();
+        // Started first: the reverse DNS lookup runs while the database answers.
+        var identity = identities.IdentifyAsync(address, cancellationToken);
         var records = await reports.ListRecordsAsync(new RecordFilter(SourceIp: key), new PageRequest(1, Recent, "-begin"), cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var grain = await db.GrainStates.SingleOrDefaultAsync(g => g.GrainType == GrainTypes.SourceIp && g.GrainKey == key, cancellationToken);
@@ -72,6 +78,6 @@ public static class SourcesApi
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new SourceDto(
             key, grain?.Version, grain?.UpdatedAt, grain is null ? null : StoredJson.Parse(grain.State), records.TotalCount, records.Items,
-            decisions.Select(DecisionDto.From).ToList(), idsAlertCount, recentAlerts.Select(IdsAlertDto.From).ToList()));
+            decisions.Select(DecisionDto.From).ToList(), idsAlertCount, recentAlerts.Select(IdsAlertDto.From).ToList(), await identity));
     }
 }

@@ -1,5 +1,6 @@
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
+using DmarcSecurity.Api.Enrichment;
 using DmarcSecurity.Data.Stats;
 
 namespace DmarcSecurity.Api.Stats;
@@ -15,7 +16,7 @@ public static class StatsApi
         group.MapGet("/summary", GetSummary).WithName(nameof(GetSummary)).WithSummary("Totals: messages, pass/fail, domains, sources, reporters, dispositions.");
         group.MapGet("/timeline", GetTimeline).WithName(nameof(GetTimeline)).WithSummary("Per UTC day, reports spread over the days they cover in proportion to time.");
         group.MapGet("/domains", GetDomains).WithName(nameof(GetDomains)).WithSummary("Per policy domain: volume and DMARC pass rate.");
-        group.MapGet("/sources", GetSources).WithName(nameof(GetSources)).WithSummary("Top source IPs by volume (order=messages, the default) or by failing messages (order=failing), with failure rate.");
+        group.MapGet("/sources", GetSources).WithName(nameof(GetSources)).WithSummary("Top source IPs by volume (order=messages, the default) or by failing messages (order=failing), with failure rate and who each source is (service, reverse DNS, country, network).");
         group.MapGet("/alignment", GetAlignment).WithName(nameof(GetAlignment)).WithSummary("DKIM and SPF aligned pass, alone and together.");
         group.MapGet("/dashboard", GetDashboard).WithName(nameof(GetDashboard))
             .WithSummary("Summary, timeline, alignment, top sources by messages and by failing messages, reporters and domains in one answer (lists top long, default 20).");
@@ -36,8 +37,10 @@ public static class StatsApi
         Run(filter, top, (f, t) => stats.DomainsAsync(f, t, cancellationToken));
 
     public static Task<Results<Ok<IReadOnlyList<SourceStatsDto>>, ValidationProblem>> GetSources(
-        [AsParameters] ReportFilterParameters filter, int? top, string? order, IStatsQueries stats, CancellationToken cancellationToken) =>
-        Run(filter, top, (f, t) => stats.SourcesAsync(f, t, SourceOrderParameter.Parse(order), cancellationToken), new SourceOrderParameter(order));
+        [AsParameters] ReportFilterParameters filter, int? top, string? order, IStatsQueries stats, SourceIdentities identities,
+        CancellationToken cancellationToken) =>
+        Run(filter, top, async (f, t) => await WithIdentitiesAsync(
+            await stats.SourcesAsync(f, t, SourceOrderParameter.Parse(order), cancellationToken), identities, cancellationToken), new SourceOrderParameter(order));
 
     public static Task<Results<Ok<AlignmentDto>, ValidationProblem>> GetAlignment(
         [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
@@ -48,8 +51,21 @@ public static class StatsApi
         Run(filter, top, (f, t) => stats.ReportersAsync(f, t, cancellationToken));
 
     public static Task<Results<Ok<DashboardDto>, ValidationProblem>> GetDashboard(
-        [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>
-        Run(filter, top, (f, t) => stats.DashboardAsync(f, t, cancellationToken));
+        [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, SourceIdentities identities, CancellationToken cancellationToken) =>
+        Run(filter, top, async (f, t) =>
+        {
+            var dashboard = await stats.DashboardAsync(f, t, cancellationToken);
+            var known = await identities.IdentifyAsync(dashboard.TopSources.Concat(dashboard.TopFailing).Select(s => s.SourceIp), cancellationToken);
+            return dashboard with { TopSources = With(dashboard.TopSources, known), TopFailing = With(dashboard.TopFailing, known) };
+        });
+
+    /// <summary>The rows with who each source is: every address looked up at once, under the enrichment's bound and wait.</summary>
+    private static async Task<IReadOnlyList<SourceStatsDto>> WithIdentitiesAsync(
+        IReadOnlyList<SourceStatsDto> rows, SourceIdentities identities, CancellationToken cancellationToken) =>
+        With(rows, await identities.IdentifyAsync(rows.Select(r => r.SourceIp), cancellationToken));
+
+    private static IReadOnlyList<SourceStatsDto> With(IReadOnlyList<SourceStatsDto> rows, IReadOnlyDictionary<string, Core.Enrichment.SourceIdentity> known) =>
+        rows.Select(r => r with { Identity = known.GetValueOrDefault(r.SourceIp) }).ToList();
 
     private static async Task<Results<Ok<T>, ValidationProblem>> Run<T>(
         ReportFilterParameters filter, int? top, Func<ReportFilter, int, Task<T>> query, IValidatable? more = null)

@@ -1,3 +1,4 @@
+using DmarcSecurity.Core.Enrichment;
 using DmarcSecurity.Data.Reports;
 
 namespace DmarcSecurity.Data.Stats;
@@ -23,7 +24,9 @@ public sealed record TimelinePointDto(
 
 public sealed record DomainStatsDto(string Domain, long Reports, long Messages, long Passing, long Failing, double PassRate, long Sources);
 
-public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains);
+/// <param name="Identity">Who the source is (service, reverse DNS, country, ...), added by the Api when it answers; the
+/// queries leave it null.</param>
+public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentity? Identity = null);
 
 public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
 

@@ -31,7 +31,7 @@ public sealed record ReporterActivityDto(IReadOnlyList<DateOnly> Days, DateTimeO
 /// <param name="IdsAlertCount">All IDS alerts and notices of the address still kept; <paramref name="IdsAlerts"/> holds the newest 50.</param>
 public sealed record SourceDto(
     string Ip, long? Version, DateTimeOffset? UpdatedAt, SourceStateDto? State, long RecordCount, IReadOnlyList<RecordDto> Records,
-    long IdsAlertCount, IReadOnlyList<IdsAlertDto>? IdsAlerts);
+    long IdsAlertCount, IReadOnlyList<IdsAlertDto>? IdsAlerts, SourceIdentityDto? Identity = null);
 
 public sealed record SourceStateDto(
     DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, IReadOnlyList<SourceDayDto>? Days,

@@ -10,7 +10,7 @@ public sealed record TimelinePointDto(
 
 public sealed record DomainStatsDto(string Domain, long Reports, long Messages, long Passing, long Failing, double PassRate, long Sources);
 
-public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains);
+public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentityDto? Identity = null);
 
 public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
 

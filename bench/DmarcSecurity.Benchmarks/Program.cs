@@ -1,8 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids]  (all when none is named).
+// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich]  (all when none is named).
 // bench/run.sh sets up what ingest, silo, dashboard and notify need.
-var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify", "anomaly", "ids"] : args;
+var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify", "anomaly", "ids", "enrich"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -47,4 +47,9 @@ if (which.Contains("anomaly"))
 if (which.Contains("ids"))
 {
     IdsBenchmark.Run(Console.Out);
+}
+
+if (which.Contains("enrich"))
+{
+    await EnrichBenchmark.RunAsync(Console.Out);
 }

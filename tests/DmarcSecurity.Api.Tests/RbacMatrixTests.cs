@@ -78,6 +78,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/domains"] = UserRole.Viewer,
         ["GET /api/domains/{domain}"] = UserRole.Viewer,
         ["GET /api/sources/{ip}"] = UserRole.Viewer,
+        ["GET /api/enrichment/status"] = UserRole.Viewer,
         ["GET /api/silo/status"] = UserRole.Viewer,
         ["GET /api/bouncers"] = UserRole.Admin,
         ["POST /api/bouncers"] = UserRole.Admin,

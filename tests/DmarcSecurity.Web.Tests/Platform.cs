@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using DmarcSecurity.Testing;
+using DmarcSecurity.Testing.Enrichment;
 using Microsoft.Playwright;
 
 namespace DmarcSecurity.Web.Tests;
@@ -38,6 +39,7 @@ public sealed class Platform : IAsyncLifetime
     private string _workDirectory = "";
     private IPlaywright? _playwright;
     private TlsProxy? _proxy;
+    private Dnsmasq? _dns;
 
     public HostProcess Api { get; private set; } = default!;
 
@@ -74,7 +76,9 @@ public sealed class Platform : IAsyncLifetime
         var webHopKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(33));
         Chat = await HttpReceiver.StartAsync();
 
-        var apiEnvironment = new Dictionary<string, string>
+        var enrichment = await StartEnrichmentAsync();
+
+        var apiEnvironment = new Dictionary<string, string>(enrichment)
         {
             ["ConnectionStrings__dmarcdb"] = _connectionString,
             ["Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(66)),
@@ -135,6 +139,7 @@ public sealed class Platform : IAsyncLifetime
 
         _playwright?.Dispose();
         _proxy?.Dispose();
+        _dns?.Dispose();
         AdminApi?.Dispose();
         foreach (var host in _hosts)
         {
@@ -148,6 +153,42 @@ public sealed class Platform : IAsyncLifetime
 
         await TestDatabases.DropAsync(_connectionString);
         Directory.Delete(_workDirectory, recursive: true);
+    }
+
+    /// <summary>Who the seeded senders are: a City and an ASN database written for the run, and a dnsmasq serving their
+    /// PTR records, so the pages show real identities (and the hostile sender's none-too-friendly host name).</summary>
+    private async Task<Dictionary<string, string>> StartEnrichmentAsync()
+    {
+        var city = Path.Combine(_workDirectory, "GeoLite2-City.mmdb");
+        var asn = Path.Combine(_workDirectory, "GeoLite2-ASN.mmdb");
+        static MmdbNetwork City(string network, string country, string name) => new(network, new Dictionary<string, object>
+        {
+            ["country"] = new Dictionary<string, object> { ["iso_code"] = country },
+            ["city"] = new Dictionary<string, object> { ["names"] = new Dictionary<string, object> { ["en"] = name } },
+        });
+        static MmdbNetwork Network(string network, int number, string organisation) => new(network, new Dictionary<string, object>
+        {
+            ["autonomous_system_number"] = number, ["autonomous_system_organization"] = organisation,
+        });
+        await Mmdb.WriteAsync(city, "GeoLite2-City", 6,
+            [City($"{Reports.KnownSender}/32", "US", "Mountain View"), City("192.0.2.10/32", "US", "Denver"), City($"{Reports.SeededHostile}/32", "RU", "Moscow"),
+             City($"{Reports.UploadedHostile}/32", "NL", "Amsterdam")]);
+        await Mmdb.WriteAsync(asn, "GeoLite2-ASN", 4,
+            [Network($"{Reports.KnownSender}/32", 15169, "GOOGLE"), Network("192.0.2.10/32", 11377, "SENDGRID"),
+             Network($"{Reports.SeededHostile}/32", 64511, "BULLETPROOF-HOSTING"), Network($"{Reports.UploadedHostile}/32", 64512, "EXAMPLE-VPS")]);
+        _dns = await Dnsmasq.StartAsync(new Dictionary<string, string>
+        {
+            [Reports.KnownSender] = "mail-wr1-f54.google.com",
+            ["192.0.2.10"] = "o1.ptr4613.sendgrid.net",
+            [Reports.SeededHostile] = "198-51-100-66.static.bulk-sender.example",
+        });
+        return new Dictionary<string, string>
+        {
+            ["Enrichment__GeoIp__CityDatabase"] = city,
+            ["Enrichment__GeoIp__AsnDatabase"] = asn,
+            ["Enrichment__Dns__Servers"] = _dns.Server,
+            ["Enrichment__Dns__Timeout"] = "00:00:00.500",
+        };
     }
 
     /// <summary>A new browser page at <paramref name="width"/>×<paramref name="height"/>, signed in as <paramref name="email"/>.</summary>

@@ -78,6 +78,8 @@ public abstract class ApiFixture : IAsyncLifetime
             web.UseSetting("Auth:SigningKey", SigningKey);
             web.UseSetting("Auth:AnonymousPermitsPerMinute", "100000");
             web.UseSetting("Auth:PermitsPerMinute", "100000");
+            // Hermetic by default: no reverse DNS to the machine's resolvers; the enrichment tests bring their own.
+            web.UseSetting("Enrichment:Dns:Enabled", "false");
             foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);

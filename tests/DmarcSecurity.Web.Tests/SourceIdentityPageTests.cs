@@ -1,0 +1,55 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace DmarcSecurity.Web.Tests;
+
+/// <summary>Who a source is shows where sources are: the source page's header, and the service column of the top
+/// sources (Sources page and the dashboard's figures), from the run's own geolocation databases and dnsmasq.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class SourceIdentityPageTests(Platform platform)
+{
+    [Fact]
+    public async Task The_source_page_header_shows_service_reverse_DNS_place_and_network()
+    {
+        var page = await platform.SignInAsync(Platform.ViewerEmail);
+        await page.GotoAsync("/sources/192.0.2.10");
+        await Platform.WaitForInteractiveAsync(page);
+
+        await Expect(page.GetByTestId("identity-service")).ToHaveTextAsync("SendGrid transactional");
+        await Expect(page.GetByTestId("identity-ptr")).ToHaveTextAsync("o1.ptr4613.sendgrid.net (sendgrid.net)");
+        await Expect(page.GetByTestId("identity-place")).ToHaveTextAsync("Denver, US");
+        await Expect(page.GetByTestId("identity-network")).ToHaveTextAsync("AS11377 SENDGRID");
+        await Expect(page.GetByTestId("geoip-hint")).ToHaveCountAsync(0);
+        Directory.CreateDirectory(Platform.ScreenshotDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "source-identity-1280x720.png") });
+    }
+
+    [Fact]
+    public async Task The_hostile_senders_header_shows_its_host_and_no_service()
+    {
+        var page = await platform.SignInAsync(Platform.ViewerEmail);
+        await page.GotoAsync($"/sources/{Reports.SeededHostile}");
+        await Platform.WaitForInteractiveAsync(page);
+
+        await Expect(page.GetByTestId("identity-service")).ToHaveTextAsync("no known service");
+        await Expect(page.GetByTestId("identity-ptr")).ToHaveTextAsync("198-51-100-66.static.bulk-sender.example (bulk-sender.example)");
+        await Expect(page.GetByTestId("identity-place")).ToHaveTextAsync("Moscow, RU");
+    }
+
+    [Fact]
+    public async Task Top_sources_have_a_service_column()
+    {
+        var page = await platform.SignInAsync(Platform.ViewerEmail);
+        await page.GotoAsync("/sources");
+        await Platform.WaitForInteractiveAsync(page);
+
+        var row = page.GetByTestId("source-row").Filter(new() { HasText = "192.0.2.10" });
+        await Expect(page.GetByTestId("top-sources").Locator("thead")).ToContainTextAsync("Service");
+        await Expect(row.GetByTestId("source-service")).ToContainTextAsync("SendGrid");
+        await Expect(row.GetByTestId("source-country")).ToHaveTextAsync("US");
+        await Expect(row.GetByTestId("source-service")).ToHaveAttributeAsync("title", "transactional · o1.ptr4613.sendgrid.net · Denver, US · AS11377 SENDGRID");
+        var hostile = page.GetByTestId("source-row").Filter(new() { HasText = Reports.SeededHostile });
+        await Expect(hostile.GetByTestId("source-service")).ToContainTextAsync("bulk-sender.example");
+        await Expect(hostile.GetByTestId("source-country")).ToHaveTextAsync("RU");
+    }
+}
