@@ -25,28 +25,11 @@ namespace DmarcSecurity.Api.Tests;
 /// bodies, the Message-ID made from the idempotency key, recipients, AUTH over STARTTLS and over TLS from the first
 /// byte with a pinned self-signed certificate, 451 retried, 550 dead-lettered with the reply, a server that is down,
 /// and the digest's figures against seeded reports, alerts and decisions.</summary>
-public sealed class EmailNotificationTests : IAsyncLifetime
+public sealed class EmailNotificationTests : NotificationApis
 {
     private const string User = "notifier@tests.example";
     private const string Password = "smtp-password-never-logged-7c1f";
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly List<string> _databases = [];
     private readonly CapturedLogs _logs = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-
-        foreach (var database in _databases)
-        {
-            await TestDatabases.DropAsync(database);
-        }
-    }
 
     [Theory]
     [InlineData(DbProvider.PostgreSql)]
@@ -393,9 +376,7 @@ public sealed class EmailNotificationTests : IAsyncLifetime
     private async Task<SmtpServer> Smtp(
         SmtpServer.Mode mode = SmtpServer.Mode.None, (string, string)? auth = null, string? reply = null, int replyCount = 0, bool start = true)
     {
-        var server = await SmtpServer.StartAsync(mode, auth, reply, replyCount, start);
-        _owned.Add(server);
-        return server;
+        return Own(await SmtpServer.StartAsync(mode, auth, reply, replyCount, start));
     }
 
     private static Dictionary<string, string?> Email(SmtpServer smtp, SmtpServer.Mode mode, bool auth = false) => new()
@@ -413,34 +394,16 @@ public sealed class EmailNotificationTests : IAsyncLifetime
         ["Notifications:Channels:mail:MinimumSeverity"] = "Info",
     };
 
-    private async Task<WebApplicationFactory<Program>> ApiAsync(DbProvider provider, Dictionary<string, string?> settings, TimeProvider? clock = null)
-    {
-        var database = await TestDatabases.CreateAsync(provider);
-        _databases.Add(database);
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+    private Task<WebApplicationFactory<Program>> ApiAsync(DbProvider provider, Dictionary<string, string?> settings, TimeProvider? clock = null) =>
+        ApiAsync(provider, settings, web =>
         {
-            web.UseEnvironment("Testing");
-            web.UseSetting($"ConnectionStrings:{ResourceNames.Database}", database);
-            web.UseSetting("Auth:SigningKey", ApiFixture.SigningKey);
-            web.UseSetting("Notifications:PollInterval", "00:00:00.050");
-            web.UseSetting("Notifications:RetryDelay", "00:00:00.050");
-            web.UseSetting("Notifications:MaxRetryDelay", "00:00:00.200");
             web.UseSetting("Notifications:Timeout", "00:00:05");
-            foreach (var (key, value) in settings.Where(s => s.Value is not null))
-            {
-                web.UseSetting(key, value);
-            }
-
             web.ConfigureLogging(logging => logging.AddProvider(_logs));
             if (clock is not null)
             {
                 web.ConfigureTestServices(services => services.AddSingleton(clock));
             }
         });
-        _owned.Add(factory);
-        _ = factory.Server; // starts the host (and validates the options)
-        return factory;
-    }
 
     private static async Task<List<DeliveryDto>> WaitAsync(WebApplicationFactory<Program> api, int count, Func<DeliveryDto, bool> done)
     {

@@ -20,26 +20,9 @@ namespace DmarcSecurity.Api.Tests;
 
 /// <summary>The outbox drained to real HTTP receivers on 127.0.0.1: every channel's format, the webhook signature,
 /// retries with one idempotency key, dead letters, the per-channel rate limit and the Admin's test message.</summary>
-public sealed class NotificationTests : IAsyncLifetime
+public sealed class NotificationTests : NotificationApis
 {
     private const string Secret = "webhook-secret-for-tests-0123456789abcdef";
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly List<string> _databases = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-
-        foreach (var database in _databases)
-        {
-            await TestDatabases.DropAsync(database);
-        }
-    }
 
     [Theory]
     [InlineData(DbProvider.PostgreSql)]
@@ -211,9 +194,7 @@ public sealed class NotificationTests : IAsyncLifetime
 
     private async Task<HttpReceiver> Receiver(Func<int, int>? status = null)
     {
-        var receiver = await HttpReceiver.StartAsync(status);
-        _owned.Add(receiver);
-        return receiver;
+        return Own(await HttpReceiver.StartAsync(status));
     }
 
     private static Dictionary<string, string?> Webhook(HttpReceiver hook, params (string Key, string Value)[] extra)
@@ -230,28 +211,6 @@ public sealed class NotificationTests : IAsyncLifetime
         }
 
         return settings;
-    }
-
-    private async Task<WebApplicationFactory<Program>> ApiAsync(DbProvider provider, Dictionary<string, string?> settings)
-    {
-        var database = await TestDatabases.CreateAsync(provider);
-        _databases.Add(database);
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseEnvironment("Testing");
-            web.UseSetting($"ConnectionStrings:{ResourceNames.Database}", database);
-            web.UseSetting("Auth:SigningKey", ApiFixture.SigningKey);
-            web.UseSetting("Notifications:PollInterval", "00:00:00.050");
-            web.UseSetting("Notifications:RetryDelay", "00:00:00.050");
-            web.UseSetting("Notifications:MaxRetryDelay", "00:00:00.200");
-            foreach (var (key, value) in settings.Where(s => s.Value is not null))
-            {
-                web.UseSetting(key, value);
-            }
-        });
-        _owned.Add(factory);
-        _ = factory.Server; // starts the host (and validates the options)
-        return factory;
     }
 
     private static async Task<Data.Reports.PagedResult<DeliveryDto>> Deliveries(WebApplicationFactory<Program> api)
