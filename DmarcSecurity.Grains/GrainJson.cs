@@ -24,6 +24,7 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
 [JsonSerializable(typeof(ManualBlockEvent))]
+[JsonSerializable(typeof(LearnedSeverityEvent))]
 [JsonSerializable(typeof(IdsEvidenceEvent))]
 [JsonSerializable(typeof(AnomalyScoredEvent))]
 [JsonSerializable(typeof(AlertOutput))]

@@ -23,8 +23,8 @@ public sealed record DecisionDto(
 
 /// <param name="Breakdown">The score's five components (pattern, context, history, reputation, anomaly), each with
 /// value, weight, contribution and inputs.</param>
-/// <param name="LearnedSeverity">The active learned-severity model's advice, beside the rule-based severity it never
-/// changes; null when no model is active or it has not advised on this decision yet.</param>
+/// <param name="LearnedSeverity">The active learned-severity model's advice, beside the rule-based severity (which it
+/// changes only while an Admin lets it decide); null when no model is active or it has not advised on this decision yet.</param>
 public sealed record DecisionDetailDto(DecisionDto Decision, JsonElement Breakdown, Learning.SeverityPredictionDto? LearnedSeverity);
 
 /// <summary>Decision filters: <c>ip</c> (an address), <c>action</c> (None, Monitor, Reassess, Review, Block), <c>severity</c>,

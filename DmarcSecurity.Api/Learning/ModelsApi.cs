@@ -59,6 +59,9 @@ public static class ModelsApi
         group.MapGet("/", ListSeverityModels).WithName(nameof(ListSeverityModels)).WithSummary("Every model version with its metrics, newest first.");
         group.MapPost("/{version:int}/activate", ActivateSeverityModel).WithName(nameof(ActivateSeverityModel))
             .WithSummary("Make this version the one whose advice is shown; activating an older one rolls back.");
+        group.MapPost("/{version:int}/decides", SetSeverityModelDecides).WithName(nameof(SetSeverityModelDecides))
+            .WithSummary("Let the active model decide ({\"enabled\": true}): a decision in force and unreviewed that it rates above the " +
+                "rule-based severity is made again at its severity (never lower); {\"enabled\": false} returns it to advising only.");
         group.MapGet("/predictions", ListSeverityPredictions).WithName(nameof(ListSeverityPredictions))
             .WithSummary("The advice the models gave, newest first; filter by decisionId or modelVersion.");
         return endpoints;
@@ -74,6 +77,10 @@ public static class ModelsApi
     public static async Task<Results<Ok<SeverityModelDto>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> ActivateSeverityModel(
         int version, ClaimsPrincipal user, SeverityModels models, CancellationToken cancellationToken) =>
         (await models.ActivateAsync(version, Actor.Of(user), cancellationToken)).ToResult();
+
+    public static async Task<Results<Ok<SeverityModelDto>, NotFound, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> SetSeverityModelDecides(
+        int version, SeverityModelDecidesRequest request, ClaimsPrincipal user, SeverityModels models, CancellationToken cancellationToken) =>
+        (await models.SetDecidesAsync(version, request.Enabled, Actor.Of(user), cancellationToken)).ToResult();
 
     public static async Task<Results<Ok<PagedResult<SeverityPredictionDto>>, ValidationProblem>> ListSeverityPredictions(
         [AsParameters] SeverityPredictionFilter filter, [AsParameters] PagingParameters paging, IDbContextFactory<DmarcDbContext> contexts,

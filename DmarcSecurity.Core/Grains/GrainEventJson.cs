@@ -10,6 +10,7 @@ namespace DmarcSecurity.Core.Grains;
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
 [JsonSerializable(typeof(ManualBlockEvent))]
+[JsonSerializable(typeof(LearnedSeverityEvent))]
 [JsonSerializable(typeof(IdsEvidenceEvent))]
 [JsonSerializable(typeof(AnomalyScoredEvent))]
 public sealed partial class GrainEventJson : JsonSerializerContext;

@@ -18,6 +18,9 @@ public static class GrainEventTypes
     /// <summary><see cref="ManualBlockEvent"/>, for the source-IP grain of the address an analyst blocks.</summary>
     public const string ManualBlock = "decision.manual-block";
 
+    /// <summary><see cref="LearnedSeverityEvent"/>, for the source-IP grain whose decision the model rated higher.</summary>
+    public const string LearnedSeverity = "decision.learned-severity";
+
     /// <summary><see cref="IdsEvidenceEvent"/>, for the source-IP grain of the address an IDS log names.</summary>
     public const string IdsEvidence = "ids.evidence";
 

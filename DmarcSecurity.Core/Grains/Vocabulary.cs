@@ -49,4 +49,7 @@ public static class DecisionOrigins
 
     /// <summary>An analyst's block: enforced even while the grains' own decisions are simulated.</summary>
     public const string Manual = "manual";
+
+    /// <summary>The learned-severity model raised a decision's severity, once an Admin let its model decide.</summary>
+    public const string Learned = "learned";
 }

@@ -32,6 +32,13 @@ public sealed class SeverityModelEntity
     public DateTimeOffset? ActivatedAt { get; set; }
 
     public string? ActivatedBy { get; set; }
+
+    /// <summary>An Admin let this (active) model decide: it raises decisions it rates higher than the rules did.</summary>
+    public bool Decides { get; set; }
+
+    public DateTimeOffset? DecidesSince { get; set; }
+
+    public string? DecidesBy { get; set; }
 }
 
 /// <summary>What a model advised for a decision.</summary>
@@ -71,6 +78,9 @@ internal sealed class SeverityModelConfiguration : IEntityTypeConfiguration<Seve
         builder.Property(m => m.Active).HasColumnName("active");
         builder.Property(m => m.ActivatedAt).HasColumnName("activated_at");
         builder.Property(m => m.ActivatedBy).HasColumnName("activated_by");
+        builder.Property(m => m.Decides).HasColumnName("decides");
+        builder.Property(m => m.DecidesSince).HasColumnName("decides_since");
+        builder.Property(m => m.DecidesBy).HasColumnName("decides_by");
     }
 }
 

@@ -20,16 +20,18 @@ public static class DecisionMaker
         Guid id,
         Guid? supersedes,
         DateTimeOffset now,
-        DecisionSettings settings)
+        DecisionSettings settings,
+        RaisedSeverity? raised = null)
     {
-        var action = SeverityLayers.ActionFor(score.Severity);
+        var severity = raised?.Severity ?? score.Severity;
+        var action = SeverityLayers.ActionFor(severity);
         var ttl = Ttl(evidence.PriorOffences, settings);
         var (scope, block) = Scope(address, settings);
         return new DecisionOutput(
             id, Networks.Normalize(address).ToString(), scope, block,
-            action, score.Severity, score.Score, score.Breakdown, ttl, now, now + ttl,
+            action, severity, score.Score, score.Breakdown, ttl, now, now + ttl,
             action == DecisionAction.Reassess ? now + settings.ReassessAfter : null,
-            origin, Reason(score, evidence, allowlisted), !settings.Enforce, allowlisted is not null, allowlisted?.Reason,
+            origin, Reason(score, evidence, allowlisted, raised), !settings.Enforce, allowlisted is not null, allowlisted?.Reason,
             evidence.PriorOffences, supersedes);
     }
 
@@ -78,10 +80,11 @@ public static class DecisionMaker
         return new Guid(bytes, bigEndian: true);
     }
 
-    private static string Reason(ThreatScore score, ThreatEvidence e, AllowlistEntry? allowlisted)
+    private static string Reason(ThreatScore score, ThreatEvidence e, AllowlistEntry? allowlisted, RaisedSeverity? raised)
     {
         var b = score.Breakdown;
-        var text = new StringBuilder(Invariant($"{score.Severity} threat score {score.Score:0.000} = "))
+        var text = new StringBuilder(raised is null ? "" : Invariant($"{raised.Severity} by {raised.By}, over the rule-based "))
+            .Append(Invariant($"{score.Severity} threat score {score.Score:0.000} = "))
             .Append(string.Join(" + ", new[] { ("pattern", b.Pattern), ("context", b.Context), ("history", b.History), ("reputation", b.Reputation), ("anomaly", b.Anomaly) }
                 .Select(c => Invariant($"{c.Item1} {c.Item2.Value:0.000}×{c.Item2.Weight:0.##}"))))
             .Append(Invariant($"; {e.FailingBoth} of {e.Messages} messages failed DKIM and SPF alignment, as {e.FailingDomains} domain(s) on {e.FailingDays} day(s)"))
@@ -109,3 +112,7 @@ public static class DecisionMaker
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>A severity above the score's, given by <paramref name="By"/> (the learned-severity model), which the
+/// decision takes instead of the score's.</summary>
+public sealed record RaisedSeverity(Severity Severity, string By);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using DmarcSecurity.Grains.Alerts;
 using DmarcSecurity.Grains.Decisions;
@@ -94,6 +95,27 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
         });
     }
 
+    /// <summary>The learned-severity model rates the decision in force higher than the rules did, and an Admin let it
+    /// decide: a new decision at the model's severity (origin learned) replaces it, by the same path as the grain's own
+    /// (dry-run, allowlist, offences, alerts). Nothing happens when that decision is no longer the one in force, an
+    /// analyst has reviewed it, or the model does not rate it higher: the model never lowers what the rules decided.</summary>
+    public GrainStep<SourceIpState> Escalate(SourceIpState state, LearnedSeverityEvent learned, DateTimeOffset now)
+    {
+        var emit = new Emissions();
+        if (state.LastDecision is not { Status: DecisionStatus.Active } current || current.Decision.DecisionId != learned.DecisionId
+            || !current.InForce(now) || learned.Severity <= current.Decision.Severity)
+        {
+            return emit.Step(state);
+        }
+
+        state = SourceEvidence.Prune(state, now, settings.Decisions);
+        var (evidence, score) = Score(state, now);
+        state = state with { Assessment = new SourceAssessment(now, score) };
+        var raised = new RaisedSeverity(learned.Severity, string.Create(CultureInfo.InvariantCulture,
+            $"learned severity model {learned.ModelVersion} (probability {learned.Probability:0.000}, confidence {learned.Confidence:0.00})"));
+        return emit.Step(Decide(state, evidence, score, DecisionOrigins.Learned, current, now, emit, raised));
+    }
+
     public GrainStep<SourceIpState> CloseAlert(SourceIpState state, AlertClosedEvent closed, DateTimeOffset now) =>
         new Emissions().Step(state with { Alerts = _gate.Close(state.Alerts, closed.Fingerprint, now) });
 
@@ -132,11 +154,12 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
     }
 
     private SourceIpState Decide(
-        SourceIpState state, ThreatEvidence evidence, ThreatScore score, string origin, DecisionRecord? current, DateTimeOffset now, Emissions emit)
+        SourceIpState state, ThreatEvidence evidence, ThreatScore score, string origin, DecisionRecord? current, DateTimeOffset now, Emissions emit,
+        RaisedSeverity? raised = null)
     {
         var allowlisted = settings.Allowlist.Match(_address);
         var decision = DecisionMaker.Make(_address, score, evidence, allowlisted, origin,
-            DecisionMaker.Id(ip, state.DecisionSequence + 1), current?.Decision.DecisionId, now, settings.Decisions);
+            DecisionMaker.Id(ip, state.DecisionSequence + 1), current?.Decision.DecisionId, now, settings.Decisions, raised);
         emit.Decisions.Add(decision);
         state = state with
         {

@@ -41,6 +41,9 @@ public sealed class SourceIpGrainHandler(IGrainSettingsSource settings) : IGrain
                 case GrainEventTypes.ManualBlock:
                     current = emit.Take(grain.Block(current, GrainJson.ReadEvent(e, json.ManualBlockEvent), now));
                     break;
+                case GrainEventTypes.LearnedSeverity:
+                    current = emit.Take(grain.Escalate(current, GrainJson.ReadEvent(e, json.LearnedSeverityEvent), now));
+                    break;
                 case GrainEventTypes.AlertClosed:
                     current = emit.Take(grain.CloseAlert(current, GrainJson.ReadEvent(e, json.AlertClosedEvent), now));
                     break;

@@ -62,7 +62,8 @@ public sealed record SeverityModelMetricsDto(double Auc, double PrecisionAtK, in
 /// <summary>A learned-severity model version (GET /api/models/severity).</summary>
 public sealed record SeverityModelDto(
     int Version, DateTimeOffset TrainedAt, string TrainedBy, int Examples, int Confirmed, int Dismissed, SeverityModelMetricsDto Metrics,
-    bool Active, DateTimeOffset? ActivatedAt, string? ActivatedBy, int Predictions);
+    bool Active, DateTimeOffset? ActivatedAt, string? ActivatedBy, int Predictions, bool Decides = false, DateTimeOffset? DecidesSince = null,
+    string? DecidesBy = null);
 
 /// <summary>A run of a scheduled job (GET /api/jobs, POST /api/jobs/{name}/run).</summary>
 public sealed record JobRunDto(long Id, string Job, string Trigger, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, double? Seconds,

@@ -43,6 +43,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["POST /api/jobs/{name}/run"] = UserRole.Admin,
         ["GET /api/models/severity"] = UserRole.Admin,
         ["POST /api/models/severity/{version:int}/activate"] = UserRole.Admin,
+        ["POST /api/models/severity/{version:int}/decides"] = UserRole.Admin,
         ["GET /api/models/severity/predictions"] = UserRole.Admin,
         ["GET /api/ingestion/history"] = UserRole.Viewer,
         ["GET /api/ingestion/history/{id:long}"] = UserRole.Viewer,

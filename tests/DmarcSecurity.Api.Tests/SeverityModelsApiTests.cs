@@ -18,7 +18,7 @@ public abstract class SeverityModelsApiTests(ApiFixture fixture)
     private HttpClient Client => fixture.Client;
 
     /// <summary>A decision whose evidence is strong (pattern and context high) or weak, reviewed or pending.</summary>
-    private static DecisionEntity Decision(double pattern, double context, ReviewStatus review)
+    internal static DecisionEntity Decision(double pattern, double context, ReviewStatus review)
     {
         var d = Seed.Decision($"198.51.100.{Random.Shared.Next(1, 250)}", reviewStatus: review, score: (0.3 * pattern) + (0.25 * context));
         d.Breakdown = string.Create(CultureInfo.InvariantCulture, $$$"""
@@ -31,7 +31,7 @@ public abstract class SeverityModelsApiTests(ApiFixture fixture)
         return d;
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response)
+    internal static async Task<T> ReadAsync<T>(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
@@ -98,12 +98,14 @@ public abstract class SeverityModelsApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
-    private async Task<SeverityPredictionDto> WaitForAdviceAsync(Guid decision, int version)
+    private Task<SeverityPredictionDto> WaitForAdviceAsync(Guid decision, int version) => WaitForAdviceAsync(Client, decision, version);
+
+    internal static async Task<SeverityPredictionDto> WaitForAdviceAsync(HttpClient client, Guid decision, int version)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var detail = await Upload.GetAsync<DecisionDetailDto>(Client, $"/api/decisions/{decision}");
+            var detail = await Upload.GetAsync<DecisionDetailDto>(client, $"/api/decisions/{decision}");
             if (detail.LearnedSeverity is { } advice && advice.ModelVersion == version)
             {
                 return advice;

@@ -288,6 +288,38 @@ public sealed class Platform : IAsyncLifetime
     }
 
     /// <summary>The first reports, uploaded through the Api: the silo turns them into alerts and a pending decision.</summary>
+    /// <summary>Adds <paramref name="each"/> approved decisions with strong evidence and as many dismissed ones with weak
+    /// evidence, issued and expired weeks ago, for the learned-severity model to train on.</summary>
+    public async Task SeedVerdictsAsync(int each)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var issued = DateTimeOffset.UtcNow.AddDays(-20);
+        for (var i = 0; i < 2 * each; i++)
+        {
+            var approved = i % 2 == 0;
+            var pattern = approved ? 0.7 + (0.01 * i) : 0.05 + (0.01 * i);
+            var breakdown = string.Create(System.Globalization.CultureInfo.InvariantCulture, $$$"""
+                {"pattern":{"value":{{{pattern}}},"weight":0.3,"contribution":{{{0.3 * pattern}}},"inputs":{"failRatio":{{{pattern}}},"volume":1}},
+                 "context":{"value":0.5,"weight":0.25,"contribution":0.125,"inputs":{}},"history":{"value":0,"weight":0.2,"contribution":0,"inputs":{}},
+                 "reputation":{"value":0,"weight":0.15,"contribution":0,"inputs":{}},"anomaly":{"value":0,"weight":0.1,"contribution":0,"inputs":{}} }
+                """);
+            await using var insert = new Npgsql.NpgsqlCommand("""
+                INSERT INTO decisions (id, ip, scope, cidr, action, severity, score, breakdown, ttl_seconds, issued_at, expires_at, origin, reason,
+                    simulated, suppressed_by_allowlist, repeat_offences, review_status, reviewed_by, reviewed_at)
+                VALUES (@id, @ip, 'Ip', @ip || '/32', 'Review', 'High', @score, @breakdown, 86400, @issued, @issued + interval '1 day', 'dmarc',
+                    'Seeded verdict.', false, false, 0, @review, 'earlier@e2e.example', @issued + interval '1 hour')
+                """, connection);
+            insert.Parameters.AddWithValue("id", Guid.NewGuid());
+            insert.Parameters.AddWithValue("ip", $"198.18.7.{i + 1}");
+            insert.Parameters.AddWithValue("score", (0.3 * pattern) + 0.125);
+            insert.Parameters.AddWithValue("breakdown", breakdown);
+            insert.Parameters.AddWithValue("issued", issued);
+            insert.Parameters.AddWithValue("review", approved ? "Approved" : "Dismissed");
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
     private async Task SeedAsync()
     {
         using var form = new MultipartFormDataContent();

@@ -167,6 +167,20 @@ public class HandlerTests
     }
 
     [Fact]
+    public void Source_handler_takes_a_learned_severity_event()
+    {
+        var handler = new SourceIpGrainHandler(new FixedGrainSettings(ReputationOnly(0.75, Ip)));
+        var decided = handler.Apply(Ip, null, [Event(1, GrainTypes.SourceIp, Ip, GrainEventTypes.DmarcRecord, Record(FirstDay, 10, true))], Arrival(FirstDay));
+        var id = (Guid)Output(decided, GrainOutputKinds.Decision)["decisionId"]!;
+        var learned = Event(2, GrainTypes.SourceIp, Ip, GrainEventTypes.LearnedSeverity, new LearnedSeverityEvent(id, Severity.Critical, 0.97, 0.94, 2));
+
+        var raised = handler.Apply(Ip, decided.State, [learned], Arrival(FirstDay).AddMinutes(1));
+
+        var decision = Output(raised, GrainOutputKinds.Decision);
+        Assert.Equal(("Block", "Critical", "learned", id), ((string?)decision["action"], (string?)decision["severity"], (string?)decision["origin"], (Guid)decision["supersedes"]!));
+    }
+
+    [Fact]
     public void Source_handler_follows_a_review_and_ticks_to_expiry()
     {
         var handler = new SourceIpGrainHandler(new FixedGrainSettings(ReputationOnly(0.95, Ip, enforce: true)));

@@ -320,6 +320,50 @@ public class SourceIpGrainTests
         Assert.Equal((DecisionAction.None, Severity.Info, 0.0), (d.Action, d.Severity, d.Score));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_learned_severity_above_the_rules_decides_again_at_that_severity(bool enforce)
+    {
+        var settings = ReputationOnly(0.75, Ip, enforce);
+        var decided = Decide(settings);
+        var high = Assert.Single(decided.Decisions);
+        Assert.Equal((DecisionAction.Review, Severity.High), (high.Action, high.Severity));
+
+        var step = new SourceIpGrain(Ip, settings).Escalate(decided.State, new LearnedSeverityEvent(high.DecisionId, Severity.Critical, 0.96, 0.92, 3), s_now.AddMinutes(2));
+
+        var d = Assert.Single(step.Decisions);
+        Assert.Equal((DecisionAction.Block, Severity.Critical, DecisionOrigins.Learned, !enforce, high.DecisionId),
+            (d.Action, d.Severity, d.Origin, d.Simulated, d.Supersedes));
+        Assert.Equal(high.Score, d.Score);
+        Assert.StartsWith("Critical by learned severity model 3 (probability 0.960, confidence 0.92), over the rule-based High threat score 0.750 = ", d.Reason);
+        Assert.Equal((d.DecisionId, DecisionStatus.Active, 2L), (step.State.LastDecision!.Decision.DecisionId, step.State.LastDecision.Status, step.State.DecisionSequence));
+        Assert.Equal(enforce ? 1 : 0, step.Outbox.Count(o => o.Channel == OutboxChannel.Enforce && o.MessageType == OutboxOutput.DecisionBlock && o.Decision == d));
+    }
+
+    [Fact]
+    public void A_learned_severity_never_lowers_nor_touches_a_reviewed_replaced_or_expired_decision()
+    {
+        var settings = ReputationOnly(0.75, Ip);
+        var grain = new SourceIpGrain(Ip, settings);
+        var decided = Decide(settings);
+        var id = decided.Decisions[0].DecisionId;
+        var approved = grain.Review(decided.State, new DecisionReviewedEvent(id, ReviewOutcome.Approved, "analyst@example.com"), s_now).State;
+
+        GrainStep<SourceIpState>[] steps =
+        [
+            grain.Escalate(decided.State, new LearnedSeverityEvent(id, Severity.Low, 0.35, 0.3, 1), s_now),
+            grain.Escalate(decided.State, new LearnedSeverityEvent(id, Severity.High, 0.75, 0.5, 1), s_now),
+            grain.Escalate(decided.State, new LearnedSeverityEvent(Guid.NewGuid(), Severity.Critical, 0.99, 0.98, 1), s_now),
+            grain.Escalate(approved, new LearnedSeverityEvent(id, Severity.Critical, 0.99, 0.98, 1), s_now),
+            grain.Escalate(decided.State, new LearnedSeverityEvent(id, Severity.Critical, 0.99, 0.98, 1), s_now.AddHours(5)),
+        ];
+
+        Assert.All(steps, step => Assert.False(step.HasOutputs));
+        Assert.Equal(decided.State, steps[0].State);
+        Assert.Equal(approved, steps[3].State);
+    }
+
     [Fact]
     public void Approval_is_followed_by_the_last_decision()
     {
