@@ -8,16 +8,18 @@
 # detectors' training and scoring times with their ROC AUC on generated data with known outliers, and IDS log read
 # throughput (events/s for Suricata EVE, Snort fast, Zeek conn TSV and JSON, generated in memory), and source identity
 # for 20,000 distinct addresses against a local dnsmasq and generated mmdb files (identities/s cold and warm, cache hits,
-# p50/p99 latency).
+# p50/p99 latency), and from a spoofing report to the webhook POST and the firewall bouncer's nftables set (median and
+# worst of 20 runs; needs root for nftables).
 # Starts a throwaway PostgreSQL server with default durability settings on 127.0.0.1 (and Redis, for the silos'
 # cluster) and stops them at the end.
-# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich]
+# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich] [act]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 source "$ROOT/scripts/postgres.sh"
 source "$ROOT/scripts/redis.sh"
 source "$ROOT/scripts/enrichment.sh"
+source "$ROOT/scripts/bouncer.sh"
 trap 'stop_postgres; stop_redis' EXIT
 
 dotnet build DmarcSecurity.Api -c Release -nologo -v quiet >/dev/null || exit 1
@@ -29,10 +31,13 @@ dotnet build bench/DmarcSecurity.Benchmarks -c Release -nologo -v quiet >/dev/nu
 if [ $# -eq 0 ] || [[ " $* " =~ " enrich " ]]; then
     ensure_enrichment_tools || exit 1
 fi
+if [ $# -eq 0 ] || [[ " $* " =~ " act " ]]; then
+    ensure_bouncer || exit 1
+fi
 if [ $# -eq 0 ] || [[ " $* " =~ " silo " ]]; then
     ensure_redis && start_redis || exit 1
 fi
-if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard|notify)" " ]]; then
+if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard|notify|act)" " ]]; then
     ensure_postgres && PG_DURABLE=1 start_postgres || exit 1
     export DMARC_API_DLL="$ROOT/DmarcSecurity.Api/bin/Release/net10.0/DmarcSecurity.Api.dll"
     export DMARC_SILO_DLL="$ROOT/DmarcSecurity.Grains/bin/Release/net10.0/$RID/publish/DmarcSecurity.Grains.dll"

@@ -1,8 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich]  (all when none is named).
-// bench/run.sh sets up what ingest, silo, dashboard and notify need.
-var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify", "anomaly", "ids", "enrich"] : args;
+// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich] [act]  (all when none is named).
+// bench/run.sh sets up what ingest, silo, dashboard, notify and act need.
+var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify", "anomaly", "ids", "enrich", "act"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -52,4 +52,9 @@ if (which.Contains("ids"))
 if (which.Contains("enrich"))
 {
     await EnrichBenchmark.RunAsync(Console.Out);
+}
+
+if (which.Contains("act"))
+{
+    await ActBenchmark.RunAsync(Console.Out);
 }
