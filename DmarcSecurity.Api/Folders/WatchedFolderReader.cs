@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using DmarcSecurity.Api.Ingestion;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Core.Ingestion;
 using DmarcSecurity.Data.Ingestion;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Api.Folders;
@@ -10,11 +12,13 @@ namespace DmarcSecurity.Api.Folders;
 /// Reads one watched folder until the Api stops: each settled file is ingested (source <c>folder:&lt;name&gt;</c>)
 /// and then moved to <c>processed/</c> (every report stored, or already stored) or <c>invalid/</c> (no report, or
 /// refused; the reason is logged) inside the folder. A file is moved only after its outcome is committed; one left
-/// behind by a crash is read again next time and, having the same bytes, answered as a duplicate.
+/// behind by a crash is read again next time and, having the same bytes, answered as a duplicate. Each poll is a run
+/// of the job <c>folder:&lt;name&gt;</c>; running that job now ends the wait.
 /// </summary>
 internal sealed partial class WatchedFolderReader(
     string name,
     WatchedFolderOptions options,
+    LoopJob loop,
     IServiceScopeFactory scopes,
     IOptions<IngestionOptions> ingestion,
     TimeProvider time,
@@ -31,7 +35,7 @@ internal sealed partial class WatchedFolderReader(
         {
             try
             {
-                await PollAsync(stopping);
+                await loop.RecordAsync("schedule", PollAsync, stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -44,7 +48,7 @@ internal sealed partial class WatchedFolderReader(
 
             try
             {
-                await Task.Delay(options.PollInterval, time, stopping);
+                await loop.WaitAsync(options.PollInterval, stopping);
             }
             catch (OperationCanceledException)
             {
@@ -64,29 +68,35 @@ internal sealed partial class WatchedFolderReader(
             .Order(StringComparer.Ordinal);
     }
 
-    private async Task PollAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the settled files; says what became of them.</summary>
+    private async Task<string> PollAsync(CancellationToken cancellationToken)
     {
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal) { [ProcessedFolder] = 0, [InvalidFolder] = 0, ["left"] = 0, ["settling"] = 0 };
         foreach (var path in Candidates())
         {
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(path);
-            if (!info.Exists || time.GetUtcNow() - info.LastWriteTimeUtc < options.SettleTime)
+            if (!info.Exists)
             {
                 continue;
             }
 
-            await HandleAsync(info, cancellationToken);
+            outcomes[time.GetUtcNow() - info.LastWriteTimeUtc < options.SettleTime ? "settling" : await HandleAsync(info, cancellationToken)]++;
         }
+
+        return $"{outcomes[ProcessedFolder]} file(s) to {ProcessedFolder}/, {outcomes[InvalidFolder]} to {InvalidFolder}/, " +
+               $"{outcomes["left"]} left for the next poll, {outcomes["settling"]} still being written.";
     }
 
-    private async Task HandleAsync(FileInfo file, CancellationToken cancellationToken)
+    /// <summary>Ingests one file and moves it; answers where it went (<c>processed</c>, <c>invalid</c>) or <c>left</c>.</summary>
+    private async Task<string> HandleAsync(FileInfo file, CancellationToken cancellationToken)
     {
         var label = System.IO.Path.GetRelativePath(options.Path, file.FullName);
         if (file.Length > _maxFileBytes)
         {
             LogInvalid(logger, name, label, RejectionReason.InputTooLarge, $"the file is {file.Length:N0} bytes, over the {_maxFileBytes:N0}-byte limit; it was not read.");
             Move(file, InvalidFolder);
-            return;
+            return InvalidFolder;
         }
 
         FileIngestResult result;
@@ -104,14 +114,14 @@ internal sealed partial class WatchedFolderReader(
             case FileOutcome.Stored or FileOutcome.Duplicate:
                 Move(file, ProcessedFolder);
                 LogProcessed(logger, name, label, result.Outcome, result.StoredReportIds.Count);
-                break;
+                return ProcessedFolder;
             case FileOutcome.Rejected when result.Reason == RejectionReason.ProcessingFailed:
                 LogLeft(logger, name, label);
-                break;
+                return "left";
             default:
                 LogInvalid(logger, name, label, result.Reason ?? RejectionReason.NoReportFound, result.Error ?? "");
                 Move(file, InvalidFolder);
-                break;
+                return InvalidFolder;
         }
     }
 
@@ -143,12 +153,17 @@ internal sealed partial class WatchedFolderReader(
 }
 
 /// <summary>Runs one reader per watched folder for the life of the Api.</summary>
-internal sealed class WatchedFolderService(IOptions<IngestionOptions> options, IServiceProvider services) : BackgroundService
+internal sealed class WatchedFolderService(IOptions<IngestionOptions> options, IServiceProvider services, JobRegistry jobs) : BackgroundService
 {
+    // Made with the service, before the host starts, so every folder's job is listed from the first request on.
+    private readonly List<(string Name, WatchedFolderOptions Options, LoopJob Loop)> _folders = [.. options.Value.Folders.Select(pair =>
+        (pair.Key, pair.Value, jobs.AddLoop($"folder:{pair.Key}",
+            $"Reads the watched folder {pair.Value.Path}: new files are ingested, then moved to processed/ or invalid/.", pair.Value.PollInterval)))];
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(options.Value.Folders.Select(pair =>
+        Task.WhenAll(_folders.Select(f =>
         {
-            var reader = ActivatorUtilities.CreateInstance<WatchedFolderReader>(services, pair.Key, pair.Value);
+            var reader = ActivatorUtilities.CreateInstance<WatchedFolderReader>(services, f.Name, f.Options, f.Loop);
             return Task.Run(() => reader.RunAsync(stoppingToken), stoppingToken);
         }));
 }
@@ -158,6 +173,7 @@ public static class WatchedFolders
     public static WebApplicationBuilder AddWatchedFolders(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IValidateOptions<IngestionOptions>, WatchedFolderOptionsValidator>();
+        builder.Services.TryAddSingleton<JobRegistry>();
         builder.Services.AddHostedService<WatchedFolderService>();
         return builder;
     }

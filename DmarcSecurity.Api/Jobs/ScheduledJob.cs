@@ -9,11 +9,8 @@ namespace DmarcSecurity.Api.Jobs;
 /// (trigger, start, end, outcome, what it did or why it failed), so every job is watched in one place. A failed run
 /// is tried again at the next interval; an interval of zero turns the schedule off (the job still runs on demand).
 /// </summary>
-public abstract partial class ScheduledJob(IDbContextFactory<DmarcDbContext> contexts, TimeProvider clock, ILogger logger) : BackgroundService
+public abstract partial class ScheduledJob(IDbContextFactory<DmarcDbContext> contexts, TimeProvider clock, ILogger logger) : BackgroundService, IJob
 {
-    /// <summary>Runs kept per job; older ones are pruned as new ones are recorded.</summary>
-    public const int KeptRuns = 500;
-
     private readonly SemaphoreSlim _one = new(1, 1);
 
     protected IDbContextFactory<DmarcDbContext> Contexts { get; } = contexts;
@@ -42,39 +39,7 @@ public abstract partial class ScheduledJob(IDbContextFactory<DmarcDbContext> con
         await _one.WaitAsync(cancellationToken);
         try
         {
-            var run = new JobRunEntity { Job = Name, Trigger = trigger, StartedAt = Clock.GetUtcNow(), Outcome = JobOutcome.Running };
-            await using (var db = await Contexts.CreateDbContextAsync(cancellationToken))
-            {
-                db.JobRuns.Add(run);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-
-            try
-            {
-                run.Summary = await RunOnceAsync(cancellationToken);
-                run.Outcome = JobOutcome.Succeeded;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                run.Outcome = JobOutcome.Failed;
-                run.Error = e.Message;
-                RunFailed(logger, e, Name);
-            }
-
-            run.FinishedAt = Clock.GetUtcNow();
-            await using (var db = await Contexts.CreateDbContextAsync(CancellationToken.None))
-            {
-                db.JobRuns.Update(run);
-                await db.SaveChangesAsync(CancellationToken.None);
-                var keepFrom = await db.JobRuns.Where(r => r.Job == Name).OrderByDescending(r => r.Id).Skip(KeptRuns).Select(r => (long?)r.Id)
-                    .FirstOrDefaultAsync(CancellationToken.None);
-                if (keepFrom is { } oldest)
-                {
-                    await db.JobRuns.Where(r => r.Job == Name && r.Id <= oldest).ExecuteDeleteAsync(CancellationToken.None);
-                }
-            }
-
-            return run;
+            return await JobRuns.RecordAsync(Contexts, Clock, Name, trigger, RunOnceAsync, e => RunFailed(logger, e, Name), cancellationToken);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using DmarcSecurity.Api.Ingestion;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Core.Ingestion;
 using DmarcSecurity.Data.Ingestion;
 using MailKit;
@@ -16,11 +17,13 @@ namespace DmarcSecurity.Api.Mailboxes;
 /// <c>imap:&lt;name&gt;</c>), then moved to the archive folder when every report in it is stored or was already stored,
 /// or to the invalid folder when it holds no report or was refused. A message is moved only after its outcome is
 /// committed, so a connection lost at any point loses nothing: the next poll reads the message again and the
-/// byte-identical copy is answered as a duplicate and archived.
+/// byte-identical copy is answered as a duplicate and archived. Each poll (with the connection it needed) is a run of
+/// the job <c>mailbox:&lt;name&gt;</c>; running that job now ends the wait, IDLE included.
 /// </summary>
 internal sealed partial class ImapMailboxReader(
     string name,
     MailboxOptions options,
+    LoopJob loop,
     IServiceScopeFactory scopes,
     MailboxStatusBoard board,
     IOptions<IngestionOptions> ingestion,
@@ -41,39 +44,69 @@ internal sealed partial class ImapMailboxReader(
     public async Task RunAsync(CancellationToken stopping)
     {
         var retry = s_firstRetry;
-        while (!stopping.IsCancellationRequested)
+        ImapClient? client = null;
+        Opened? opened = null;
+        try
         {
-            try
+            while (!stopping.IsCancellationRequested)
             {
-                using var client = new ImapClient();
-                await ConnectAsync(client, stopping);
-                retry = s_firstRetry;
-                await PollWhileConnectedAsync(client, stopping);
-                await client.DisconnectAsync(quit: true, CancellationToken.None);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The message only: exceptions from the mail stack never carry the password, but their data might echo server text.
-                var error = $"{e.GetType().Name}: {e.Message}";
-                board.Update(name, s => s with { State = "Retrying", Errors = s.Errors + 1, LastError = error, LastErrorAt = time.GetUtcNow(), NextPollAt = time.GetUtcNow() + retry });
-                LogConnectionFailed(logger, name, options.Host, options.EffectivePort, error, retry);
                 try
                 {
-                    await Task.Delay(retry, time, stopping);
+                    // A pass: (re)connect when needed, then read the folder; recorded as a run of the mailbox's job.
+                    await loop.RecordAsync("schedule", async ct =>
+                    {
+                        if (client is not { IsConnected: true } || opened is null)
+                        {
+                            client?.Dispose();
+                            client = new ImapClient();
+                            await ConnectAsync(client, ct);
+                            opened = await OpenAsync(client, ct);
+                        }
+
+                        board.Update(name, s => s with { State = "Polling" });
+                        return await PollAsync(opened, ct);
+                    }, stopping);
+                    retry = s_firstRetry;
+                    var wait = opened!.Idle && options.PollInterval > s_longestIdle ? s_longestIdle : options.PollInterval;
+                    board.Update(name, s => s with { State = "Waiting", LastPollAt = time.GetUtcNow(), NextPollAt = time.GetUtcNow() + wait });
+                    if (opened.Idle)
+                    {
+                        loop.Expect(wait);
+                        await IdleAsync(client!, opened.Folder, wait, loop.WakeToken, stopping);
+                    }
+                    else
+                    {
+                        // Without IDLE the connection is not kept through the wait: a long interval would outlast the server's patience.
+                        await client!.DisconnectAsync(quit: true, CancellationToken.None);
+                        opened = null;
+                        await loop.WaitAsync(wait, stopping);
+                    }
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
                     return;
                 }
-
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_lastRetry.Ticks));
+                catch (Exception e)
+                {
+                    // The message only: exceptions from the mail stack never carry the password, but their data might echo server text.
+                    var error = $"{e.GetType().Name}: {e.Message}";
+                    board.Update(name, s => s with { State = "Retrying", Errors = s.Errors + 1, LastError = error, LastErrorAt = time.GetUtcNow(), NextPollAt = time.GetUtcNow() + retry });
+                    LogConnectionFailed(logger, name, options.Host, options.EffectivePort, error, retry);
+                    client?.Dispose();
+                    client = null;
+                    opened = null;
+                    await loop.WaitAsync(retry, stopping);
+                    retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_lastRetry.Ticks));
+                }
             }
         }
+        finally
+        {
+            client?.Dispose();
+        }
     }
+
+    private sealed record Opened(IMailFolder Folder, IMailFolder Archive, IMailFolder Invalid, bool Idle);
 
     private async Task ConnectAsync(ImapClient client, CancellationToken cancellationToken)
     {
@@ -90,37 +123,21 @@ internal sealed partial class ImapMailboxReader(
         LogConnected(logger, name, options.Host, options.EffectivePort, client.IsSecure);
     }
 
-    private async Task PollWhileConnectedAsync(ImapClient client, CancellationToken stopping)
+    private async Task<Opened> OpenAsync(ImapClient client, CancellationToken cancellationToken)
     {
-        var folder = await client.GetFolderAsync(options.Folder, stopping);
-        var archive = await GetOrCreateFolderAsync(client, options.ArchiveFolder, stopping);
-        var invalid = await GetOrCreateFolderAsync(client, options.InvalidFolder, stopping);
-        await folder.OpenAsync(FolderAccess.ReadWrite, stopping);
+        var folder = await client.GetFolderAsync(options.Folder, cancellationToken);
+        var archive = await GetOrCreateFolderAsync(client, options.ArchiveFolder, cancellationToken);
+        var invalid = await GetOrCreateFolderAsync(client, options.InvalidFolder, cancellationToken);
+        await folder.OpenAsync(FolderAccess.ReadWrite, cancellationToken);
         var idle = options.UseIdle && client.Capabilities.HasFlag(ImapCapabilities.Idle);
         board.Update(name, s => s with { Idle = idle });
-
-        while (!stopping.IsCancellationRequested)
-        {
-            board.Update(name, s => s with { State = "Polling" });
-            await PollAsync(folder, archive, invalid, stopping);
-            var wait = idle && options.PollInterval > s_longestIdle ? s_longestIdle : options.PollInterval;
-            board.Update(name, s => s with { State = "Waiting", LastPollAt = time.GetUtcNow(), NextPollAt = time.GetUtcNow() + wait });
-            if (idle)
-            {
-                await IdleAsync(client, folder, wait, stopping);
-            }
-            else
-            {
-                // Without IDLE the connection is not kept through the wait: a long interval would outlast the server's patience.
-                return;
-            }
-        }
+        return new Opened(folder, archive, invalid, idle);
     }
 
-    /// <summary>Waits for new mail (the server's EXISTS) or the end of the interval, whichever comes first.</summary>
-    private static async Task IdleAsync(ImapClient client, IMailFolder folder, TimeSpan wait, CancellationToken stopping)
+    /// <summary>Waits for new mail (the server's EXISTS), the end of the interval, or a run asked for now, whichever comes first.</summary>
+    private static async Task IdleAsync(ImapClient client, IMailFolder folder, TimeSpan wait, CancellationToken wake, CancellationToken stopping)
     {
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping, wake);
         done.CancelAfter(wait);
         void OnCountChanged(object? sender, EventArgs e) => done.Cancel();
         folder.CountChanged += OnCountChanged;
@@ -134,18 +151,25 @@ internal sealed partial class ImapMailboxReader(
         }
     }
 
-    private async Task PollAsync(IMailFolder folder, IMailFolder archive, IMailFolder invalid, CancellationToken cancellationToken)
+    /// <summary>Reads every message in the folder; says what became of them.</summary>
+    private async Task<string> PollAsync(Opened opened, CancellationToken cancellationToken)
     {
-        var uids = await folder.SearchAsync(SearchQuery.All, cancellationToken);
+        var before = board.Find(name)!;
+        var uids = await opened.Folder.SearchAsync(SearchQuery.All, cancellationToken);
         for (var start = 0; start < uids.Count; start += FetchBatch)
         {
             var batch = uids.Skip(start).Take(FetchBatch).ToList();
-            var summaries = await folder.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.Envelope, cancellationToken);
+            var summaries = await opened.Folder.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.Envelope, cancellationToken);
             foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
             {
-                await HandleAsync(folder, summary, archive, invalid, cancellationToken);
+                await HandleAsync(opened.Folder, summary, opened.Archive, opened.Invalid, cancellationToken);
             }
         }
+
+        var after = board.Find(name)!;
+        var left = (after.MessagesSeen - before.MessagesSeen) - (after.MessagesArchived - before.MessagesArchived) - (after.MessagesInvalid - before.MessagesInvalid);
+        return $"{after.MessagesSeen - before.MessagesSeen} message(s) in {options.Folder}: {after.MessagesArchived - before.MessagesArchived} archived, " +
+               $"{after.MessagesInvalid - before.MessagesInvalid} to the invalid folder, {left} left for the next poll.";
     }
 
     private async Task HandleAsync(IMailFolder folder, IMessageSummary summary, IMailFolder archive, IMailFolder invalid, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Ingestion;
+using DmarcSecurity.Api.Jobs;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -8,30 +10,29 @@ namespace DmarcSecurity.Api.Mailboxes;
 /// <summary>Runs one reader per configured mailbox for the life of the Api.</summary>
 internal sealed class MailboxIngestionService : BackgroundService
 {
-    private readonly IOptions<IngestionOptions> _options;
     private readonly IServiceProvider _services;
+    private readonly List<(string Name, MailboxOptions Options, LoopJob Loop)> _mailboxes = [];
 
-    public MailboxIngestionService(IOptions<IngestionOptions> options, IServiceProvider services, MailboxStatusBoard board)
+    public MailboxIngestionService(IOptions<IngestionOptions> options, IServiceProvider services, MailboxStatusBoard board, JobRegistry jobs)
     {
-        _options = options;
         _services = services;
 
-        // Before the host has started, so the status of every mailbox is there from the first request on.
+        // Before the host has started, so the status and the job of every mailbox are there from the first request on.
         foreach (var (name, mailbox) in options.Value.Mailboxes)
         {
             board.Register(name, mailbox);
+            _mailboxes.Add((name, mailbox, jobs.AddLoop($"mailbox:{name}",
+                $"Reads the IMAP mailbox {mailbox.UserName}@{mailbox.Host}:{mailbox.EffectivePort}, folder {mailbox.Folder}" +
+                (mailbox.UseIdle ? ", waiting with IDLE where the server offers it." : "."), mailbox.PollInterval)));
         }
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var readers = _options.Value.Mailboxes.Select(pair =>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_mailboxes.Select(m =>
         {
-            var reader = ActivatorUtilities.CreateInstance<ImapMailboxReader>(_services, pair.Key, pair.Value);
+            var reader = ActivatorUtilities.CreateInstance<ImapMailboxReader>(_services, m.Name, m.Options, m.Loop);
             return Task.Run(() => reader.RunAsync(stoppingToken), stoppingToken);
-        }).ToList();
-        return Task.WhenAll(readers);
-    }
+        }));
 }
 
 public static class MailboxesApi
@@ -40,6 +41,7 @@ public static class MailboxesApi
     {
         builder.Services.AddSingleton<IValidateOptions<IngestionOptions>, MailboxOptionsValidator>();
         builder.Services.AddSingleton<MailboxStatusBoard>();
+        builder.Services.TryAddSingleton<JobRegistry>();
         builder.Services.AddHostedService<MailboxIngestionService>();
         return builder;
     }

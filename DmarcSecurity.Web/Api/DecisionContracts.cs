@@ -69,6 +69,7 @@ public sealed record SeverityModelDto(
 public sealed record JobRunDto(long Id, string Job, string Trigger, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, double? Seconds,
     string Outcome, string? Summary, string? Error);
 
+/// <param name="Kind">Scheduled, or Loop (a mailbox, watched folder or IDS log reader, each pass a run).</param>
 public sealed record JobDto(
-    string Name, string Description, TimeSpan? Interval, bool Running, DateTimeOffset? NextRunAt, JobRunDto? LastRun, int FailuresInARow,
+    string Name, string Kind, string Description, TimeSpan? Interval, bool Running, DateTimeOffset? NextRunAt, JobRunDto? LastRun, int FailuresInARow,
     IReadOnlyList<JobRunDto> Recent);

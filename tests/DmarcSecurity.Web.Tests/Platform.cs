@@ -61,6 +61,9 @@ public sealed class Platform : IAsyncLifetime
     /// <summary>The notification channel's receiver: what the Api delivered to it.</summary>
     public HttpReceiver Chat { get; private set; } = default!;
 
+    /// <summary>The Api's watched folder <c>drop</c>, read hourly (and when its job is run now).</summary>
+    public string DropFolder { get; private set; } = "";
+
     /// <summary>An HttpClient signed in to the Api as the Admin.</summary>
     public HttpClient AdminApi { get; private set; } = default!;
 
@@ -70,6 +73,7 @@ public sealed class Platform : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _workDirectory = Directory.CreateTempSubdirectory("dmarc-e2e-").FullName;
+        DropFolder = Directory.CreateDirectory(Path.Combine(_workDirectory, "drop")).FullName;
         var reputation = Path.Combine(_workDirectory, "reputation.csv");
         await File.WriteAllTextAsync(reputation, $"network,score,source\n{Reports.SeededHostile}/32,1.0,e2e-blocklist\n{Reports.UploadedHostile}/32,1.0,e2e-blocklist\n");
         _connectionString = await TestDatabases.CreateAsync(DbProvider.PostgreSql);
@@ -93,6 +97,10 @@ public sealed class Platform : IAsyncLifetime
             ["Notifications__Channels__soc__Kind"] = "Slack",
             ["Notifications__Channels__soc__Url"] = Chat.Url.ToString(),
             ["Notifications__PublicBaseUrl"] = "https://dmarc.example/",
+            // A watched folder read hourly: its reader is a job the jobs page runs now.
+            ["Ingestion__Folders__drop__Path"] = DropFolder,
+            ["Ingestion__Folders__drop__PollInterval"] = "01:00:00",
+            ["Ingestion__Folders__drop__SettleTime"] = "00:00:00",
         };
         var apiDll = HostProcess.ProjectDll("DmarcSecurity.Api");
         await HostProcess.RunAsync(apiDll, apiEnvironment, ["create-admin", "--email", AdminEmail], Password);

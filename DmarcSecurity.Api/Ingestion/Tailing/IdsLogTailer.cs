@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Core.Ids;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Ids;
@@ -33,13 +34,23 @@ internal sealed partial class IdsLogTailer(
     /// <summary>What was logged once and need not be again, by path: missing files, files not followed, truncations.</summary>
     private readonly Dictionary<string, string> _told = new(StringComparer.Ordinal);
 
-    public async Task RunAsync(CancellationToken stopping)
+    /// <summary>What the current pass stored: lines, alerts and connection records.</summary>
+    private (long Lines, long Alerts, long Connections) _read;
+
+    /// <summary>Polls until the Api stops, each poll a run of <paramref name="loop"/> (the job <c>tail:&lt;name&gt;</c>),
+    /// which ends the wait when it is run now.</summary>
+    public async Task RunAsync(LoopJob loop, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await PollAsync(stopping);
+                await loop.RecordAsync("schedule", async ct =>
+                {
+                    _read = default;
+                    await PollAsync(ct);
+                    return $"{_read.Lines} line(s) read: {_read.Alerts} alert(s), {_read.Connections} connection record(s).";
+                }, stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -57,7 +68,7 @@ internal sealed partial class IdsLogTailer(
 
             try
             {
-                await Task.Delay(options.PollInterval, time, stopping);
+                await loop.WaitAsync(options.PollInterval, stopping);
             }
             catch (OperationCanceledException)
             {
@@ -301,6 +312,7 @@ internal sealed partial class IdsLogTailer(
             return null;
         }
 
+        _read = (_read.Lines + result.Lines, _read.Alerts + result.Alerts, _read.Connections + result.Connections);
         LogRead(logger, name, label, result.Lines, result.Alerts, result.Connections, saved.Offset);
         return saved;
     }

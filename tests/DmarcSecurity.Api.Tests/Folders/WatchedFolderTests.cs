@@ -10,7 +10,7 @@ using DmarcSecurity.Testing;
 
 namespace DmarcSecurity.Api.Tests.Folders;
 
-/// <summary>The Api with a plain watched folder and a Maildir, each read every 200 ms.</summary>
+/// <summary>The Api with a plain watched folder and a Maildir, each read every 200 ms, and a folder read hourly.</summary>
 public sealed class WatchedFolderFixture : ApiFixture
 {
     public WatchedFolderFixture()
@@ -25,6 +25,8 @@ public sealed class WatchedFolderFixture : ApiFixture
 
     public string Maildir { get; } = Directory.CreateTempSubdirectory("dmarc-maildir-").FullName;
 
+    public string Hourly { get; } = Directory.CreateTempSubdirectory("dmarc-hourly-").FullName;
+
     public override DbProvider Provider => DbProvider.PostgreSql;
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
@@ -35,6 +37,9 @@ public sealed class WatchedFolderFixture : ApiFixture
         new("Ingestion:Folders:maildir:Path", Maildir),
         new("Ingestion:Folders:maildir:PollInterval", "00:00:00.200"),
         new("Ingestion:Folders:maildir:SettleTime", "00:00:00"),
+        new("Ingestion:Folders:hourly:Path", Hourly),
+        new("Ingestion:Folders:hourly:PollInterval", "01:00:00"),
+        new("Ingestion:Folders:hourly:SettleTime", "00:00:00"),
     ];
 }
 
@@ -62,6 +67,45 @@ public sealed class WatchedFolderTests(WatchedFolderFixture fixture) : IClassFix
 
     private async Task<PagedResult<IngestionHistoryDto>> HistoryAsync(string fileName) =>
         await Upload.GetAsync<PagedResult<IngestionHistoryDto>>(fixture.Client, $"/api/ingestion/history?fileName={fileName}&sort=fileName");
+
+    [Fact]
+    public async Task Each_folder_is_a_job_whose_polls_are_recorded_and_running_it_now_ends_the_wait()
+    {
+        var jobs = await Upload.GetAsync<List<Jobs.JobDto>>(fixture.Client, "/api/jobs");
+        var hourly = Assert.Single(jobs, j => j.Name == "folder:hourly");
+        Assert.Equal(("Loop", TimeSpan.FromHours(1)), (hourly.Kind, hourly.Interval));
+        Assert.Contains(fixture.Hourly, hourly.Description, StringComparison.Ordinal);
+
+        // The first poll ran at start; a file dropped now waits an hour, unless the job is run now.
+        await WaitForAsync(async () => (await Upload.GetAsync<List<Jobs.JobDto>>(fixture.Client, "/api/jobs"))
+            .Count(j => j.Name is "folder:hourly" or "folder:drop" && j.LastRun is { Outcome: Data.Jobs.JobOutcome.Succeeded }) == 2);
+        var run = NewId();
+        Drop(fixture.Hourly, $"{run}.xml", ReportXml.Build($"hourly-{run}", "folder.example"));
+        Drop(fixture.Hourly, $"{run}-junk.txt", "not a report"u8.ToArray());
+        await Task.Delay(500);
+        Assert.True(File.Exists(Path.Combine(fixture.Hourly, $"{run}.xml")));
+
+        using var response = await fixture.Client.PostAsync("/api/jobs/folder:hourly/run", null);
+        var done = System.Text.Json.JsonSerializer.Deserialize<Jobs.JobRunDto>(await response.Content.ReadAsStringAsync(), Upload.Json)!;
+
+        Assert.Equal((Data.Jobs.JobOutcome.Succeeded, $"manual:{ApiFixture.AdminEmail}"), (done.Outcome, done.Trigger));
+        Assert.Equal("1 file(s) to processed/, 1 to invalid/, 0 left for the next poll, 0 still being written.", done.Summary);
+        Assert.True(File.Exists(Path.Combine(fixture.Hourly, WatchedFolderReader.ProcessedFolder, $"{run}.xml")));
+        Assert.True(File.Exists(Path.Combine(fixture.Hourly, WatchedFolderReader.InvalidFolder, $"{run}-junk.txt")));
+        var runs = await Upload.GetAsync<PagedResult<Jobs.JobRunDto>>(fixture.Client, "/api/jobs/folder:hourly/runs");
+        Assert.Equal(done.Id, runs.Items[0].Id);
+        Assert.Equal("schedule", runs.Items[^1].Trigger);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the condition did not hold within 30 s");
+            await Task.Delay(50);
+        }
+    }
 
     [Fact]
     public async Task Dropped_files_are_ingested_then_moved_to_processed_or_invalid_with_the_reason_logged()

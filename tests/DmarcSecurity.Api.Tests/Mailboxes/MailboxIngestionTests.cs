@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Api.Mailboxes;
 using DmarcSecurity.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -177,6 +178,46 @@ public sealed class MailboxIngestionTests(ITestOutputHelper output)
 
         output.WriteLine($"stored and archived {sent.ElapsedMilliseconds} ms after it arrived");
         Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM reports WHERE policy_domain = 'idle.example'"));
+        Assert.True(Status(api).Idle);
+    }
+
+    [Fact]
+    public async Task Without_idle_the_mailbox_waits_its_interval_and_running_its_job_now_polls_at_once()
+    {
+        await using var server = await DovecotServer.StartAsync((User, Password));
+        await using var api = await MailboxHost.StartAsync("rua", server.Port, User, Password, pollInterval: TimeSpan.FromHours(1), useIdle: false);
+        await WaitUntilAsync(() => Task.FromResult(Status(api).State == "Waiting"), TimeSpan.FromSeconds(30), () => api.Logs.All);
+        var job = api.Factory.Services.GetRequiredService<JobRegistry>().Find("mailbox:rua")!;
+
+        await using var mailbox = await MailboxClient.ConnectAsync(server.Port, User, Password);
+        await mailbox.AppendAsync(ReportMail.WithAttachments("waiting", ("r.xml.gz", "application/gzip", ReportXml.Gzip(ReportXml.Build("wait-" + NewId(), "wait.example")))));
+        await Task.Delay(1500);
+        Assert.Equal(0, await mailbox.CountAsync("Archive"));
+        Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM job_runs WHERE job = 'mailbox:rua'"));
+        Assert.False(Status(api).Idle);
+
+        var run = await job.RunNowAsync("manual:analyst@example.com", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((Data.Jobs.JobOutcome.Succeeded, "manual:analyst@example.com"), (run.Outcome, run.Trigger));
+        Assert.Equal("1 message(s) in INBOX: 1 archived, 0 to the invalid folder, 0 left for the next poll.", run.Summary);
+        Assert.Equal(1, await mailbox.CountAsync("Archive"));
+        Assert.Equal(2, await api.ScalarAsync("SELECT count(*) FROM job_runs WHERE job = 'mailbox:rua'"));
+    }
+
+    [Fact]
+    public async Task Running_the_job_of_an_idle_mailbox_now_ends_the_idle_wait()
+    {
+        await using var server = await DovecotServer.StartAsync((User, Password));
+        await using var api = await MailboxHost.StartAsync("rua", server.Port, User, Password, pollInterval: TimeSpan.FromMinutes(5));
+        await WaitUntilAsync(() => Task.FromResult(Status(api).State == "Waiting"), TimeSpan.FromSeconds(30), () => api.Logs.All);
+        var job = api.Factory.Services.GetRequiredService<JobRegistry>().Find("mailbox:rua")!;
+        Assert.InRange(job.NextRunAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(4.5), TimeSpan.FromMinutes(5));
+
+        var clock = Stopwatch.StartNew();
+        var run = await job.RunNowAsync("manual:admin@example.com", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        output.WriteLine($"woken out of IDLE and polled in {clock.ElapsedMilliseconds} ms");
+        Assert.Equal((Data.Jobs.JobOutcome.Succeeded, "0 message(s) in INBOX: 0 archived, 0 to the invalid folder, 0 left for the next poll."), (run.Outcome, run.Summary));
         Assert.True(Status(api).Idle);
     }
 
