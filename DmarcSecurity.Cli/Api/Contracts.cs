@@ -50,7 +50,15 @@ public sealed record Decision(
     string Reason,
     bool Simulated,
     bool SuppressedByAllowlist,
-    string ReviewStatus);
+    string ReviewStatus,
+    string? AllowlistReason = null);
+
+/// <summary><c>POST /api/decisions</c>: an analyst's block of <paramref name="Ip"/> for <paramref name="Duration"/>
+/// (<c>hh:mm:ss</c> or <c>d.hh:mm:ss</c>).</summary>
+public sealed record ManualBlockRequest(string Ip, string Action, string Duration, string Reason);
+
+/// <param name="Queued">The block goes to the address's source-IP grain, which makes the decision.</param>
+public sealed record ManualDecisionResult(string Ip, string Action, bool Queued);
 
 public sealed record TrainedModel(int Version, DateTimeOffset TrainedAt, int Examples, ModelMetrics Metrics);
 

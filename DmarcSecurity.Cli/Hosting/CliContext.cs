@@ -28,7 +28,15 @@ public sealed class CliContext(CliHost host)
         GuardAsync(async () =>
         {
             using var api = Connect(parse);
-            return await body(api, cancellationToken);
+            try
+            {
+                return await body(api, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Host.WriteError("Cancelled.");
+                return ExitCodes.Cancelled;
+            }
         });
 
     public async Task<int> GuardAsync(Func<Task<int>> body)

@@ -1,4 +1,5 @@
 using DmarcSecurity.Cli.Decisions;
+using DmarcSecurity.Cli.Enforcement;
 using DmarcSecurity.Cli.Ids;
 using DmarcSecurity.Cli.Ingest;
 using DmarcSecurity.Cli.Simulate;
@@ -11,7 +12,7 @@ public static class DmarcsecApp
 {
     public static RootCommand Build(CliContext context)
     {
-        var root = new RootCommand("dmarcsec: upload DMARC reports and IDS logs to the DmarcSecurity Api, simulate traffic, list decisions, train the severity model.");
+        var root = new RootCommand("dmarcsec: upload DMARC reports and IDS logs to the DmarcSecurity Api, simulate traffic, list decisions, train the severity model, enforce dry-run blocks.");
         root.Options.Add(context.Api);
         root.Options.Add(context.ApiKey);
         root.Subcommands.Add(IngestCommand.Create(context));
@@ -19,6 +20,7 @@ public static class DmarcsecApp
         root.Subcommands.Add(SimulateCommand.Create(context));
         root.Subcommands.Add(DecisionsCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(RunCommand.Create(context));
         return root;
     }
 
@@ -42,6 +44,9 @@ public static class DmarcsecApp
             Output = host.Out.Profile.Out.Writer,
             Error = host.Error.Profile.Out.Writer,
             EnableDefaultExceptionHandler = true,
+            // Ctrl+C and SIGTERM cancel the command's token, and it has this long to end on its own: without it the
+            // process is killed at once (System.CommandLine 2.0.0 sets no default), and `run` could not stop cleanly.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(2),
         }, cancellationToken);
     }
 }

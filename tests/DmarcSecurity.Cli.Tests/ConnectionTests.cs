@@ -72,6 +72,7 @@ public sealed class ConnectionTests(CliApi api) : IClassFixture<CliApi>
             await api.RunAsync("--api-key", key, "decisions", "list"),
             await api.RunAsync("--api-key", key, "decisions", "list", "--json"),
             await api.RunAsync("--api-key", key, "train"),
+            await api.RunAsync("--api-key", key, "run", "--once", "--enforce"),
             await api.RunAsync("--api-key", key, "simulate", "--count", "2", "--seed", "5", "--ids"),
             await api.RunAsync("--api-key", wrongKey, "decisions", "list"),
             await CliRun.RunAsync(["--api", "http://127.0.0.1:9", "--api-key", key, "train"], new Dictionary<string, string>(), handler: null),

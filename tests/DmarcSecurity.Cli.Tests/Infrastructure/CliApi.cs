@@ -76,7 +76,15 @@ public sealed class CliApi : IAsyncLifetime
 
     /// <summary>Runs <c>dmarcsec</c> with the Admin's key and the Api's address in its environment.</summary>
     public Task<CliRun> RunAsync(params string[] args) =>
-        CliRun.RunAsync(args, new Dictionary<string, string> { [CliHost.ApiVariable] = Address, [CliHost.ApiKeyVariable] = AdminApiKey }, Factory.Server.CreateHandler());
+        CliRun.RunAsync(args, Environment(), Factory.Server.CreateHandler());
+
+    /// <summary>Runs a <c>dmarcsec</c> command that runs until stopped, and stops it once <paramref name="until"/> holds
+    /// for what it has printed (or after two minutes).</summary>
+    public Task<CliRun> RunUntilAsync(Func<string, bool> until, params string[] args) =>
+        CliRun.RunUntilAsync(args, Environment(), Factory.Server.CreateHandler(), until, TimeSpan.FromMinutes(2));
+
+    private Dictionary<string, string> Environment() =>
+        new() { [CliHost.ApiVariable] = Address, [CliHost.ApiKeyVariable] = AdminApiKey };
 
     public async Task DisposeAsync()
     {
