@@ -31,6 +31,7 @@ builder.AddServiceDefaults();
 builder.AddDmarcDatabase(ResourceNames.Database);
 builder.AddAuth();
 builder.AddIngestion();
+builder.AddStatsCache();
 builder.AddMailboxes();
 builder.AddWatchedFolders();
 builder.AddIdsTailers();

@@ -12,6 +12,7 @@ namespace DmarcSecurity.Api.Ingestion;
 /// Every failure is confined to its own file.</summary>
 public sealed partial class FileIngestionService(
     IReportIngestor ingestor,
+    Stats.StatsGeneration statsGeneration,
     IDbContextFactory<DmarcDbContext> contexts,
     IOptions<IngestionOptions> options,
     TimeProvider time,
@@ -40,6 +41,12 @@ public sealed partial class FileIngestionService(
         {
             IngestionTelemetry.Reports.Add(result.StoredReportIds.Count);
             IngestionTelemetry.Records.Add(result.RecordCount);
+        }
+
+        if (result.StoredReportIds.Count > 0)
+        {
+            // Before the answer: once the uploader hears "stored", no view is served from before it.
+            await statsGeneration.MoveOnAsync();
         }
 
         return result;

@@ -19,9 +19,8 @@ public static class HealthEndpoints
     internal static IHealthChecksBuilder AddDefaultHealthChecks(this IServiceCollection services, IConfiguration configuration)
     {
         var checks = services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
-        if (configuration.GetConnectionString(ResourceNames.Cache) is { Length: > 0 } redis)
+        if (services.AddSharedRedis(configuration))
         {
-            services.AddSingleton(new RedisHealthCheck(redis));
             checks.AddCheck<RedisHealthCheck>(CacheCheck);
         }
 

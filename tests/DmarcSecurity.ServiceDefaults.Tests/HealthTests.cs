@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using DmarcSecurity.ServiceDefaults.Health;
+using DmarcSecurity.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
@@ -73,62 +73,5 @@ public sealed class HealthTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
-    }
-
-    /// <summary>The test script's Redis (<c>DMARC_TEST_REDIS</c>), or the machine's redis-server started for this test.</summary>
-    private sealed class RedisServer : IDisposable
-    {
-        private readonly Process? _process;
-
-        private RedisServer(string connectionString, Process? process)
-        {
-            ConnectionString = connectionString;
-            _process = process;
-        }
-
-        public string ConnectionString { get; }
-
-        public static RedisServer Start()
-        {
-            if (Environment.GetEnvironmentVariable("DMARC_TEST_REDIS") is { Length: > 0 } shared)
-            {
-                return new RedisServer(shared, null);
-            }
-
-            var port = ClosedPort();
-            var process = Process.Start(new ProcessStartInfo("redis-server",
-                ["--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no"])
-            {
-                RedirectStandardOutput = true,
-            })!;
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            for (var attempt = 0; attempt < 50; attempt++)
-            {
-                try
-                {
-                    using var probe = new TcpClient();
-                    probe.Connect(IPAddress.Loopback, port);
-                    break;
-                }
-                catch (SocketException)
-                {
-                    Thread.Sleep(100);
-                }
-            }
-
-            return new RedisServer($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", process);
-        }
-
-        public void Dispose()
-        {
-            if (_process is { HasExited: false })
-            {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
-
-            _process?.Dispose();
-        }
     }
 }
