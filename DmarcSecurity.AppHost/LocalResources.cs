@@ -81,7 +81,9 @@ internal sealed class LocalResources
 
         api.WithEnvironment("Auth__BootstrapAdminEmail", _settings.AdminEmail)
             .WithEnvironment("Auth__WebHopKey", webHopKey);
-        web.WithEnvironment("Auth__WebHopKey", webHopKey);
+        // Sessions and Data Protection keys in the data folder: a restart of the Web app, or of the whole run, signs no one out.
+        web.WithEnvironment("Auth__WebHopKey", webHopKey)
+            .WithEnvironment("Web__StatePath", Path.Combine(_dataDirectory, "web"));
 
         _builder.Services.AddSingleton(new FirstAdminBanner.Resources(api.Resource, web.Resource));
         _builder.Services.AddHostedService<FirstAdminBanner>();

@@ -35,7 +35,14 @@ var web = builder.AddProject<Projects.DmarcSecurity_Web>(ResourceNames.Web)
     .WaitFor(api);
 if (local.Cache is { } cache)
 {
+    // The silos' cluster; the Api's statistics cache; in a deployment also the Web app's sessions and keys (locally the
+    // Web app keeps them in the data folder, which outlives the run: this Redis does not).
     silo.WithReference(cache).WaitFor(cache);
+    api.WithReference(cache).WaitFor(cache);
+    if (builder.ExecutionContext.IsPublishMode)
+    {
+        web.WithReference(cache);
+    }
 }
 
 if (settings.SiloReplicas > 1)

@@ -3,7 +3,8 @@
 # memory (events/s), ingest throughput into
 # PostgreSQL through the real Api (records/s) with the Api's peak memory, the DMARC grains through the real Api and
 # Orleans silo processes (events/s with one silo and two, upload-to-decision lag, failover after SIGKILL, the silo's
-# memory idle and after 1,000,000 events), the dashboard's server-side first render with 1,000,000 records stored,
+# memory idle and after 1,000,000 events), the dashboard with 1,000,000 records stored (the Api's answer uncached and
+# cached, with Redis as the shared layer, and the Web app's server-side render),
 # notification delivery to a webhook that fails half its requests and then goes down for a minute, the anomaly
 # detectors' training and scoring times with their ROC AUC on generated data with known outliers, and IDS log read
 # throughput (events/s for Suricata EVE, Snort fast, Zeek conn TSV and JSON, generated in memory), and source identity
@@ -34,7 +35,7 @@ fi
 if [ $# -eq 0 ] || [[ " $* " =~ " act " ]]; then
     ensure_bouncer || exit 1
 fi
-if [ $# -eq 0 ] || [[ " $* " =~ " silo " ]]; then
+if [ $# -eq 0 ] || [[ " $* " =~ " "(silo|dashboard)" " ]]; then
     ensure_redis && start_redis || exit 1
 fi
 if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard|notify|act)" " ]]; then

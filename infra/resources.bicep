@@ -114,7 +114,8 @@ resource allowAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@202
 
 var connectionString = 'Host=${postgres.properties.fullyQualifiedDomainName};Port=5432;Database=${databaseName};Username=${postgresAdminLogin};Password=${postgresAdminPassword};SslMode=Require'
 
-// Redis: the silos' Orleans cluster membership (ConnectionStrings__cache, as the AppHost's publish manifest names it).
+// Redis: the silos' Orleans cluster membership, the Api's statistics cache, the Web app's sessions and Data Protection
+// keys (ConnectionStrings__cache, as the AppHost's publish manifest names it).
 // TLS only; a StackExchange.Redis configuration string.
 resource redis 'Microsoft.Cache/redis@2024-03-01' = {
   name: 'redis-${resourceToken}'
@@ -153,6 +154,7 @@ var apiEnv = concat(proxyEnv, [
   { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
   { name: 'OTEL_SERVICE_NAME', value: 'api' }
   { name: 'ConnectionStrings__dmarcdb', secretRef: 'dmarcdb' }
+  { name: 'ConnectionStrings__cache', secretRef: 'cache' }
   { name: 'Auth__SigningKey', secretRef: 'auth-signing-key' }
   { name: 'Auth__WebHopKey', secretRef: 'web-hop-key' }
   { name: 'AllowedHosts', value: 'ca-api-${resourceToken}.${environment.properties.defaultDomain}' }
@@ -178,6 +180,7 @@ var webEnv = concat(proxyEnv, [
   { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
   { name: 'OTEL_SERVICE_NAME', value: 'web' }
   { name: 'services__api__http__0', value: 'https://${api.properties.configuration.ingress.fqdn}' }
+  { name: 'ConnectionStrings__cache', secretRef: 'cache' }
   { name: 'Auth__WebHopKey', secretRef: 'web-hop-key' }
   { name: 'AllowedHosts', value: 'ca-web-${resourceToken}.${environment.properties.defaultDomain}' }
 ])
@@ -203,6 +206,7 @@ resource api 'Microsoft.App/containerApps@2024-03-01' = {
       registries: registries
       secrets: [
         { name: 'dmarcdb', value: connectionString }
+        { name: 'cache', value: cacheConnectionString }
         { name: 'auth-signing-key', value: authSigningKey }
         { name: 'web-hop-key', value: webHopKey }
       ]
@@ -221,7 +225,7 @@ resource api 'Microsoft.App/containerApps@2024-03-01' = {
   }
 }
 
-// The Web app keeps signed-in sessions in memory: one replica.
+// The Web app keeps sessions and Data Protection keys in Redis: replicas share them, and a new revision signs no one out.
 resource web 'Microsoft.App/containerApps@2024-03-01' = {
   name: 'ca-web-${resourceToken}'
   location: location
@@ -242,6 +246,7 @@ resource web 'Microsoft.App/containerApps@2024-03-01' = {
       }
       registries: registries
       secrets: [
+        { name: 'cache', value: cacheConnectionString }
         { name: 'web-hop-key', value: webHopKey }
       ]
     }
@@ -254,7 +259,7 @@ resource web 'Microsoft.App/containerApps@2024-03-01' = {
           env: webEnv
         }
       ]
-      scale: { minReplicas: 1, maxReplicas: 1 }
+      scale: { minReplicas: 1, maxReplicas: 3 }
     }
   }
 }

@@ -85,7 +85,7 @@ internal sealed class ApiClient(HttpClient http, AuthenticationStateProvider aut
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 response.Dispose();
-                sessions.Remove(sessionId);
+                await sessions.RemoveAsync(sessionId, cancellationToken);
                 throw new SessionExpiredException();
             }
         }

@@ -52,10 +52,10 @@ internal sealed class AccountService(IHttpClientFactory httpClientFactory, Sessi
         var previous = context.User.FindFirst(WebClaims.SessionId)?.Value;
         if (previous is not null)
         {
-            sessions.Remove(previous);
+            await sessions.RemoveAsync(previous, cancellationToken);
         }
 
-        var sessionId = sessions.Add(tokens);
+        var sessionId = await sessions.AddAsync(tokens, cancellationToken);
         List<Claim> claims =
         [
             new(ClaimTypes.NameIdentifier, me.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -103,7 +103,7 @@ internal sealed class AccountService(IHttpClientFactory httpClientFactory, Sessi
     public async Task SignOutAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var sessionId = context.User.FindFirst(WebClaims.SessionId)?.Value;
-        if (sessionId is not null && sessions.Remove(sessionId) is { } tokens)
+        if (sessionId is not null && await sessions.RemoveAsync(sessionId, cancellationToken) is { } tokens)
         {
             try
             {

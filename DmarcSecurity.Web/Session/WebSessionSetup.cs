@@ -32,6 +32,7 @@ internal static class WebSessionSetup
         builder.Services.AddTransient<WebHopHandler>();
         builder.Services.AddHttpClient<ApiClient>(http => http.BaseAddress = api).AddHttpMessageHandler<WebHopHandler>();
         builder.Services.AddHttpClient(ApiClient.AnonymousClient, http => http.BaseAddress = api).AddHttpMessageHandler<WebHopHandler>();
+        builder.AddSharedSessionState();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SignInLimiter>();
@@ -68,15 +69,14 @@ internal static class WebSessionSetup
                 // The sign-in page decides where to go next (LoginUrl.SafeReturn, encoded for a Location header); the handler's
                 // own redirect to the raw returnUrl would put its decoded, possibly non-ASCII text in the header.
                 options.Events.OnRedirectToReturnUrl = _ => Task.CompletedTask;
-                options.Events.OnValidatePrincipal = context =>
+                options.Events.OnValidatePrincipal = async context =>
                 {
                     var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
-                    if (context.Principal?.FindFirst(WebClaims.SessionId)?.Value is not { } sessionId || !sessions.IsActive(sessionId))
+                    if (context.Principal?.FindFirst(WebClaims.SessionId)?.Value is not { } sessionId
+                        || !await sessions.IsActiveAsync(sessionId, context.HttpContext.RequestAborted))
                     {
                         context.RejectPrincipal();
                     }
-
-                    return Task.CompletedTask;
                 };
             });
         builder.Services.AddAuthorizationBuilder()

@@ -39,9 +39,9 @@ public sealed class DeploymentTests
 
     private static readonly Dictionary<string, string[]> Required = new(StringComparer.Ordinal)
     {
-        ["api"] = ["ConnectionStrings__dmarcdb", "Auth__SigningKey", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
+        ["api"] = ["ConnectionStrings__dmarcdb", "ConnectionStrings__cache", "Auth__SigningKey", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
         ["silo"] = ["ConnectionStrings__dmarcdb", "ConnectionStrings__cache", "Orleans__Clustering__ProviderType", "Orleans__Clustering__ServiceKey", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
-        ["web"] = ["services__api__http__0", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
+        ["web"] = ["services__api__http__0", "ConnectionStrings__cache", "Auth__WebHopKey", "AllowedHosts", "ForwardedHeaders__KnownNetworks__0", "ASPNETCORE_ENVIRONMENT", "OTEL_SERVICE_NAME"],
     };
 
     /// <summary>Settings that hold secrets come from a Container App secret, never a plain value.</summary>

@@ -31,6 +31,18 @@ internal sealed partial class FormClient : IDisposable
 
     public bool HasCookie(string name) => _cookies.ContainsKey(name);
 
+    /// <summary>The same browser (its cookies) talking to another Web app: a replica, or the same app restarted.</summary>
+    public FormClient To(Uri web, string localAddress)
+    {
+        var other = new FormClient(web, localAddress);
+        foreach (var (name, value) in _cookies)
+        {
+            other._cookies[name] = value;
+        }
+
+        return other;
+    }
+
     /// <summary>Opens the sign-in page and submits its form; the answer is not followed if it redirects.</summary>
     public async Task<Answer> SignInAsync(string email, string password, string? returnUrl = null)
     {

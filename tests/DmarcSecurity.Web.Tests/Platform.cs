@@ -35,6 +35,7 @@ public sealed class Platform : IAsyncLifetime
     public const int MaxUploadBytes = 4 * 1024 * 1024;
 
     private readonly List<HostProcess> _hosts = [];
+    private string _webHopKey = "";
     private string _connectionString = "";
     private string _workDirectory = "";
     private IPlaywright? _playwright;
@@ -116,12 +117,8 @@ public sealed class Platform : IAsyncLifetime
             ["Orleans__Endpoints__SiloPort"] = HostProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__Endpoints__GatewayPort"] = HostProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         }));
-        Web = Start(await HostProcess.StartAsync("web", HostProcess.ProjectDll("DmarcSecurity.Web"), new Dictionary<string, string>
-        {
-            ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
-            ["SignIn__PermitsPerMinute"] = SignInPermitsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Auth__WebHopKey"] = webHopKey,
-        }));
+        _webHopKey = webHopKey;
+        Web = Start(await StartWebAsync(new Dictionary<string, string> { ["Web__StatePath"] = Path.Combine(_workDirectory, "web") }));
         _proxy = new TlsProxy(Web.BaseAddress);
 
         AdminApi = await AdminClientAsync();
@@ -296,6 +293,19 @@ public sealed class Platform : IAsyncLifetime
     }
 
     /// <summary>The first reports, uploaded through the Api: the silo turns them into alerts and a pending decision.</summary>
+    /// <summary>Another Web app process in front of this platform's Api, with <paramref name="settings"/> on top: a
+    /// replica, or the Web app restarted. The caller stops it.</summary>
+    public Task<HostProcess> StartWebAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
+            ["SignIn__PermitsPerMinute"] = SignInPermitsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Auth__WebHopKey"] = _webHopKey,
+        };
+        return HostProcess.StartAsync("web", HostProcess.ProjectDll("DmarcSecurity.Web"), environment);
+    }
+
     /// <summary>Adds <paramref name="each"/> approved decisions with strong evidence and as many dismissed ones with weak
     /// evidence, issued and expired weeks ago, for the learned-severity model to train on.</summary>
     public async Task SeedVerdictsAsync(int each)
