@@ -11,7 +11,9 @@ using DmarcSecurity.Testing;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DmarcSecurity.Api.Tests;
 
@@ -267,6 +269,57 @@ public sealed class NotificationChannelsTests : NotificationApis
         Assert.Equal(HttpStatusCode.Accepted, test.StatusCode);
         await WaitForDeliveriesAsync(second, 1, d => d.Channel == "shared" && d.Status == DeliveryStatus.Delivered);
         AssertSigned(Assert.Single(hook.Requests), Secret);
+    }
+
+    [Fact]
+    public async Task A_configured_channel_with_rules_gets_only_those_rules_alerts_and_a_bad_rule_stops_the_start()
+    {
+        var hook = Own(await HttpReceiver.StartAsync());
+        var api = await ApiAsync(DbProvider.Sqlite, new()
+        {
+            ["Notifications:Channels:domains:Kind"] = "Webhook",
+            ["Notifications:Channels:domains:Url"] = hook.Url.ToString(),
+            ["Notifications:Channels:domains:Secret"] = Secret,
+            ["Notifications:Channels:domains:Rules:0"] = "domain.*",
+        });
+
+        var threat = await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("203.0.113.9", "High").Replace("source-threat", "source.threat", StringComparison.Ordinal));
+        var spike = await NotificationSeed.OutboxAsync(api, NotificationSeed.DomainAlert("example.com", "domain.failure-spike", "High"));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
+        await DispatchedAsync(api, threat);
+
+        Assert.Equal((spike, "domains"), (delivery.OutboxId, delivery.Channel));
+        Assert.Single(await WaitForDeliveriesAsync(api, 0, _ => true));
+        Assert.Equal(["domain.*"], Assert.Single(await Upload.GetAsync<List<ChannelDto>>(await NotificationSeed.AdminAsync(api), "/api/notifications/channels")).Rules);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () => await ApiAsync(DbProvider.Sqlite, new()
+        {
+            ["Notifications:Channels:bad:Kind"] = "Slack",
+            ["Notifications:Channels:bad:Url"] = "https://hooks.example/x",
+            ["Notifications:Channels:bad:Rules:0"] = "domain failure",
+        }));
+        Assert.Contains("Notifications:Channels:bad:Rules: 'domain failure' is not an alert rule key", error.ToString());
+    }
+
+    [Fact]
+    public async Task A_stored_channels_secrets_never_reach_the_logs_even_at_trace()
+    {
+        var logs = new CapturedLogs();
+        var hook = Own(await HttpReceiver.StartAsync());
+        var api = await ApiAsync(DbProvider.Sqlite, SecretsTests.TraceEverything.ToDictionary(s => s.Key, s => (string?)s.Value),
+            web => web.ConfigureLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+        using var admin = await NotificationSeed.AdminAsync(api);
+
+        using var created = await admin.PostAsJsonAsync("/api/notifications/channels",
+            new ChannelRequest(Name: "quiet", Kind: "Webhook", Url: $"{hook.Url}?token={PathToken}", Secret: Secret), Upload.Json);
+        using var changed = await admin.PutAsJsonAsync("/api/notifications/channels/quiet", new ChannelRequest(Secret: Secret + "-2"), Upload.Json);
+        using var test = await admin.PostAsync("/api/notifications/channels/quiet/test", null);
+        await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Delivered);
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (created.StatusCode, changed.StatusCode));
+        Assert.NotEmpty(logs.Lines);
+        Assert.DoesNotContain(Secret, logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(PathToken, logs.All, StringComparison.Ordinal);
     }
 
     private static async Task DispatchedAsync(WebApplicationFactory<Program> api, long outboxId)
