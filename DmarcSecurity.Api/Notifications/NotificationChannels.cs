@@ -43,6 +43,9 @@ public sealed partial class NotificationChannels(
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(3);
 
     private readonly SemaphoreSlim _loading = new(1, 1);
+
+    // What was already logged, so a reload every few seconds does not repeat it.
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private volatile StoredSnapshot? _stored;
     private long _version;
 
@@ -102,7 +105,7 @@ public sealed partial class NotificationChannels(
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var rows = await db.NotificationChannels.AsNoTracking().OrderBy(c => c.Name).ToListAsync(cancellationToken);
             var channels = rows.Select(ToEntry).ToList();
-            foreach (var shadowed in channels.Where(c => IsConfigured(c.Name)))
+            foreach (var shadowed in channels.Where(c => IsConfigured(c.Name) && _reported.Add($"shadowed:{c.Name}")))
             {
                 Shadowed(logger, shadowed.Name);
             }
@@ -149,7 +152,10 @@ public sealed partial class NotificationChannels(
         {
             // Keys of another application name, or a key ring this replica has not seen: say so rather than send blind.
             problem = "Its secrets cannot be unprotected with this Api's Data Protection keys; enter them again.";
-            Unreadable(logger, row.Name, e);
+            if (_reported.Add($"unreadable:{row.Name}:{row.UpdatedAt.ToUnixTimeMilliseconds()}"))
+            {
+                Unreadable(logger, row.Name, e);
+            }
         }
 
         return new ChannelEntry(row.Name, settings, ChannelSource.Stored, row.Enabled, row.CreatedAt, row.CreatedBy, row.UpdatedAt, row.UpdatedBy, problem);

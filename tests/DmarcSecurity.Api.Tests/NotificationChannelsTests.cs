@@ -322,6 +322,42 @@ public sealed class NotificationChannelsTests : NotificationApis
         Assert.DoesNotContain(PathToken, logs.All, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_channel_whose_secrets_these_keys_cannot_unprotect_is_shown_unusable_and_gets_no_alerts()
+    {
+        var api = await ApiAsync(DbProvider.Sqlite, new() { ["Notifications:MaxAttempts"] = "1" });
+        using var admin = await NotificationSeed.AdminAsync(api);
+        // Protected under another key ring, as a database restored without its keys would hold it.
+        var foreign = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider();
+        await using (var db = api.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContext())
+        {
+            db.NotificationChannels.Add(new NotificationChannelEntity
+            {
+                Name = "orphan", Kind = "Slack", Security = "StartTls", Enabled = true, MinimumSeverity = Severity.Info, PermitsPerMinute = 30,
+                UrlProtected = new ChannelSecrets(foreign).Protect("orphan", ChannelSecrets.UrlPurpose, "https://hooks.slack.example/services/x"),
+                CreatedAt = DateTimeOffset.UtcNow, CreatedBy = "restore", UpdatedAt = DateTimeOffset.UtcNow, UpdatedBy = "restore",
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var channel = Assert.Single(await Upload.GetAsync<List<ChannelDto>>(admin, "/api/notifications/channels"));
+        var alert = await NotificationSeed.OutboxAsync(api, NotificationSeed.DomainAlert("example.com", "domain.failure-spike", "High"));
+        await DispatchedAsync(api, alert);
+        using var test = await admin.PostAsync("/api/notifications/channels/orphan/test", null);
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.DeadLettered));
+
+        Assert.Equal(("orphan", false), (channel.Name, channel.HasUrl));
+        Assert.Equal("Its secrets cannot be unprotected with this Api's Data Protection keys; enter them again.", channel.Problem);
+        Assert.Equal((Notice.TestType, "Gave up after 1 attempts: Its secrets cannot be unprotected with this Api's Data Protection keys; enter them again."),
+            (delivery.MessageType, delivery.LastError));
+
+        // Entering the address again makes it usable.
+        using var fixedUp = await admin.PutAsJsonAsync("/api/notifications/channels/orphan", new ChannelRequest(Url: "https://hooks.slack.example/services/y"), Upload.Json);
+        var usable = (await fixedUp.Content.ReadFromJsonAsync<ChannelDto>(Upload.Json))!;
+        Assert.Equal((true, null), (usable.HasUrl, usable.Problem));
+        Assert.Null(Assert.Single(await Upload.GetAsync<List<ChannelDto>>(admin, "/api/notifications/channels")).Problem);
+    }
+
     private static async Task DispatchedAsync(WebApplicationFactory<Program> api, long outboxId)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
