@@ -67,13 +67,14 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, AuditWriter 
         }
     }
 
-    /// <summary>"users:12" for /api/users/{id}/..., "alert-rules:domain.new-source" for /api/alert-rules/{key}: the
-    /// resource the path names and the route's identifying value, when it has one.</summary>
+    /// <summary>"users:12" for /api/users/{id}/..., "alert-rules:domain.new-source" for /api/alert-rules/{key},
+    /// "notifications:soc" for /api/notifications/channels/{name}: the resource the path names and the route's
+    /// identifying value, when it has one.</summary>
     private static string? TargetOf(HttpContext context)
     {
         var segments = context.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
         var resource = segments.Length > 1 && segments[0] == "api" ? segments[1] : null;
-        var id = (context.GetRouteValue("id") ?? context.GetRouteValue("key"))?.ToString();
+        var id = (context.GetRouteValue("id") ?? context.GetRouteValue("key") ?? context.GetRouteValue("name"))?.ToString();
         return id is null ? resource : $"{resource}:{id}";
     }
 

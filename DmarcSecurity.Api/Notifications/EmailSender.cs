@@ -120,50 +120,52 @@ internal static class EmailSender
 /// <summary>The settings of an Email channel, checked at start.</summary>
 internal static class EmailChannelValidator
 {
-    public static void Check(string at, ChannelSettings settings, List<string> failures)
+    /// <summary>Reports each bad setting of an Email channel to <paramref name="fail"/> (the setting's name, and a message
+    /// that starts with <paramref name="prefix"/>: where the channel is declared, or nothing).</summary>
+    public static void Check(ChannelSettings settings, string prefix, Action<string, string> fail)
     {
         if (string.IsNullOrWhiteSpace(settings.Host))
         {
-            failures.Add($"{at}:Host is required for an Email channel (the SMTP server).");
+            fail(nameof(settings.Host), $"{prefix}Host is required for an Email channel (the SMTP server).");
         }
 
         if (settings.Port is < 0 or > 65535)
         {
-            failures.Add($"{at}:Port must be between 1 and 65535 (0 for the default of its Security).");
+            fail(nameof(settings.Port), $"{prefix}Port must be between 1 and 65535 (0 for the default of its Security).");
         }
 
         if (!Enum.IsDefined(settings.Security))
         {
-            failures.Add($"{at}:Security must be None, StartTls or SslOnConnect.");
+            fail(nameof(settings.Security), $"{prefix}Security must be None, StartTls or SslOnConnect.");
         }
 
         if (string.IsNullOrWhiteSpace(settings.From))
         {
-            failures.Add($"{at}:From is required for an Email channel (the sender's address).");
+            fail(nameof(settings.From), $"{prefix}From is required for an Email channel (the sender's address).");
         }
         else if (!MailboxAddress.TryParse(settings.From, out var from) || !from.Address.Contains('@', StringComparison.Ordinal))
         {
-            failures.Add($"{at}:From is not an e-mail address.");
+            fail(nameof(settings.From), $"{prefix}From is not an e-mail address.");
         }
 
         if (string.IsNullOrWhiteSpace(settings.To))
         {
-            failures.Add($"{at}:To is required for an Email channel (recipients separated by commas).");
+            fail(nameof(settings.To), $"{prefix}To is required for an Email channel (recipients separated by commas).");
         }
         else if (Recipients(settings.To) is null)
         {
-            failures.Add($"{at}:To must be e-mail addresses separated by commas.");
+            fail(nameof(settings.To), $"{prefix}To must be e-mail addresses separated by commas.");
         }
 
         if (string.IsNullOrEmpty(settings.UserName) != string.IsNullOrEmpty(settings.Password))
         {
-            failures.Add($"{at}:UserName and {at}:Password go together: set both or neither.");
+            fail(nameof(settings.Password), $"{prefix}UserName and {prefix}Password go together: set both or neither.");
         }
 
         if (settings.CertificateFingerprint is { Length: > 0 } fingerprint
             && (EmailSender.NormaliseFingerprint(fingerprint) is var hex && (hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))))
         {
-            failures.Add($"{at}:CertificateFingerprint must be the certificate's SHA-256 fingerprint (64 hex digits).");
+            fail(nameof(settings.CertificateFingerprint), $"{prefix}CertificateFingerprint must be the certificate's SHA-256 fingerprint (64 hex digits).");
         }
     }
 

@@ -12,9 +12,11 @@ public sealed record NoticeFact(string Name, string Value);
 /// <param name="Alert">The alert as the grain raised it, for the Webhook channel's receivers.</param>
 /// <param name="Decision">The decision that raised it, if any.</param>
 /// <param name="Digest">The figures of a weekly digest (e-mail channels only).</param>
+/// <param name="Rule">The key of the alert rule that raised it (a decision's notice: the rule whose alert carries it);
+/// none for a test or a digest, which go to the channels they are sent to.</param>
 public sealed record Notice(
     string Type, Severity Severity, string Title, string Text, string? Subject, DateTimeOffset OccurredAt, IReadOnlyList<NoticeFact> Facts,
-    string? Link, JsonElement? Alert = null, JsonElement? Decision = null, DigestReport? Digest = null)
+    string? Link, JsonElement? Alert = null, JsonElement? Decision = null, DigestReport? Digest = null, string? Rule = null)
 {
     public const string TestType = "test";
 
@@ -73,7 +75,8 @@ public sealed record Notice(
             facts,
             webBase is null ? null : new Uri(webBase, path).ToString(),
             alert,
-            decision);
+            decision,
+            Rule: Field(al, "ruleKey") is { Length: > 0 } rule ? rule : null);
     }
 
     /// <summary>What an Admin's "send test" delivers.</summary>

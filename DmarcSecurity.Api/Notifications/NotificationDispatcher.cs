@@ -13,11 +13,13 @@ namespace DmarcSecurity.Api.Notifications;
 /// transaction that marks the message dispatched; each delivery is then sent at least once, every attempt with the
 /// same idempotency key, retried with exponential backoff and jitter (or the receiver's Retry-After) and dead-lettered
 /// when the receiver refuses it outright or the attempts run out. Sends are rate-limited per channel. Deliveries are
-/// claimed with a token before they are sent, so Api replicas never send the same one at once.
+/// claimed with a token before they are sent, so Api replicas never send the same one at once. The channels, configured
+/// and stored, come from <see cref="NotificationChannels"/>.
 /// </summary>
 internal sealed partial class NotificationDispatcher(
     IDbContextFactory<DmarcDbContext> contexts,
     IOptionsMonitor<NotificationOptions> options,
+    NotificationChannels directory,
     TimeProvider clock,
     ILogger<NotificationDispatcher> logger) : BackgroundService
 {
@@ -25,7 +27,7 @@ internal sealed partial class NotificationDispatcher(
     private const int DeliveryBatch = 100;
     private const int ResponseKept = 2000;
 
-    private readonly ConcurrentDictionary<string, RateLimiter> _limiters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Permits, RateLimiter Limiter)> _limiters = new(StringComparer.Ordinal);
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
         // A webhook that redirects is misconfigured; following it could carry the message somewhere unexpected.
@@ -39,7 +41,7 @@ internal sealed partial class NotificationDispatcher(
     public override void Dispose()
     {
         _http.Dispose();
-        foreach (var limiter in _limiters.Values)
+        foreach (var (_, limiter) in _limiters.Values)
         {
             limiter.Dispose();
         }
@@ -87,6 +89,7 @@ internal sealed partial class NotificationDispatcher(
             return false;
         }
 
+        var channels = await directory.AllAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var ids = batch.Select(o => o.Id).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -118,9 +121,9 @@ internal sealed partial class NotificationDispatcher(
                 continue;
             }
 
-            foreach (var (name, channel) in settings.Channels.Where(c => Wants(c.Value, notice)))
+            foreach (var (name, channel) in channels.Where(c => c.Value.Usable && Wants(c.Value.Settings, notice)))
             {
-                db.NotificationDeliveries.Add(NewDelivery(name, channel, $"outbox-{message.Id}-{name}", message.Id, notice, now));
+                db.NotificationDeliveries.Add(NewDelivery(name, channel.Settings, $"outbox-{message.Id}-{name}", message.Id, notice, now));
             }
         }
 
@@ -152,36 +155,39 @@ internal sealed partial class NotificationDispatcher(
             .Where(d => due.Contains(d.Id) && d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.ClaimToken, token).SetProperty(d => d.NextAttemptAt, lease), cancellationToken);
         var claimed = await db.NotificationDeliveries.AsTracking().Where(d => d.ClaimToken == token).ToListAsync(cancellationToken);
+        var channels = await directory.AllAsync(cancellationToken);
         await Task.WhenAll(claimed.GroupBy(d => d.Channel, StringComparer.Ordinal).Select(async channel =>
         {
             foreach (var delivery in channel.OrderBy(d => d.Id))
             {
-                await AttemptAsync(delivery, settings, cancellationToken);
+                await AttemptAsync(delivery, channels.GetValueOrDefault(delivery.Channel), settings, cancellationToken);
             }
         }));
         await db.SaveChangesAsync(CancellationToken.None);
         return claimed.Count > 0;
     }
 
-    private async Task AttemptAsync(NotificationDeliveryEntity delivery, NotificationOptions settings, CancellationToken cancellationToken)
+    private async Task AttemptAsync(NotificationDeliveryEntity delivery, ChannelEntry? entry, NotificationOptions settings, CancellationToken cancellationToken)
     {
         delivery.ClaimToken = null;
         var now = clock.GetUtcNow();
-        if (!settings.Channels.TryGetValue(delivery.Channel, out var channel))
+        if (entry is null)
         {
             delivery.Status = DeliveryStatus.DeadLettered;
             delivery.LastError = $"The channel '{delivery.Channel}' is no longer configured.";
             return;
         }
 
-        var limiter = _limiters.GetOrAdd(delivery.Channel, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        // An Admin may test a channel before enabling it; nothing else goes to a disabled channel.
+        if (!entry.Enabled && delivery.MessageType != Notice.TestType)
         {
-            TokenLimit = channel.PermitsPerMinute,
-            TokensPerPeriod = channel.PermitsPerMinute,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+            delivery.Status = DeliveryStatus.DeadLettered;
+            delivery.LastError = $"The channel '{delivery.Channel}' is disabled.";
+            return;
+        }
+
+        var channel = entry.Settings;
+        var limiter = Limiter(delivery.Channel, channel.PermitsPerMinute);
         using (var lease = limiter.AttemptAcquire())
         {
             if (!lease.IsAcquired)
@@ -194,7 +200,9 @@ internal sealed partial class NotificationDispatcher(
 
         delivery.Attempts++;
         delivery.LastAttemptAt = now;
-        var result = channel.Kind == ChannelKind.Email
+        var result = entry.Problem is { } problem
+            ? new AttemptResult(null, null, problem, null, AttemptOutcome.Transient)
+            : channel.Kind == ChannelKind.Email
             ? await EmailSender.SendAsync(
                 channel, EmailMessages.Render(channel, Notice.FromJson(delivery.Payload), delivery.IdempotencyKey, delivery.CreatedAt), settings.Timeout, cancellationToken)
             : await SendAsync(channel, delivery, settings.Timeout, cancellationToken);
@@ -222,6 +230,28 @@ internal sealed partial class NotificationDispatcher(
         }
 
         delivery.NextAttemptAt = clock.GetUtcNow() + Backoff(delivery.Attempts, result.RetryAfter, settings);
+    }
+
+    /// <summary>The channel's token bucket; a new one when an Admin changed its budget.</summary>
+    private RateLimiter Limiter(string channel, int permitsPerMinute)
+    {
+        if (_limiters.TryGetValue(channel, out var current) && current.Permits == permitsPerMinute)
+        {
+            return current.Limiter;
+        }
+
+        var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = permitsPerMinute,
+            TokensPerPeriod = permitsPerMinute,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+        _limiters[channel] = (permitsPerMinute, limiter);
+        // Sends of one channel run one after another, so nobody holds the old bucket now.
+        current.Limiter?.Dispose();
+        return limiter;
     }
 
     /// <summary>RetryDelay × 2^(attempts − 1), capped at MaxRetryDelay, then between half and all of it at random, so
@@ -292,11 +322,12 @@ internal sealed partial class NotificationDispatcher(
     }
 
     /// <summary>Severity at least the channel's minimum; with a domain list, only alerts about those domains (or
-    /// their subdomains).</summary>
+    /// their subdomains); with a rule list, only alerts those rules raised (a notice no rule raised: none).</summary>
     internal static bool Wants(ChannelSettings channel, Notice notice) =>
         notice.Severity >= channel.MinimumSeverity
         && (channel.Domains.Count == 0 || (notice.Subject is { } subject && channel.Domains.Any(d =>
-            subject.Equals(d, StringComparison.OrdinalIgnoreCase) || subject.EndsWith("." + d, StringComparison.OrdinalIgnoreCase))));
+            subject.Equals(d, StringComparison.OrdinalIgnoreCase) || subject.EndsWith("." + d, StringComparison.OrdinalIgnoreCase))))
+        && ChannelValidator.RuleMatches(channel.Rules, notice.Rule);
 
     internal static NotificationDeliveryEntity NewDelivery(string name, ChannelSettings channel, string key, long? outboxId, Notice notice, DateTimeOffset now) => new()
     {

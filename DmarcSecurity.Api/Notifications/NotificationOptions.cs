@@ -94,6 +94,11 @@ public sealed class ChannelSettings
     /// <summary>Only these domains' alerts (and the sources that claimed them); empty for all.</summary>
     public List<string> Domains { get; set; } = [];
 
+    /// <summary>Only alerts raised by these rules (<c>source.threat</c>, or a prefix such as <c>domain.*</c>); empty for all.
+    /// A decision travels in the alert that its rule raised, so it follows that rule; a notice no rule raised goes only
+    /// to channels without a rule list.</summary>
+    public List<string> Rules { get; set; } = [];
+
     /// <summary>Sends a minute at most; the rest wait their turn.</summary>
     public int PermitsPerMinute { get; set; } = 30;
 
@@ -135,8 +140,6 @@ public sealed class ChannelSettings
 /// <summary>Checks every channel at start; a message names the setting at fault.</summary>
 internal sealed class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
 {
-    public const int MinimumSecretLength = 32;
-
     public ValidateOptionsResult Validate(string? name, NotificationOptions options)
     {
         var failures = new List<string>();
@@ -163,24 +166,7 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
                 failures.Add($"{at}: a channel's name is 1-100 characters without control characters.");
             }
 
-            if (settings.Kind == ChannelKind.Email)
-            {
-                EmailChannelValidator.Check(at, settings, failures);
-            }
-            else if (settings.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
-            {
-                failures.Add($"{at}:Url must be an absolute https address (http only to this machine).");
-            }
-
-            if (settings.Kind == ChannelKind.Webhook && settings.Secret is not { Length: >= MinimumSecretLength })
-            {
-                failures.Add($"{at}:Secret must be at least {MinimumSecretLength} characters for a Webhook channel.");
-            }
-
-            if (settings.PermitsPerMinute is < 1 or > 10_000)
-            {
-                failures.Add($"{at}:PermitsPerMinute must be between 1 and 10000.");
-            }
+            ChannelValidator.Check(settings, at + ":", (_, message) => failures.Add(message));
         }
 
         foreach (var channel in options.Digest.Channels)

@@ -8,8 +8,35 @@ using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Api.Notifications;
 
+/// <summary>A channel as the API shows it: never its secrets, only whether each is set.</summary>
 /// <param name="Target">The receiver's scheme and host; the rest of a webhook's address is a secret.</param>
-public sealed record ChannelDto(string Name, ChannelKind Kind, string Target, Core.Grains.Severity MinimumSeverity, IReadOnlyList<string> Domains, int PermitsPerMinute);
+/// <param name="Rules">The alert rules it gets (empty: all).</param>
+/// <param name="Host">The SMTP server and the other e-mail settings: Email channels only.</param>
+/// <param name="HasUrl">Whether the webhook address is set (never shown: a chat webhook's address is its credential).</param>
+/// <param name="Problem">Why it cannot be used now, or null.</param>
+public sealed record ChannelDto(
+    string Name, ChannelKind Kind, string Target, Core.Grains.Severity MinimumSeverity, IReadOnlyList<string> Domains, int PermitsPerMinute,
+    IReadOnlyList<string> Rules, ChannelSource Source, bool Enabled,
+    string? Host, int? Port, EmailSecurity? Security, string? UserName, string? From, string? To, string? CertificateFingerprint,
+    bool HasUrl, bool HasSecret, bool HasPassword,
+    DateTimeOffset? CreatedAt, string? CreatedBy, DateTimeOffset? UpdatedAt, string? UpdatedBy, string? Problem)
+{
+    public static ChannelDto Of(ChannelEntry channel)
+    {
+        var s = channel.Settings;
+        var email = s.Kind == ChannelKind.Email;
+        return new ChannelDto(
+            channel.Name, s.Kind, TargetOf(s), s.MinimumSeverity, s.Domains, s.PermitsPerMinute, s.Rules, channel.Source, channel.Enabled,
+            email ? s.Host : null, email ? s.Port : null, email ? s.Security : null, email ? s.UserName : null, email ? s.From : null,
+            email ? s.To : null, email ? s.CertificateFingerprint : null,
+            s.Url is not null, s.Secret is not null, s.Password is not null,
+            channel.CreatedAt, channel.CreatedBy, channel.UpdatedAt, channel.UpdatedBy, channel.Problem);
+    }
+
+    private static string TargetOf(ChannelSettings channel) => channel.Kind == ChannelKind.Email
+        ? $"smtp://{channel.Host}:{channel.EffectivePort}"
+        : channel.Url is { } url ? $"{url.Scheme}://{url.Authority}" : "";
+}
 
 public sealed record DeliveryDto(
     long Id, long? OutboxId, string Channel, string Kind, string IdempotencyKey, string MessageType, string Severity, string Title,
@@ -22,13 +49,21 @@ public sealed record DeliveryDto(
 }
 
 /// <summary>The channels notifications go to, a test message for each, and the delivery log.</summary>
-public static class NotificationsApi
+public static partial class NotificationsApi
 {
     public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/notifications").WithTags("Notifications").RequireAuthorization(Policies.Admin);
         group.MapGet("/channels", ListChannels).WithName(nameof(ListChannels))
-            .WithSummary("The configured channels (Notifications__Channels__<name>__*), without their secrets.");
+            .WithSummary("Every channel, configured (Notifications__Channels__<name>__*) and stored, without their secrets.");
+        group.MapGet("/channels/{name}", GetChannel).WithName(nameof(GetChannel))
+            .WithSummary("One channel, without its secrets.");
+        group.MapPost("/channels", CreateChannel).WithName(nameof(CreateChannel))
+            .WithSummary("Add a channel: its kind, where it sends, and which alerts it gets (severity, domains, rules).");
+        group.MapPut("/channels/{name}", UpdateChannel).WithName(nameof(UpdateChannel))
+            .WithSummary("Change a stored channel: the fields given; a field left out or null (a secret too) keeps its value, \"\" clears it.");
+        group.MapDelete("/channels/{name}", DeleteChannel).WithName(nameof(DeleteChannel))
+            .WithSummary("Delete a stored channel; what was queued for it is not sent.");
         group.MapPost("/channels/{name}/test", SendTest).WithName(nameof(SendTest))
             .WithSummary("Queue a test message to a channel; its delivery shows in the log within seconds.");
         group.MapPost("/digest", SendDigest).WithName(nameof(SendDigest))
@@ -38,20 +73,12 @@ public static class NotificationsApi
         return endpoints;
     }
 
-    public static Ok<IReadOnlyList<ChannelDto>> ListChannels(IOptionsMonitor<NotificationOptions> options) =>
-        TypedResults.Ok<IReadOnlyList<ChannelDto>>([.. options.CurrentValue.Channels.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => new ChannelDto(
-            c.Key, c.Value.Kind, Target(c.Value), c.Value.MinimumSeverity, c.Value.Domains, c.Value.PermitsPerMinute))]);
-
-    private static string Target(ChannelSettings channel) => channel.Kind == ChannelKind.Email
-        ? $"smtp://{channel.Host}:{channel.EffectivePort}"
-        : channel.Url is { } url ? $"{url.Scheme}://{url.Authority}" : "";
-
     /// <summary>Queues the digest: <c>from</c> and <c>to</c> are UTC days (the period is [from, to], whole days, up to 31),
     /// by default the last week as the schedule would send it; <c>channel</c> one Email channel, by default the digest
     /// channels. A period already queued to a channel is not queued again (its delivery is returned).</summary>
     public static async Task<Results<Accepted<IReadOnlyList<DigestQueued>>, ValidationProblem>> SendDigest(
         string? domain, DateOnly? from, DateOnly? to, string? channel, IOptionsMonitor<NotificationOptions> options, WeeklyDigest digest,
-        TimeProvider clock, CancellationToken cancellationToken)
+        NotificationChannels directory, TimeProvider clock, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -80,9 +107,14 @@ public static class NotificationsApi
         IReadOnlyCollection<string> channels = settings.Digest.Channels;
         if (!string.IsNullOrEmpty(channel))
         {
-            if (!settings.Channels.TryGetValue(channel, out var named) || named.Kind != ChannelKind.Email)
+            var named = await directory.FindAsync(channel, cancellationToken);
+            if (named is not { Settings.Kind: ChannelKind.Email })
             {
-                errors["channel"] = [$"'{channel}' is not a configured Email channel."];
+                errors["channel"] = [$"'{channel}' is not an Email channel."];
+            }
+            else if (!named.Usable)
+            {
+                errors["channel"] = [named.Problem ?? $"'{channel}' is disabled."];
             }
 
             channels = [channel];
@@ -101,19 +133,20 @@ public static class NotificationsApi
         return TypedResults.Accepted("/api/notifications/deliveries", queued);
     }
 
+    /// <summary>Queues a test to the channel, enabled or not (an Admin may check a channel before enabling it).</summary>
     public static async Task<Results<Accepted<DeliveryDto>, NotFound>> SendTest(
-        string name, ClaimsPrincipal user, IOptionsMonitor<NotificationOptions> options, IDbContextFactory<DmarcDbContext> contexts,
-        TimeProvider clock, CancellationToken cancellationToken)
+        string name, ClaimsPrincipal user, IOptionsMonitor<NotificationOptions> options, NotificationChannels directory,
+        IDbContextFactory<DmarcDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        if (!settings.Channels.TryGetValue(name, out var channel))
+        if (await directory.FindAsync(name, cancellationToken) is not { } channel)
         {
             return TypedResults.NotFound();
         }
 
         var now = clock.GetUtcNow();
         var delivery = NotificationDispatcher.NewDelivery(
-            name, channel, $"test-{Guid.NewGuid():N}", null, Notice.Test(name, Actor.Of(user), now, settings.PublicBaseUrl), now);
+            name, channel.Settings, $"test-{Guid.NewGuid():N}", null, Notice.Test(name, Actor.Of(user), now, settings.PublicBaseUrl), now);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.NotificationDeliveries.Add(delivery);
         await db.SaveChangesAsync(cancellationToken);

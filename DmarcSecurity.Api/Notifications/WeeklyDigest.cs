@@ -37,7 +37,8 @@ public sealed record DigestQueued(string Channel, long DeliveryId, string Idempo
 /// for), so however many Api replicas or restarts queue the same week, the channel gets one message.
 /// </summary>
 public sealed class WeeklyDigest(
-    IDbContextFactory<DmarcDbContext> contexts, IStatsQueries stats, IOptionsMonitor<NotificationOptions> options, TimeProvider clock)
+    IDbContextFactory<DmarcDbContext> contexts, IStatsQueries stats, IOptionsMonitor<NotificationOptions> options, NotificationChannels directory,
+    TimeProvider clock)
 {
     public const int ListedItems = 10;
 
@@ -107,6 +108,7 @@ public sealed class WeeklyDigest(
         DateTimeOffset from, DateTimeOffset to, string? domain, IReadOnlyCollection<string> channels, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
+        var known = await directory.AllAsync(cancellationToken);
         var queued = new List<DigestQueued>();
         var pending = new List<(string Channel, ChannelSettings Settings, string Key)>();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -119,7 +121,7 @@ public sealed class WeeklyDigest(
             }
             else
             {
-                pending.Add((channel, settings.Channels[channel], key));
+                pending.Add((channel, (known.GetValueOrDefault(channel) ?? throw new InvalidOperationException($"There is no channel '{channel}'.")).Settings, key));
             }
         }
 

@@ -6,11 +6,12 @@ using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Identity;
 using DmarcSecurity.Data.Ingestion;
 using DmarcSecurity.Data.Reports;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace DmarcSecurity.Data.Database;
 
-public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : DbContext(options)
+public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<IngestedFileEntity> IngestedFiles => Set<IngestedFileEntity>();
 
@@ -56,6 +57,11 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
     public DbSet<OutboxMessageEntity> Outbox => Set<OutboxMessageEntity>();
 
     public DbSet<Notifications.NotificationDeliveryEntity> NotificationDeliveries => Set<Notifications.NotificationDeliveryEntity>();
+
+    public DbSet<Notifications.NotificationChannelEntity> NotificationChannels => Set<Notifications.NotificationChannelEntity>();
+
+    /// <summary>The Api's Data Protection key ring (it protects the stored channels' secrets).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<BouncerEntity> Bouncers => Set<BouncerEntity>();
 
@@ -136,6 +142,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new BouncerConfiguration());
         modelBuilder.ApplyConfiguration(new BouncerDecisionConfiguration());
         modelBuilder.ApplyConfiguration(new Notifications.NotificationDeliveryConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.NotificationChannelConfiguration());
+        modelBuilder.ApplyConfiguration(new Notifications.DataProtectionKeyConfiguration());
         modelBuilder.ApplyConfiguration(new Ids.IdsIngestionConfiguration());
         modelBuilder.ApplyConfiguration(new Ids.IdsAlertConfiguration());
         modelBuilder.ApplyConfiguration(new Ids.IdsTailPositionConfiguration());

@@ -85,6 +85,10 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["POST /api/bouncers"] = UserRole.Admin,
         ["DELETE /api/bouncers/{id:long}"] = UserRole.Admin,
         ["GET /api/notifications/channels"] = UserRole.Admin,
+        ["GET /api/notifications/channels/{name}"] = UserRole.Admin,
+        ["POST /api/notifications/channels"] = UserRole.Admin,
+        ["PUT /api/notifications/channels/{name}"] = UserRole.Admin,
+        ["DELETE /api/notifications/channels/{name}"] = UserRole.Admin,
         ["POST /api/notifications/channels/{name}/test"] = UserRole.Admin,
         ["GET /api/notifications/deliveries"] = UserRole.Admin,
     };

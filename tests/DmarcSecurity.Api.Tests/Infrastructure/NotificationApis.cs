@@ -1,7 +1,12 @@
+using DmarcSecurity.Api.Notifications;
+using DmarcSecurity.Data.Database;
 using DmarcSecurity.ServiceDefaults;
 using DmarcSecurity.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DmarcSecurity.Api.Tests.Infrastructure;
 
@@ -42,6 +47,19 @@ public abstract class NotificationApis : IAsyncLifetime
     {
         var database = await TestDatabases.CreateAsync(provider);
         _databases.Add(database);
+        return ApiOn(database, settings, configure);
+    }
+
+    /// <summary>Another started Api on the database of <paramref name="other"/>, as a second replica would be.</summary>
+    protected WebApplicationFactory<Program> ReplicaOf(WebApplicationFactory<Program> other, Dictionary<string, string?> settings) =>
+        ApiOn(DatabaseOf(other), settings, null);
+
+    /// <summary>The connection string of an Api's database.</summary>
+    protected static string DatabaseOf(WebApplicationFactory<Program> api) =>
+        api.Services.GetRequiredService<IConfiguration>().GetConnectionString(ResourceNames.Database)!;
+
+    private WebApplicationFactory<Program> ApiOn(string database, Dictionary<string, string?> settings, Action<IWebHostBuilder>? configure)
+    {
         var factory = Own(new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Testing");
@@ -59,5 +77,30 @@ public abstract class NotificationApis : IAsyncLifetime
         }));
         _ = factory.Server; // starts the host (and validates the options)
         return factory;
+    }
+
+    /// <summary>The deliveries for which <paramref name="done"/> holds, once there are at least <paramref name="count"/>
+    /// of them (within 30 s).</summary>
+    protected static async Task<List<DeliveryDto>> WaitForDeliveriesAsync(WebApplicationFactory<Program> api, int count, Func<DeliveryDto, bool> done)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            await using var db = api.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContext();
+            var all = (await db.NotificationDeliveries.AsNoTracking().OrderBy(d => d.Id).ToListAsync()).Select(DeliveryDto.From).ToList();
+            var items = all.Where(done).ToList();
+            if (items.Count >= count)
+            {
+                return items;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"{items.Count} of {count} deliveries within 30 s; deliveries " +
+                    string.Join(", ", all.Select(d => $"{d.Channel} {d.Status} {d.Attempts} {d.LastStatusCode} {d.LastError}")));
+            }
+
+            await Task.Delay(50);
+        }
     }
 }

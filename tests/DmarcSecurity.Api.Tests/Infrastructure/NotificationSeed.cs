@@ -47,6 +47,27 @@ internal static class NotificationSeed
         decision = new { decisionId = Guid.NewGuid(), ip, action = "Review", severity, score = 0.882, simulated = false, expiresAt = DateTimeOffset.UtcNow.AddHours(4) },
     });
 
+    /// <summary>An outbox message as the domain grain writes it for an alert of <paramref name="rule"/> on <paramref name="domain"/>.</summary>
+    public static string DomainAlert(string domain, string rule, string severity) => JsonSerializer.Serialize(new
+    {
+        channel = "Notify",
+        messageType = "alert.raised",
+        alert = new
+        {
+            ruleKey = rule,
+            fingerprint = $"fp-{rule}-{domain}",
+            severity,
+            grainType = "domain",
+            grainKey = domain,
+            title = $"{rule} on {domain}",
+            detail = "Failure rate 34.0% against a baseline of 1.2% over 2,410 messages.",
+            discriminators = new Dictionary<string, string> { ["day"] = "2026-11-03" },
+            occurredAt = DateTimeOffset.UtcNow,
+            isRepeat = false,
+            occurrences = 1,
+        },
+    });
+
     public static async Task<long> OutboxAsync(WebApplicationFactory<Program> api, string payload)
     {
         await using var db = api.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContext();
