@@ -59,6 +59,7 @@ public static class ServiceDefaultsExtensions
                 }
             })
             .WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new QuietTimersSampler()))
                 .AddSource(OwnSources, builder.Environment.ApplicationName, "Microsoft.Orleans.*")
                 // Probes every few seconds would drown the traces people look for.
                 .AddAspNetCoreInstrumentation(o => o.Filter = context =>

@@ -1,9 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
 namespace DmarcSecurity.AppHost.Tests;
 
 /// <summary>The AppHost with <c>--postgres</c>: PostgreSQL and Redis of the machine's installed servers as its
 /// resources, the cluster's files in the data folder, the silo in a Redis-backed Orleans cluster; and once the AppHost
-/// stops, no process of the app is left.</summary>
+/// stops, no process of the app is left. A sign-in through the Web app is one trace in the dashboard, from the Web app
+/// through the Api to PostgreSQL.</summary>
 public sealed class AppHostPostgresTests
 {
     private sealed class PostgresAppHost() : AppHostFixture(["--postgres"]);
@@ -34,6 +38,8 @@ public sealed class AppHostPostgresTests
             var silo = await http.GetStringAsync(new Uri(apphost.App.GetEndpoint("silo", "http"), "/health"));
             Assert.Contains("\"activeSilos\":1", silo, StringComparison.Ordinal);
 
+            await SignInThroughWebAndFindTheTraceAsync(apphost);
+
             pids = [.. new[] { "postgres", "cache", "api", "silo", "web" }.SelectMany(apphost.ProcessTree)];
             Assert.True(pids.Count >= 8, $"too few processes found: {string.Join(", ", pids)}");
         }
@@ -48,5 +54,49 @@ public sealed class AppHostPostgresTests
         }
 
         Assert.True(!pids.Any(AppHostFixture.IsAlive), $"Still running: {string.Join(", ", pids.Where(AppHostFixture.IsAlive).Select(p => $"{p} {File.ReadAllText($"/proc/{p}/cmdline").Replace('\0', ' ')}"))}");
+    }
+
+    /// <summary>Signs in through the Web app in a browser, then finds that sign-in in the dashboard's traces: one trace with
+    /// spans of web, api and the database.</summary>
+    private static async Task SignInThroughWebAndFindTheTraceAsync(AppHostFixture apphost)
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var web = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = apphost.Web.ToString() });
+        await web.GotoAsync("/account/login");
+        await web.FillAsync("#email", AppHostFixture.AdminEmail);
+        await web.FillAsync("#password", ApiSession.NewPassword);
+        await web.ClickAsync("button[type=submit]");
+        await web.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+
+        var dashboard = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
+        await dashboard.GotoAsync(apphost.DashboardLogin.ToString());
+        var traces = new Uri(apphost.DashboardLogin.GetLeftPart(UriPartial.Authority) + "/traces/resource/web");
+        // A trace of the Web app with spans of the Api and of the database: the dashboard lists each trace's resources.
+        var spanning = dashboard.Locator("[role=row]").Filter(new() { HasText = "web: GET /" }).Filter(new() { HasText = "api (" })
+            .Filter(new() { HasText = "dmarcdb (" });
+        for (var attempt = 0; attempt < 30 && await spanning.CountAsync() == 0; attempt++)
+        {
+            // Traces are exported in batches: look again until the sign-in's have arrived.
+            await dashboard.GotoAsync(traces.ToString());
+            await Task.Delay(1000);
+        }
+
+        Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots"));
+        await dashboard.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard-traces.png") });
+        Assert.True(await spanning.CountAsync() > 0, "no trace of the Web app reached the Api and the database:\n" + await dashboard.Locator("body").InnerTextAsync());
+
+        await spanning.First.GetByText("web: GET /").First.ClickAsync();
+        await dashboard.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal), new() { Timeout = 30_000 });
+        await Expect(dashboard.GetByText("GET /api/").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await dashboard.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard-trace.png"), FullPage = true });
+        var detail = await dashboard.Locator("body").InnerTextAsync();
+        Assert.Contains("dmarcdb", detail, StringComparison.Ordinal);
+        Assert.Contains("api", detail, StringComparison.Ordinal);
     }
 }
