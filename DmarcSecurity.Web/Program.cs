@@ -32,7 +32,6 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapDefaultEndpoints();
-app.MapFrameworkScript();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
 app.MapUploadEndpoint();

@@ -164,10 +164,14 @@ public sealed partial class LoopJob(string name, string description, TimeSpan in
         return next.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Waits <paramref name="wait"/>, or less when someone asks for a run now; the next run is expected then.</summary>
-    public async Task WaitAsync(TimeSpan wait, CancellationToken stopping)
+    /// <summary>True once someone asked for a run now, until the loop's next pass.</summary>
+    public bool Woken => WakeToken.IsCancellationRequested;
+
+    /// <summary>Waits <paramref name="wait"/>, or less when someone asks for a run now; the next run is expected then, or
+    /// at <paramref name="next"/> for a loop that wakes to look before it runs.</summary>
+    public async Task WaitAsync(TimeSpan wait, CancellationToken stopping, DateTimeOffset? next = null)
     {
-        Expect(wait);
+        NextRunAt = next ?? clock.GetUtcNow() + wait;
         using var both = CancellationTokenSource.CreateLinkedTokenSource(stopping, WakeToken);
         try
         {

@@ -1,3 +1,4 @@
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Data.Database;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -26,6 +27,7 @@ internal static class NotificationsSetup
 
         builder.Services.AddHostedService<NotificationDispatcher>();
         builder.Services.AddSingleton<WeeklyDigest>();
+        builder.Services.TryAddSingleton<JobRegistry>();
         builder.Services.AddHostedService<DigestScheduler>();
         return builder;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Data.Alerts;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Notifications;
@@ -177,31 +178,51 @@ public sealed class WeeklyDigest(
 
 /// <summary>Queues the weekly digest when its day and time come (UTC). A digest is queued only within a day of its
 /// time, so an Api started late in the week does not send last week's digest days after the fact.</summary>
-internal sealed partial class DigestScheduler(
-    WeeklyDigest digest, IOptionsMonitor<NotificationOptions> options, TimeProvider clock, ILogger<DigestScheduler> logger) : BackgroundService
+internal sealed partial class DigestScheduler : BackgroundService
 {
     private static readonly TimeSpan s_lateLimit = TimeSpan.FromDays(1);
+    private readonly WeeklyDigest _digest;
+    private readonly IOptionsMonitor<NotificationOptions> _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<DigestScheduler> _logger;
+    private readonly LoopJob _job;
+    private DateTimeOffset? _sent;
+
+    public DigestScheduler(WeeklyDigest digest, IOptionsMonitor<NotificationOptions> options, TimeProvider clock, JobRegistry jobs, ILogger<DigestScheduler> logger)
+    {
+        _digest = digest;
+        _options = options;
+        _clock = clock;
+        _logger = logger;
+        // Made with the service, before the host starts, so the job is listed from the first request on.
+        _job = jobs.AddLoop("weekly-digest", "Queues the weekly digest of each domain to the digest channels (Notifications__Digest__*); " +
+            "run now, it queues last week's at once.", TimeSpan.FromDays(7));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var settings = options.CurrentValue.Digest;
-            if (settings.Channels.Count > 0)
+            var settings = _options.CurrentValue.Digest;
+            var now = _clock.GetUtcNow();
+            var due = WeeklyDigest.LastOccurrence(now, settings);
+            try
             {
-                try
+                if (_job.Woken || (settings.Channels.Count > 0 && now - due <= s_lateLimit && _sent != due))
                 {
-                    await RunDueAsync(stoppingToken);
+                    await _job.RecordAsync("schedule", ct => QueueAsync(due, ct), stoppingToken);
+                    _sent = due;
                 }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    DigestFailed(logger, e);
-                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                DigestFailed(_logger, e);
             }
 
             try
             {
-                await Task.Delay(TimeSpan.FromMinutes(1), clock, stoppingToken);
+                // Look again every minute (the settings may change); the next digest is due a week after the last.
+                await _job.WaitAsync(TimeSpan.FromMinutes(1), stoppingToken, settings.Channels.Count > 0 ? due.AddDays(7) : null);
             }
             catch (OperationCanceledException)
             {
@@ -210,24 +231,24 @@ internal sealed partial class DigestScheduler(
         }
     }
 
-    internal async Task RunDueAsync(CancellationToken cancellationToken)
+    /// <summary>Queues the digest of the week before <paramref name="due"/> to every digest channel.</summary>
+    private async Task<string> QueueAsync(DateTimeOffset due, CancellationToken cancellationToken)
     {
-        var settings = options.CurrentValue.Digest;
-        var now = clock.GetUtcNow();
-        var due = WeeklyDigest.LastOccurrence(now, settings);
-        if (now - due > s_lateLimit)
+        var settings = _options.CurrentValue.Digest;
+        if (settings.Channels.Count == 0)
         {
-            return;
+            return "No digest channel is configured (Notifications__Digest__Channels__0=<an Email channel>): nothing queued.";
         }
 
         var (from, to) = WeeklyDigest.LastWeek(due, settings.Day);
-        foreach (var queued in await digest.QueueAsync(from, to, null, settings.Channels, cancellationToken))
+        var queued = await _digest.QueueAsync(from, to, null, settings.Channels, cancellationToken);
+        foreach (var q in queued.Where(q => !q.AlreadyQueued))
         {
-            if (!queued.AlreadyQueued)
-            {
-                DigestQueued(logger, queued.Channel, from, to, queued.DeliveryId);
-            }
+            DigestQueued(_logger, q.Channel, from, to, q.DeliveryId);
         }
+
+        return $"The digest of {from:yyyy-MM-dd} to {to.AddDays(-1):yyyy-MM-dd}: {queued.Count(q => !q.AlreadyQueued)} queued, " +
+               $"{queued.Count(q => q.AlreadyQueued)} already queued before, to {string.Join(", ", settings.Channels)}.";
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Weekly digest for {Channel} ({From:yyyy-MM-dd} to {To:yyyy-MM-dd}) queued as delivery {DeliveryId}")]

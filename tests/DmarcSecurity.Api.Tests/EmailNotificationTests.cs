@@ -308,6 +308,16 @@ public sealed class EmailNotificationTests : NotificationApis
         Assert.Equal(("digest-mail-2026-11-22-2026-11-29", Notice.DigestType, null), (delivery.IdempotencyKey, delivery.MessageType, delivery.OutboxId));
         Assert.Equal("[DmarcSecurity] Weekly digest 2026-11-22 to 2026-11-28", received.Message.Subject);
         Assert.Contains("\nNo reports arrived in this period.\n", received.Message.TextBody!.ReplaceLineEndings("\n"));
+
+        // The schedule's run is in the jobs view, with the next one a week later; run now, it finds last week's queued.
+        using var admin = await NotificationSeed.AdminAsync(api);
+        var job = (await Upload.GetAsync<List<Jobs.JobDto>>(admin, "/api/jobs")).Single(j => j.Name == "weekly-digest");
+        Assert.Equal(("Loop", "schedule", new DateTimeOffset(2026, 12, 6, 18, 0, 0, TimeSpan.Zero)), (job.Kind, job.LastRun!.Trigger, job.NextRunAt));
+        Assert.Equal("The digest of 2026-11-22 to 2026-11-28: 1 queued, 0 already queued before, to mail.", job.LastRun.Summary);
+        using var now = await admin.PostAsync("/api/jobs/weekly-digest/run", null);
+        var run = System.Text.Json.JsonSerializer.Deserialize<Jobs.JobRunDto>(await now.Content.ReadAsStringAsync(), Upload.Json)!;
+        Assert.Equal("The digest of 2026-11-22 to 2026-11-28: 0 queued, 1 already queued before, to mail.", run.Summary);
+        Assert.StartsWith("manual:", run.Trigger, StringComparison.Ordinal);
     }
 
     [Fact]

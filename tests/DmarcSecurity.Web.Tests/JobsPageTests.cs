@@ -12,7 +12,7 @@ public sealed class JobsPageTests(Platform platform)
         var page = await platform.SignInAsync(Platform.AdminEmail);
         await page.GotoAsync("/admin/jobs");
         await Platform.WaitForInteractiveAsync(page);
-        await Expect(page.GetByTestId("job-row")).ToHaveCountAsync(6);
+        await Expect(page.GetByTestId("job-row")).ToHaveCountAsync(7);
         var retention = page.Locator("[data-job=retention]");
 
         await Platform.ClickUntilAsync(retention.GetByTestId("run-now"), retention.GetByText("Succeeded"));

@@ -1,29 +1,7 @@
-using System.Text;
 using DmarcSecurity.Web.Api;
 using DmarcSecurity.Web.Components.Shared;
 
 namespace DmarcSecurity.Web.Tests;
-
-public sealed class FrameworkScriptTests
-{
-    [Fact]
-    public void The_browser_script_is_read_out_of_the_copied_assembly()
-    {
-        var script = FrameworkScript.Read(Path.Combine(AppContext.BaseDirectory, "framework-script", "Microsoft.AspNetCore.Components.Endpoints.dll"));
-
-        var text = Encoding.UTF8.GetString(script);
-        Assert.True(script.Length > 100_000, $"only {script.Length} bytes");
-        Assert.Contains("JS.BeginInvokeJS", text, StringComparison.Ordinal);
-        Assert.Contains("_blazor", text, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void An_assembly_without_the_script_is_refused_by_name()
-    {
-        var error = Assert.Throws<InvalidOperationException>(() => FrameworkScript.Read(typeof(FrameworkScriptTests).Assembly.Location));
-        Assert.Contains("blazor.web.js", error.Message, StringComparison.Ordinal);
-    }
-}
 
 public sealed class LoginUrlTests
 {
