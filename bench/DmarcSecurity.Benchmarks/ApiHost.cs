@@ -11,6 +11,9 @@ internal static class ApiHost
     public const string Email = "bench@bench.example";
     public const string Password = "benchmark-passphrase-1";
 
+    /// <summary>The key the Web app and the Api share, so the Api believes the browser addresses the Web app names.</summary>
+    public const string WebHopKey = "benchmark-web-hop-key-0123456789abcdef-0123456789";
+
     public static async Task<HostProcess> StartAsync(string apiDll, string connectionString, IReadOnlyDictionary<string, string>? extra = null)
     {
         var environment = new Dictionary<string, string>
@@ -18,6 +21,7 @@ internal static class ApiHost
             ["ConnectionStrings__dmarcdb"] = connectionString,
             ["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(66)),
             ["Auth__PermitsPerMinute"] = "1000000",
+            ["Auth__WebHopKey"] = WebHopKey,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {

@@ -47,6 +47,8 @@ public static partial class DashboardBenchmark
         using var web = await HostProcess.StartAsync("web", webDll, new Dictionary<string, string>
         {
             ["services__api__http__0"] = api.BaseAddress.ToString().TrimEnd('/'),
+            ["Auth__WebHopKey"] = ApiHost.WebHopKey,
+            ["Web__StatePath"] = Directory.CreateTempSubdirectory("dmarc-bench-web-").FullName,
         });
         using var browser = await SignInAsync(web.BaseAddress);
         output.WriteLine("Web app renders (the Api's answers cached after the first):");
@@ -117,20 +119,36 @@ public static partial class DashboardBenchmark
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>Signs in through the Web app's own form, as a browser would, and keeps its cookies.</summary>
+    /// <summary>Signs in through the Web app's own form, as a browser behind the TLS-ending proxy would (the Web app's
+    /// cookies are Secure outside Development, so they are kept by hand and the proxy's header is sent).</summary>
     private static async Task<HttpClient> SignInAsync(Uri web)
     {
-        var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        var browser = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false })
         {
             BaseAddress = web,
             Timeout = TimeSpan.FromMinutes(2),
         };
-        var form = await browser.GetStringAsync("/account/login");
-        var token = AntiforgeryToken().Match(form).Groups[1].Value;
+        browser.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Keep(HttpResponseMessage response)
+        {
+            foreach (var line in response.Headers.TryGetValues("Set-Cookie", out var lines) ? lines : [])
+            {
+                var pair = line.Split(';', 2)[0].Split('=', 2);
+                cookies[pair[0]] = pair[1];
+            }
+
+            browser.DefaultRequestHeaders.Remove("Cookie");
+            browser.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Key}={c.Value}")));
+        }
+
+        using var page = await browser.GetAsync("/account/login");
+        Keep(page);
+        var token = AntiforgeryToken().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value;
         using var response = await browser.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
-            ["__RequestVerificationToken"] = token,
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
             ["Input.Email"] = ApiHost.Email,
             ["Input.Password"] = ApiHost.Password,
         }));
@@ -139,6 +157,7 @@ public static partial class DashboardBenchmark
             throw new InvalidOperationException($"sign-in answered {(int)response.StatusCode}");
         }
 
+        Keep(response);
         return browser;
     }
 
