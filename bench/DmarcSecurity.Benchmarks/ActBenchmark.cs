@@ -15,7 +15,6 @@ namespace DmarcSecurity.Benchmarks;
 /// </summary>
 public static class ActBenchmark
 {
-    private const string Bouncer = "/usr/bin/crowdsec-firewall-bouncer";
     private const string BouncerKey = "benchmark-bouncer-key-0123456789abcdef";
     private static readonly int Runs = int.TryParse(Environment.GetEnvironmentVariable("DMARC_BENCH_ACT_RUNS"), out var r) ? r : 20;
 
@@ -26,16 +25,14 @@ public static class ActBenchmark
         var siloDll = Environment.GetEnvironmentVariable("DMARC_SILO_DLL") ?? throw new InvalidOperationException("DMARC_SILO_DLL is not set: run bench/run.sh.");
         output.WriteLine();
         output.WriteLine($"== act: spoofing report -> webhook POST and nftables set, {Runs} runs (load before: {File.ReadAllText("/proc/loadavg").Trim()}) ==");
-        if (!File.Exists(Bouncer))
+        if (!File.Exists(FirewallBouncer.Program))
         {
-            output.WriteLine($"skipped: {Bouncer} is missing (scripts/bouncer.sh installs it)");
+            output.WriteLine($"skipped: {FirewallBouncer.Program} is missing (scripts/bouncer.sh installs it)");
             return;
         }
 
-        var table = $"dmarcbench{Guid.NewGuid():N}"[..18];
-        var folder = Directory.CreateTempSubdirectory("dmarcsec-act-").FullName;
         var receiver = await HttpReceiver.StartAsync(_ => 200);
-        Process? bouncer = null;
+        FirewallBouncer? bouncer = null;
         try
         {
             var connectionString = await BenchDatabase.CreateAsync(admin, "act");
@@ -60,8 +57,8 @@ public static class ActBenchmark
                 ["Orleans__Endpoints__GatewayPort"] = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             });
             using var http = await ApiHost.CreateAnalystClientAsync(api);
-            bouncer = StartBouncer(folder, table, api.BaseAddress);
-            await WaitForAsync(async () => (await NftAsync($"list set ip {table} dmarcbench-blacklists")).Ok, TimeSpan.FromSeconds(30), "the bouncer's nftables set");
+            bouncer = await FirewallBouncer.StartAsync(api.BaseAddress, BouncerKey);
+            await WaitForAsync(bouncer.ReadyAsync, TimeSpan.FromSeconds(30), "the bouncer's nftables set");
 
             var toHook = new List<double>();
             var toSet = new List<double>();
@@ -83,7 +80,7 @@ public static class ActBenchmark
                         hook = clock.Elapsed.TotalMilliseconds;
                     }
 
-                    if (set is null && (await NftAsync($"list set ip {table} dmarcbench-blacklists")).Output.Contains(ip, StringComparison.Ordinal))
+                    if (set is null && (await bouncer.SetAsync()).Contains(ip, StringComparison.Ordinal))
                     {
                         set = clock.Elapsed.TotalMilliseconds;
                     }
@@ -108,17 +105,12 @@ public static class ActBenchmark
         }
         finally
         {
-            if (bouncer is { HasExited: false })
+            if (bouncer is not null)
             {
-                bouncer.Kill(entireProcessTree: true);
-                await bouncer.WaitForExitAsync();
+                await bouncer.DisposeAsync();
             }
 
-            bouncer?.Dispose();
-            await NftAsync($"delete table ip {table}");
-            await NftAsync($"delete table ip6 {table}6");
             await receiver.DisposeAsync();
-            Directory.Delete(folder, recursive: true);
         }
     }
 
@@ -126,46 +118,6 @@ public static class ActBenchmark
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static Process StartBouncer(string folder, string table, Uri api)
-    {
-        var config = Path.Combine(folder, "bouncer.yaml");
-        File.WriteAllText(config, $"""
-            mode: nftables
-            pid_dir: {folder}/
-            update_frequency: 1s
-            daemonize: false
-            log_mode: file
-            log_dir: {folder}/
-            log_level: info
-            api_url: {api}
-            api_key: {BouncerKey}
-            insecure_skip_verify: false
-            disable_ipv6: false
-            deny_action: DROP
-            deny_log: false
-            supported_decisions_types:
-              - ban
-            blacklists_ipv4: dmarcbench-blacklists
-            blacklists_ipv6: dmarcbench6-blacklists
-            nftables:
-              ipv4:
-                enabled: true
-                set-only: false
-                table: {table}
-                chain: dmarcbench-chain
-              ipv6:
-                enabled: true
-                set-only: false
-                table: {table}6
-                chain: dmarcbench6-chain
-            prometheus:
-              enabled: false
-              listen_addr: 127.0.0.1
-              listen_port: 60602
-            """);
-        return Process.Start(new ProcessStartInfo(Bouncer, ["-c", config]) { RedirectStandardOutput = false, RedirectStandardError = false })!;
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> ready, TimeSpan limit, string what)
@@ -180,15 +132,6 @@ public static class ActBenchmark
 
             await Task.Delay(100);
         }
-    }
-
-    private static async Task<(bool Ok, string Output)> NftAsync(string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo("nft", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode == 0, await stdout + await stderr);
     }
 
     private static byte[] SpoofingReport(int run, string ip)

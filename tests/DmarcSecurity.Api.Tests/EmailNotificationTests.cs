@@ -40,7 +40,7 @@ public sealed class EmailNotificationTests : NotificationApis
         var api = await ApiAsync(provider, Email(smtp, SmtpServer.Mode.None));
 
         var outboxId = await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("203.0.113.9", "High"));
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
         var received = Assert.Single(await smtp.WaitForAsync(1));
 
         Assert.Equal(("mail", "Email", $"outbox-{outboxId}-mail", 1, 250), (delivery.Channel, delivery.Kind, delivery.IdempotencyKey, delivery.Attempts, delivery.LastStatusCode));
@@ -76,7 +76,7 @@ public sealed class EmailNotificationTests : NotificationApis
         using var admin = await NotificationSeed.AdminAsync(api);
 
         using var test = await admin.PostAsync("/api/notifications/channels/mail/test", null);
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
         Assert.Equal((DeliveryStatus.Delivered, null), (delivery.Status, delivery.LastError));
         var received = Assert.Single(await smtp.WaitForAsync(1));
         var channels = await admin.GetStringAsync("/api/notifications/channels");
@@ -98,7 +98,7 @@ public sealed class EmailNotificationTests : NotificationApis
         var api = await ApiAsync(DbProvider.Sqlite, settings);
 
         await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("192.0.2.77", "High"));
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
 
         Assert.Equal((DeliveryStatus.DeadLettered, 1), (delivery.Status, delivery.Attempts));
         Assert.StartsWith("TLS with the SMTP server failed", delivery.LastError);
@@ -112,7 +112,7 @@ public sealed class EmailNotificationTests : NotificationApis
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, SmtpServer.Mode.None));
 
         var outboxId = await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("198.51.100.7", "Critical"));
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
 
         Assert.Equal((DeliveryStatus.Delivered, 3, 250, null), (delivery.Status, delivery.Attempts, delivery.LastStatusCode, delivery.LastError));
         var received = Assert.Single(smtp.Messages());
@@ -126,7 +126,7 @@ public sealed class EmailNotificationTests : NotificationApis
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, SmtpServer.Mode.None));
 
         await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("192.0.2.55", "High"));
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status != DeliveryStatus.Pending));
 
         Assert.Equal((DeliveryStatus.DeadLettered, 1, 550), (delivery.Status, delivery.Attempts, delivery.LastStatusCode));
         Assert.Equal("550 5.7.1 Relaying denied", delivery.LastResponse);
@@ -141,9 +141,9 @@ public sealed class EmailNotificationTests : NotificationApis
         var api = await ApiAsync(DbProvider.Sqlite, Email(smtp, SmtpServer.Mode.None));
 
         await NotificationSeed.OutboxAsync(api, NotificationSeed.ThreatAlert("192.0.2.56", "High"));
-        var failing = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Pending && d.Attempts >= 2));
+        var failing = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Pending && d.Attempts >= 2));
         await smtp.StartAsync();
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
 
         Assert.StartsWith($"Could not reach the SMTP server 127.0.0.1:{smtp.Port}", failing.LastError);
         Assert.Null(failing.LastStatusCode);
@@ -223,8 +223,8 @@ public sealed class EmailNotificationTests : NotificationApis
         using var again = await admin.PostAsync("/api/notifications/digest?from=2026-11-23&to=2026-11-29", null);
         // The schedule may also have queued the current week's digest, depending on today's date: only this one counts.
         const string Key = "digest-mail-2026-11-23-2026-11-30";
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Delivered && d.IdempotencyKey == Key));
-        await smtp.WaitForAsync((await WaitAsync(api, 0, d => d.Status == DeliveryStatus.Delivered)).Count);
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Delivered && d.IdempotencyKey == Key));
+        await smtp.WaitForAsync((await WaitForDeliveriesAsync(api, 0, d => d.Status == DeliveryStatus.Delivered)).Count);
         var received = Assert.Single(smtp.Messages(), m => m.Message.MessageId == Key + "@dmarc.example");
 
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.StatusCode, again.StatusCode));
@@ -237,7 +237,7 @@ public sealed class EmailNotificationTests : NotificationApis
         var message = received.Message;
         Assert.Equal("[DmarcSecurity] Weekly digest 2026-11-23 to 2026-11-29", message.Subject);
         Assert.Equal(["soc@tests.example", "oncall@tests.example"], received.Recipients);
-        Assert.Single(await WaitAsync(api, 0, d => d.IdempotencyKey == Key));
+        Assert.Single(await WaitForDeliveriesAsync(api, 0, d => d.IdempotencyKey == Key));
         var text = message.TextBody!.ReplaceLineEndings("\n");
         Assert.Equal("""
             Weekly digest 2026-11-23 to 2026-11-29
@@ -302,7 +302,7 @@ public sealed class EmailNotificationTests : NotificationApis
         settings["Notifications:Digest:Time"] = "18:00";
         var api = await ApiAsync(DbProvider.Sqlite, settings, new ShiftedClock(new DateTimeOffset(2026, 11, 29, 18, 5, 0, TimeSpan.Zero)));
 
-        var delivery = Assert.Single(await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
+        var delivery = Assert.Single(await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Delivered));
         var received = Assert.Single(await smtp.WaitForAsync(1));
 
         Assert.Equal(("digest-mail-2026-11-22-2026-11-29", Notice.DigestType, null), (delivery.IdempotencyKey, delivery.MessageType, delivery.OutboxId));
@@ -330,7 +330,7 @@ public sealed class EmailNotificationTests : NotificationApis
 
         using var noChannel = await admin.PostAsync("/api/notifications/digest?from=2026-11-23", null);
         using var response = await admin.PostAsync("/api/notifications/digest?from=2026-11-23&domain=Example.ORG&channel=mail", null);
-        await WaitAsync(api, 1, d => d.Status == DeliveryStatus.Delivered);
+        await WaitForDeliveriesAsync(api, 1, d => d.Status == DeliveryStatus.Delivered);
         var received = Assert.Single(await smtp.WaitForAsync(1));
 
         Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.Accepted), (noChannel.StatusCode, response.StatusCode));
@@ -414,27 +414,4 @@ public sealed class EmailNotificationTests : NotificationApis
                 web.ConfigureTestServices(services => services.AddSingleton(clock));
             }
         });
-
-    private static async Task<List<DeliveryDto>> WaitAsync(WebApplicationFactory<Program> api, int count, Func<DeliveryDto, bool> done)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            await using var db = api.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContext();
-            var all = (await db.NotificationDeliveries.AsNoTracking().OrderBy(d => d.Id).ToListAsync()).Select(DeliveryDto.From).ToList();
-            var items = all.Where(done).ToList();
-            if (items.Count >= count)
-            {
-                return items;
-            }
-
-            if (clock.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"{items.Count} of {count} deliveries within 30 s; deliveries " +
-                    string.Join(", ", all.Select(d => $"{d.Channel} {d.Status} {d.Attempts} {d.LastStatusCode} {d.LastResponse} {d.LastError}")));
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }

@@ -16,22 +16,19 @@ namespace DmarcSecurity.Api.Tests;
 /// address takes it out. The bouncer's table has a name of its own and is removed afterwards.</summary>
 public sealed class FirewallBouncerTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Bouncer = "/usr/bin/crowdsec-firewall-bouncer";
     private const string AdminEmail = "bouncer-admin@tests.example";
     private const string AdminPassword = "bouncer-admin-passphrase-42";
     private const string BouncerKey = "firewall-bouncer-key-for-tests-0123456789";
     private const string Address = "203.0.113.9";
 
-    private readonly string _table = $"dmarcsec_t{Guid.NewGuid():N}"[..20];
-    private readonly string _folder = Directory.CreateTempSubdirectory("dmarcsec-bouncer-").FullName;
     private string _database = "";
     private HostProcess? _api;
-    private Process? _bouncer;
+    private FirewallBouncer? _bouncer;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Bouncer), $"{Bouncer} is missing: test.sh installs Debian's crowdsec-firewall-bouncer (scripts/bouncer.sh).");
-        var (nftOk, nftOutput) = await RunAsync("nft", "list tables");
+        Assert.True(File.Exists(FirewallBouncer.Program), $"{FirewallBouncer.Program} is missing: test.sh installs Debian's crowdsec-firewall-bouncer (scripts/bouncer.sh).");
+        var (nftOk, nftOutput) = await FirewallBouncer.NftAsync("list tables");
         Assert.True(nftOk, $"nftables cannot run here (the bouncer needs it, as root): {nftOutput}");
         _database = await TestDatabases.CreateAsync(DbProvider.Sqlite);
         var environment = new Dictionary<string, string>
@@ -47,24 +44,19 @@ public sealed class FirewallBouncerTests(ITestOutputHelper output) : IAsyncLifet
 
     public async Task DisposeAsync()
     {
-        if (_bouncer is { HasExited: false })
+        if (_bouncer is not null)
         {
-            _bouncer.Kill(entireProcessTree: true);
-            await _bouncer.WaitForExitAsync();
+            await _bouncer.DisposeAsync();
         }
 
-        _bouncer?.Dispose();
-        await RunAsync("nft", $"delete table ip {_table}");
-        await RunAsync("nft", $"delete table ip6 {_table}6");
         _api?.Dispose();
         await TestDatabases.DropAsync(_database);
-        Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]
     public async Task An_enforced_block_reaches_the_bouncers_nftables_set_and_leaves_it_when_allowlisted()
     {
-        StartBouncer();
+        _bouncer = await FirewallBouncer.StartAsync(_api!.BaseAddress, BouncerKey, output.WriteLine);
         await using (var db = Database())
         {
             var block = Seed.Decision(Address, action: "Block", reviewStatus: ReviewStatus.NotRequired, issuedAt: DateTimeOffset.UtcNow, severity: "Critical", score: 0.95);
@@ -85,58 +77,6 @@ public sealed class FirewallBouncerTests(ITestOutputHelper output) : IAsyncLifet
         Assert.True(blocked, $"{Address} never reached the set:\n{await SetAsync()}");
         Assert.True(allow.IsSuccessStatusCode, await allow.Content.ReadAsStringAsync());
         Assert.True(cleared, $"{Address} stayed in the set after allowlisting:\n{await SetAsync()}");
-    }
-
-    private void StartBouncer()
-    {
-        var config = Path.Combine(_folder, "bouncer.yaml");
-        File.WriteAllText(config, $"""
-            mode: nftables
-            pid_dir: {_folder}/
-            update_frequency: 1s
-            daemonize: false
-            log_mode: stdout
-            log_level: info
-            api_url: {_api!.BaseAddress}
-            api_key: {BouncerKey}
-            insecure_skip_verify: false
-            disable_ipv6: false
-            deny_action: DROP
-            deny_log: false
-            supported_decisions_types:
-              - ban
-            blacklists_ipv4: dmarcsec-blacklists
-            blacklists_ipv6: dmarcsec6-blacklists
-            nftables:
-              ipv4:
-                enabled: true
-                set-only: false
-                table: {_table}
-                chain: dmarcsec-chain
-              ipv6:
-                enabled: true
-                set-only: false
-                table: {_table}6
-                chain: dmarcsec6-chain
-            prometheus:
-              enabled: false
-              listen_addr: 127.0.0.1
-              listen_port: 60601
-            """);
-        var start = new ProcessStartInfo(Bouncer, ["-c", config]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        _bouncer = Process.Start(start)!;
-        _bouncer.OutputDataReceived += (_, e) => Keep(e.Data);
-        _bouncer.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _bouncer.BeginOutputReadLine();
-        _bouncer.BeginErrorReadLine();
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is not null)
-        {
-            output.WriteLine($"[bouncer] {line}");
-        }
     }
 
     /// <summary>Polls the bouncer's set every 100 ms for up to 20 s (the bouncer pulls every second).</summary>
@@ -160,7 +100,7 @@ public sealed class FirewallBouncerTests(ITestOutputHelper output) : IAsyncLifet
         return false;
     }
 
-    private async Task<string> SetAsync() => (await RunAsync("nft", $"list set ip {_table} dmarcsec-blacklists")).Output;
+    private Task<string> SetAsync() => _bouncer!.SetAsync();
 
     private DmarcDbContext Database() =>
         new(new DbContextOptionsBuilder<DmarcDbContext>().UseSqlite(_database).Options);
@@ -171,21 +111,5 @@ public sealed class FirewallBouncerTests(ITestOutputHelper output) : IAsyncLifet
         using var login = await client.PostAsJsonAsync("/api/auth/login", new LoginRequest(AdminEmail, AdminPassword));
         client.DefaultRequestHeaders.Authorization = new("Bearer", (await login.Content.ReadFromJsonAsync<TokenResponse>(Upload.Json))!.AccessToken);
         return client;
-    }
-
-    private static async Task<(bool Ok, string Output)> RunAsync(string command, string arguments)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode == 0, await stdout + await stderr);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (false, e.Message);
-        }
     }
 }

@@ -97,7 +97,7 @@ public abstract class NotificationApis : IAsyncLifetime
             if (clock.Elapsed > TimeSpan.FromSeconds(30))
             {
                 throw new TimeoutException($"{items.Count} of {count} deliveries within 30 s; deliveries " +
-                    string.Join(", ", all.Select(d => $"{d.Channel} {d.Status} {d.Attempts} {d.LastStatusCode} {d.LastError}")));
+                    string.Join(", ", all.Select(d => $"{d.Channel} {d.Status} {d.Attempts} {d.LastStatusCode} {d.LastResponse} {d.LastError}")));
             }
 
             await Task.Delay(50);
