@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace DmarcSecurity.ServiceDefaults;
@@ -32,4 +35,12 @@ public static class SharedRedis
         });
         return true;
     }
+
+    /// <summary>The distributed cache on the shared connection (call only when Redis is configured).</summary>
+    public static IServiceCollection AddSharedRedisCache(this IServiceCollection services, string instanceName) =>
+        services.AddSingleton<IDistributedCache>(sp => new RedisCache(Options.Create(new RedisCacheOptions
+        {
+            ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+            InstanceName = instanceName,
+        })));
 }

@@ -2,10 +2,7 @@ using System.Globalization;
 using DmarcSecurity.Data.Reports;
 using DmarcSecurity.Data.Stats;
 using DmarcSecurity.ServiceDefaults;
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace DmarcSecurity.Api.Stats;
@@ -148,11 +145,7 @@ internal static class StatsCaching
         services.AddHybridCache(options => options.MaximumPayloadBytes = 16 * 1024 * 1024);
         if (SharedRedis.ConnectionString(builder.Configuration) is not null)
         {
-            services.AddSingleton<IDistributedCache>(sp => new RedisCache(Options.Create(new RedisCacheOptions
-            {
-                ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
-                InstanceName = "dmarcsecurity:cache:",
-            })));
+            services.AddSharedRedisCache("dmarcsecurity:cache:");
         }
 
         services.AddSingleton(sp => new StatsGeneration(sp.GetRequiredService<ILogger<StatsGeneration>>(), sp.GetService<IConnectionMultiplexer>()));

@@ -3,8 +3,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace DmarcSecurity.Web.Session;
@@ -28,10 +26,7 @@ internal static class SharedSessionState
         {
             services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
                 options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), KeysKey));
-            services.AddSingleton<IDistributedCache>(sp => new RedisCache(Options.Create(new RedisCacheOptions
-            {
-                ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
-            })));
+            services.AddSharedRedisCache("");
         }
         else
         {
