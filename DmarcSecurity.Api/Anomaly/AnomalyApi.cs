@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Jobs;
 
 namespace DmarcSecurity.Api.Anomaly;
@@ -20,10 +22,10 @@ public static class AnomalyApi
         endpoints.MapGroup("/api/anomaly").WithTags("Anomaly detection").RequireAuthorization(Policies.Admin)
             .MapPost("/run", RunAnomalyDetection).WithName(nameof(RunAnomalyDetection))
             .WithSummary("Trains the Isolation Forest on every source-day the grains hold and scores the active addresses now, " +
-                "instead of at the daily run; answers what it trained on and the most anomalous addresses.");
+                "instead of at the daily run (after a run in progress; recorded with the job's runs); answers what it trained on and the most anomalous addresses.");
         return endpoints;
     }
 
-    public static async Task<Ok<AnomalyRun>> RunAnomalyDetection(AnomalyJob job, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await job.RunAsync(cancellationToken));
+    public static async Task<Ok<AnomalyRun>> RunAnomalyDetection(AnomalyJob job, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await job.DetectNowAsync($"manual:{Actor.Of(user)}", cancellationToken));
 }

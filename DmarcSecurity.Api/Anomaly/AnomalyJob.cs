@@ -58,15 +58,23 @@ public sealed partial class AnomalyJob(
 
     public override TimeSpan Interval => options.CurrentValue.Interval;
 
-    protected override async Task<string> RunOnceAsync(CancellationToken cancellationToken)
+    protected override async Task<string> RunOnceAsync(CancellationToken cancellationToken) => Summary(await RunAsync(cancellationToken));
+
+    /// <summary>Runs the job now for <c>POST /api/anomaly/run</c>: one at a time with the scheduled runs, recorded as
+    /// theirs are, answering what it trained on and scored.</summary>
+    public async Task<AnomalyRun> DetectNowAsync(string trigger, CancellationToken cancellationToken)
     {
-        var run = await RunAsync(cancellationToken);
-        return run.Note ?? $"Model {run.Model} trained on {run.Rows} source-days scored {run.Scored} active addresses" +
-            (run.Top.Count > 0 ? $"; most anomalous {run.Top[0].Ip} ({run.Top[0].Score:0.000})." : ".");
+        AnomalyRun? result = null;
+        var run = await OneAtATimeAsync(trigger, async ct => Summary(result = await RunAsync(ct)), cancellationToken);
+        return result ?? throw new InvalidOperationException($"Anomaly detection failed: {run.Error}");
     }
 
-    /// <summary>Trains and scores once (the job runs this on its schedule; <c>POST /api/anomaly/run</c> calls it too).</summary>
-    public async Task<AnomalyRun> RunAsync(CancellationToken cancellationToken)
+    private static string Summary(AnomalyRun run) =>
+        run.Note ?? $"Model {run.Model} trained on {run.Rows} source-days scored {run.Scored} active addresses" +
+        (run.Top.Count > 0 ? $"; most anomalous {run.Top[0].Ip} ({run.Top[0].Score:0.000})." : ".");
+
+    /// <summary>Trains and scores once.</summary>
+    private async Task<AnomalyRun> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var now = Clock.GetUtcNow();

@@ -34,12 +34,16 @@ public abstract partial class ScheduledJob(IDbContextFactory<DmarcDbContext> con
     protected abstract Task<string> RunOnceAsync(CancellationToken cancellationToken);
 
     /// <summary>Runs the job now (after the run in progress, if any) and records it.</summary>
-    public async Task<JobRunEntity> RunNowAsync(string trigger, CancellationToken cancellationToken)
+    public Task<JobRunEntity> RunNowAsync(string trigger, CancellationToken cancellationToken) => OneAtATimeAsync(trigger, RunOnceAsync, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> as a run of this job, after the run in progress, if any, and records it: for a
+    /// job that also answers a caller with more than the run's summary.</summary>
+    protected async Task<JobRunEntity> OneAtATimeAsync(string trigger, Func<CancellationToken, Task<string>> work, CancellationToken cancellationToken)
     {
         await _one.WaitAsync(cancellationToken);
         try
         {
-            return await JobRuns.RecordAsync(Contexts, Clock, Name, trigger, RunOnceAsync, e => RunFailed(logger, e, Name), cancellationToken);
+            return await JobRuns.RecordAsync(Contexts, Clock, Name, trigger, work, e => RunFailed(logger, e, Name), cancellationToken);
         }
         finally
         {
