@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -29,7 +28,9 @@ internal sealed class SessionStore(
     private static readonly TimeSpan s_refreshAhead = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_lockFor = TimeSpan.FromSeconds(15);
     private readonly IDataProtector _protector = protection.CreateProtector("DmarcSecurity.Web.Session.v1");
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    /// <summary>One refresh at a time per session in this process: a fixed set of gates, a session's picked by its key,
+    /// so nothing grows with the sessions that come and go.</summary>
+    private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     public async Task<string> AddAsync(TokenResponse tokens, CancellationToken cancellationToken)
     {
@@ -58,9 +59,10 @@ internal sealed class SessionStore(
     /// <paramref name="staleAccessToken"/>; null when the session is over.</summary>
     public async Task<string?> RefreshAsync(string sessionId, string staleAccessToken, CancellationToken cancellationToken)
     {
-        var gate = _gates.GetOrAdd(sessionId, _ => new SemaphoreSlim(1, 1));
+        var key = Key(sessionId);
+        var gate = _gates[(int)((uint)string.GetHashCode(key, StringComparison.Ordinal) % (uint)_gates.Length)];
         await gate.WaitAsync(cancellationToken);
-        var lockKey = $"dmarcsecurity:web:refresh:{Key(sessionId)}";
+        var lockKey = $"dmarcsecurity:web:refresh:{key}";
         var lockToken = Guid.NewGuid().ToString("N");
         var locked = await LockAsync(lockKey, lockToken, cancellationToken);
         try
@@ -81,7 +83,7 @@ internal sealed class SessionStore(
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest or HttpStatusCode.Forbidden)
             {
                 logger.LogInformation("The Api refused to refresh a session ({Status}); it ends.", (int)response.StatusCode);
-                await store.RemoveAsync(Key(sessionId), cancellationToken);
+                await store.RemoveAsync(key, cancellationToken);
                 return null;
             }
 
@@ -106,7 +108,6 @@ internal sealed class SessionStore(
     {
         var tokens = await LoadAsync(sessionId, cancellationToken);
         await store.RemoveAsync(Key(sessionId), cancellationToken);
-        _gates.TryRemove(sessionId, out _);
         return tokens;
     }
 
