@@ -57,7 +57,9 @@ public sealed class SignInSecurityTests(Platform platform)
         await Platform.SubmitSignInAsync(page, Platform.ViewerEmail);
         await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
         await Platform.WaitForInteractiveAsync(page);
-        await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Reports" }).First.ClickAsync(); // a circuit navigation
+        // A circuit navigation. The first click may land before the circuit is connected: click until the page shows.
+        await Platform.ClickUntilAsync(page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Reports" }).First,
+            page.Locator("h1", new() { HasText = "Reports" }));
         await Microsoft.Playwright.Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Reports");
 
         Assert.Empty(violations);
