@@ -96,6 +96,15 @@ public static class TlsReportParser
             results.Add(ReadPolicy(entry, $"policies[{index++}]"));
         }
 
+        try
+        {
+            _ = checked(results.Sum(p => checked(p.SuccessfulSessions + p.FailedSessions)));
+        }
+        catch (OverflowException)
+        {
+            throw Invalid("policies", $"session counts add up to more than {long.MaxValue:N0}.");
+        }
+
         return new TlsReport(organization, start, end, contact, reportId, results);
     }
 
