@@ -34,6 +34,12 @@ public sealed class TlsReportsPageTests(Platform platform)
         await Expect(stored).ToContainTextAsync("Stored — TLS report #");
         await Expect(stored.Locator("a")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^/tls-reports/[0-9]+$"));
 
+        await page.GotoAsync($"/ingestion?fileName={domain}");
+        var arrivals = page.GetByTestId("ingestion-row");
+        await Expect(arrivals).ToHaveCountAsync(2);
+        await Expect(arrivals.GetByTestId("ingestion-tls-report")).ToHaveCountAsync(2);
+        await Expect(arrivals.First.GetByTestId("ingestion-outcome")).ToContainTextAsync("Stored");
+
         await page.GotoAsync($"/tls-reports?domain={domain}");
         var row = page.GetByTestId("tls-summary-row");
         await Expect(row).ToHaveCountAsync(1);
