@@ -40,6 +40,7 @@ public sealed partial class FileIngestionService(
         else
         {
             IngestionTelemetry.Reports.Add(result.StoredReportIds.Count);
+            IngestionTelemetry.TlsReports.Add(result.StoredTlsReportIds.Count);
             IngestionTelemetry.Records.Add(result.RecordCount);
         }
 
@@ -59,11 +60,11 @@ public sealed partial class FileIngestionService(
             return duplicate;
         }
 
-        IReadOnlyList<ExtractedReport> reports;
+        ExtractedContent reports;
         var started = Stopwatch.GetTimestamp();
         try
         {
-            reports = _extractor.Extract(content, file.FileName ?? "upload");
+            reports = _extractor.ExtractContent(content, file.FileName ?? "upload");
         }
         catch (ReportRejectedException e)
         {
@@ -116,6 +117,8 @@ public sealed partial class FileIngestionService(
                 ReportIds = string.Join(',', result.StoredReportIds),
                 DuplicateOfReportIds = string.Join(',', result.DuplicateOfReportIds),
                 RecordCount = result.RecordCount,
+                TlsReportIds = string.Join(',', result.StoredTlsReportIds),
+                DuplicateOfTlsReportIds = string.Join(',', result.DuplicateOfTlsReportIds),
             });
             await db.SaveChangesAsync(cancellationToken);
         }

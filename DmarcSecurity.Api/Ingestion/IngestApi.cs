@@ -18,7 +18,9 @@ public sealed record IngestedFileResponse(
     IReadOnlyList<long> DuplicateOfReportIds,
     int Records,
     RejectionReason? Reason,
-    string? Error);
+    string? Error,
+    IReadOnlyList<long> TlsReportIds,
+    IReadOnlyList<long> DuplicateOfTlsReportIds);
 
 public sealed record IngestResponse(int Stored, int Duplicates, int Rejected, IReadOnlyList<IngestedFileResponse> Files);
 
@@ -42,7 +44,7 @@ public static class IngestApi
         endpoints.MapGroup("/api/ingest").WithTags("Ingestion").RequireAuthorization(Policies.Analyst)
             .MapPost("/files", UploadFiles)
             .WithName(nameof(UploadFiles))
-            .WithSummary("Upload 1 to 200 report files (XML, gzip, zip or e-mail); each file gets its own outcome.")
+            .WithSummary("Upload 1 to 200 report files (DMARC aggregate XML, SMTP TLS report JSON, gzip, zip or e-mail); each file gets its own outcome.")
             .Accepts<IFormFileCollection>("multipart/form-data")
             .DisableAntiforgery();
         return endpoints;
@@ -63,7 +65,7 @@ public static class IngestApi
                 await file.DisposeAsync();
                 outcomes.Add(new IngestedFileResponse(
                     file.FileName, file.Size, file.Sha256, result.Outcome, result.StoredReportIds, result.DuplicateOfReportIds,
-                    result.RecordCount, result.Reason, result.Error));
+                    result.RecordCount, result.Reason, result.Error, result.StoredTlsReportIds, result.DuplicateOfTlsReportIds));
             }
 
             return new IngestResponse(

@@ -20,11 +20,13 @@ public sealed record IngestionHistoryDto(
     string? Error,
     IReadOnlyList<long> ReportIds,
     IReadOnlyList<long> DuplicateOfReportIds,
-    int Records)
+    int Records,
+    IReadOnlyList<long> TlsReportIds,
+    IReadOnlyList<long> DuplicateOfTlsReportIds)
 {
     public static IngestionHistoryDto From(IngestionHistoryEntity h) => new(
         h.Id, h.ReceivedAt, h.Source, h.FileName, h.Size, h.Sha256, h.Outcome, h.RejectionReason, h.Error,
-        Ids(h.ReportIds), Ids(h.DuplicateOfReportIds), h.RecordCount);
+        Ids(h.ReportIds), Ids(h.DuplicateOfReportIds), h.RecordCount, Ids(h.TlsReportIds), Ids(h.DuplicateOfTlsReportIds));
 
     private static long[] Ids(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => long.Parse(id, System.Globalization.CultureInfo.InvariantCulture))];

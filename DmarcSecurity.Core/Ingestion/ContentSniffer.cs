@@ -4,6 +4,7 @@ internal enum ContentKind
 {
     Empty,
     Xml,
+    Json,
     Gzip,
     Zlib,
     Zip,
@@ -59,6 +60,12 @@ internal static class ContentSniffer
         if (text[first] == '<')
         {
             return ContentKind.Xml;
+        }
+
+        // An SMTP TLS report (RFC 8460) is one JSON object.
+        if (text[first] == '{')
+        {
+            return ContentKind.Json;
         }
 
         if (LooksLikeMessage(text))

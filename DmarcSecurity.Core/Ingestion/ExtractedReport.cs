@@ -1,4 +1,5 @@
 using DmarcSecurity.Core.Reports;
+using DmarcSecurity.Core.TlsReports;
 
 namespace DmarcSecurity.Core.Ingestion;
 
@@ -10,6 +11,14 @@ namespace DmarcSecurity.Core.Ingestion;
 /// <c>report.eml &gt; mime part 2 (google.com!example.com!1.xml.gz) &gt; gunzip</c>. File names appear only here.
 /// </param>
 public sealed record ExtractedReport(AggregateReport Report, ReadOnlyMemory<byte> Xml, string Origin);
+
+/// <summary>One SMTP TLS report (RFC 8460) found inside an input.</summary>
+/// <param name="Json">The report's JSON bytes as received (after decompression).</param>
+/// <param name="Origin">Where in the input it was found, as for <see cref="ExtractedReport.Origin"/>.</param>
+public sealed record ExtractedTlsReport(TlsReport Report, ReadOnlyMemory<byte> Json, string Origin);
+
+/// <summary>Every report found in one input: DMARC aggregate reports and SMTP TLS reports, each in input order.</summary>
+public sealed record ExtractedContent(IReadOnlyList<ExtractedReport> Reports, IReadOnlyList<ExtractedTlsReport> TlsReports);
 
 /// <summary>Why an input was refused. Every value has a human-readable message in <see cref="ReportRejectedException"/>.</summary>
 public enum RejectionReason
@@ -30,6 +39,12 @@ public enum RejectionReason
 
     /// <summary>The policy domain is not a domain name (markup, a URL, an address).</summary>
     InvalidPolicyDomain,
+
+    /// <summary>JSON that is not well-formed (a TLS report's container).</summary>
+    MalformedJson,
+
+    /// <summary>A TLS report's field is missing, of the wrong type or out of range; the message names the field.</summary>
+    InvalidReportField,
 
     /// <summary>The input could not be processed for a reason of our own (a defect or a storage failure), not because of its content.</summary>
     ProcessingFailed,

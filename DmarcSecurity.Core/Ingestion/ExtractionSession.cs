@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
 using DmarcSecurity.Core.Reports;
+using DmarcSecurity.Core.TlsReports;
 using MimeKit;
 
 namespace DmarcSecurity.Core.Ingestion;
@@ -26,6 +27,8 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
 
     public List<ExtractedReport> Reports { get; } = [];
 
+    public List<ExtractedTlsReport> TlsReports { get; } = [];
+
     /// <summary>
     /// Recognises <paramref name="data"/> and unpacks or parses it. Strict where the content must be a report
     /// (the input itself, a gzip's content); lenient for zip entries and e-mail parts, where text and binary
@@ -37,6 +40,9 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         {
             case ContentKind.Xml:
                 AddReport(data, origin);
+                break;
+            case ContentKind.Json:
+                AddTlsReport(data, origin);
                 break;
             case ContentKind.Gzip:
                 CheckArchiveDepth(archiveDepth, origin);
@@ -65,7 +71,7 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
                 throw Reject(
                     RejectionReason.UnrecognisedContent,
                     origin,
-                    "the content is not XML, gzip, zip or an e-mail message; it was not recognised.");
+                    "the content is not XML, JSON, gzip, zip or an e-mail message; it was not recognised.");
         }
     }
 
@@ -305,6 +311,18 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         try
         {
             Reports.Add(new ExtractedReport(AggregateReportParser.Parse(xml), xml, origin));
+        }
+        catch (ReportRejectedException e)
+        {
+            throw Reject(e.Reason, origin, e.Message, e);
+        }
+    }
+
+    private void AddTlsReport(ReadOnlyMemory<byte> json, string origin)
+    {
+        try
+        {
+            TlsReports.Add(new ExtractedTlsReport(TlsReportParser.Parse(json), json, origin));
         }
         catch (ReportRejectedException e)
         {

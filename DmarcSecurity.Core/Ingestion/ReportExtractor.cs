@@ -33,6 +33,23 @@ public sealed class ReportExtractor
     /// </exception>
     public IReadOnlyList<ExtractedReport> Extract(Stream input, string? label = null)
     {
+        var content = ExtractContent(input, label);
+        if (content.Reports.Count == 0)
+        {
+            throw new ReportRejectedException(
+                RejectionReason.NoReportFound,
+                $"{content.TlsReports[0].Origin}: only SMTP TLS reports were found; no aggregate report.");
+        }
+
+        return content.Reports;
+    }
+
+    /// <summary>Reads the input from its current position to its end and returns every DMARC aggregate report and
+    /// every SMTP TLS report (RFC 8460 JSON) in it.</summary>
+    /// <returns>At least one report of either kind.</returns>
+    /// <exception cref="ReportRejectedException">As for <see cref="Extract"/>.</exception>
+    public ExtractedContent ExtractContent(Stream input, string? label = null)
+    {
         ArgumentNullException.ThrowIfNull(input);
         var origin = ExtractionSession.SafeLabel(label ?? (input is FileStream file ? Path.GetFileName(file.Name) : "input"));
         var data = ReadInput(input, origin);
@@ -43,14 +60,14 @@ public sealed class ReportExtractor
 
         var session = new ExtractionSession(_limits);
         session.Process(data, origin, archiveDepth: 0, messageDepth: 0, strict: true);
-        if (session.Reports.Count == 0)
+        if (session.Reports.Count == 0 && session.TlsReports.Count == 0)
         {
             throw new ReportRejectedException(
                 RejectionReason.NoReportFound,
-                $"{origin}: no aggregate report was found; no part of the e-mail or archive holds report XML.");
+                $"{origin}: no aggregate report was found; no part of the e-mail or archive holds report XML or SMTP TLS report JSON.");
         }
 
-        return session.Reports;
+        return new ExtractedContent(session.Reports, session.TlsReports);
     }
 
     private ReadOnlyMemory<byte> ReadInput(Stream input, string origin)

@@ -25,6 +25,14 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<RecordEntity> Records => Set<RecordEntity>();
 
+    public DbSet<TlsReports.TlsReportEntity> TlsReports => Set<TlsReports.TlsReportEntity>();
+
+    public DbSet<TlsReports.TlsPolicyEntity> TlsPolicies => Set<TlsReports.TlsPolicyEntity>();
+
+    public DbSet<TlsReports.TlsFailureDetailEntity> TlsFailureDetails => Set<TlsReports.TlsFailureDetailEntity>();
+
+    public DbSet<TlsReports.DuplicateTlsReportEntity> DuplicateTlsReports => Set<TlsReports.DuplicateTlsReportEntity>();
+
     public DbSet<UserEntity> Users => Set<UserEntity>();
 
     public DbSet<RefreshTokenEntity> RefreshTokens => Set<RefreshTokenEntity>();
@@ -124,6 +132,10 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new RawXmlConfiguration());
         modelBuilder.ApplyConfiguration(new DuplicateReportConfiguration());
         modelBuilder.ApplyConfiguration(new RecordConfiguration(provider));
+        modelBuilder.ApplyConfiguration(new TlsReports.TlsReportConfiguration());
+        modelBuilder.ApplyConfiguration(new TlsReports.TlsPolicyConfiguration());
+        modelBuilder.ApplyConfiguration(new TlsReports.TlsFailureDetailConfiguration());
+        modelBuilder.ApplyConfiguration(new TlsReports.DuplicateTlsReportConfiguration());
         modelBuilder.ApplyConfiguration(new UserConfiguration());
         modelBuilder.ApplyConfiguration(new RefreshTokenConfiguration());
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());

@@ -26,7 +26,14 @@ public sealed record FileIngestResult(
     IReadOnlyList<long> DuplicateOfReportIds,
     int RecordCount,
     RejectionReason? Reason = null,
-    string? Error = null);
+    string? Error = null)
+{
+    /// <summary>SMTP TLS reports newly stored from this file.</summary>
+    public IReadOnlyList<long> StoredTlsReportIds { get; init; } = [];
+
+    /// <summary>Already-stored SMTP TLS reports this file repeated (same organisation + report id).</summary>
+    public IReadOnlyList<long> DuplicateOfTlsReportIds { get; init; } = [];
+}
 
 /// <summary>Stores parsed files: one transaction per file, dedup by bytes and by report identity, records in bulk.</summary>
 public interface IReportIngestor
@@ -36,7 +43,12 @@ public interface IReportIngestor
 
     /// <summary>Stores the file and its reports atomically. Reports already stored are answered as duplicates and not stored again;
     /// when every report is a duplicate the outcome is <see cref="FileOutcome.Duplicate"/>.</summary>
-    Task<FileIngestResult> StoreAsync(IncomingFile file, IReadOnlyList<ExtractedReport> reports, CancellationToken cancellationToken);
+    Task<FileIngestResult> StoreAsync(IncomingFile file, IReadOnlyList<ExtractedReport> reports, CancellationToken cancellationToken) =>
+        StoreAsync(file, new ExtractedContent(reports, []), cancellationToken);
+
+    /// <summary>Stores the file with its aggregate and SMTP TLS reports atomically; a report of either kind already
+    /// stored is answered as a duplicate. When every report is a duplicate the outcome is <see cref="FileOutcome.Duplicate"/>.</summary>
+    Task<FileIngestResult> StoreAsync(IncomingFile file, ExtractedContent content, CancellationToken cancellationToken);
 
     /// <summary>Records that a file was refused, with the reason, and returns the rejected outcome.</summary>
     Task<FileIngestResult> RecordRejectionAsync(IncomingFile file, RejectionReason reason, string error, CancellationToken cancellationToken);

@@ -35,6 +35,12 @@ public sealed class IngestionHistoryEntity
     public string DuplicateOfReportIds { get; set; } = "";
 
     public int RecordCount { get; set; }
+
+    /// <summary>Comma-separated ids of the SMTP TLS reports this arrival stored.</summary>
+    public string TlsReportIds { get; set; } = "";
+
+    /// <summary>Comma-separated ids of stored SMTP TLS reports this arrival repeated.</summary>
+    public string DuplicateOfTlsReportIds { get; set; } = "";
 }
 
 internal sealed class IngestionHistoryConfiguration : IEntityTypeConfiguration<IngestionHistoryEntity>
@@ -56,5 +62,7 @@ internal sealed class IngestionHistoryConfiguration : IEntityTypeConfiguration<I
         builder.Property(h => h.ReportIds).HasColumnName("report_ids");
         builder.Property(h => h.DuplicateOfReportIds).HasColumnName("duplicate_of_report_ids");
         builder.Property(h => h.RecordCount).HasColumnName("record_count");
+        builder.Property(h => h.TlsReportIds).HasColumnName("tls_report_ids");
+        builder.Property(h => h.DuplicateOfTlsReportIds).HasColumnName("duplicate_of_tls_report_ids");
     }
 }

@@ -1,6 +1,7 @@
 using DmarcSecurity.Core.Ingestion;
 using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Reports;
+using DmarcSecurity.Data.TlsReports;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,22 +27,23 @@ internal sealed partial class ReportIngestor(
         return await FindStoredFileAsync(context, sha256.ToLowerInvariant(), cancellationToken);
     }
 
-    public async Task<FileIngestResult> StoreAsync(IncomingFile file, IReadOnlyList<ExtractedReport> reports, CancellationToken cancellationToken)
+    public async Task<FileIngestResult> StoreAsync(IncomingFile file, ExtractedContent content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(reports);
-        if (reports.Count == 0)
+        ArgumentNullException.ThrowIfNull(content);
+        if (content.Reports.Count == 0 && content.TlsReports.Count == 0)
         {
-            throw new ArgumentException("A file without reports is recorded with RecordRejectionAsync, not stored.", nameof(reports));
+            throw new ArgumentException("A file without reports is recorded with RecordRejectionAsync, not stored.", nameof(content));
         }
 
         var maxRawXmlBytes = options.Value.MaxRawXmlBytes;
-        var prepared = reports.Select(r => PreparedReport.Create(r, maxRawXmlBytes)).ToList();
+        var prepared = content.Reports.Select(r => PreparedReport.Create(r, maxRawXmlBytes)).ToList();
+        var preparedTls = content.TlsReports.Select(r => new PreparedTlsReport(r)).ToList();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryStoreAsync(file, prepared, checkBytes: attempt > 1, cancellationToken);
+                return await TryStoreAsync(file, prepared, preparedTls, checkBytes: attempt > 1, cancellationToken);
             }
             catch (Exception e) when (attempt < MaxAttempts && dialect.IsUniqueViolation(e))
             {
@@ -67,7 +69,8 @@ internal sealed partial class ReportIngestor(
 
     /// <param name="checkBytes">False on the first attempt: callers look for a byte-identical file before parsing
     /// (<see cref="FindDuplicateFileAsync"/>), so the unique index on sha256 is left to catch the rare race, saving a round trip.</param>
-    private async Task<FileIngestResult> TryStoreAsync(IncomingFile file, List<PreparedReport> prepared, bool checkBytes, CancellationToken cancellationToken)
+    private async Task<FileIngestResult> TryStoreAsync(
+        IncomingFile file, List<PreparedReport> prepared, List<PreparedTlsReport> preparedTls, bool checkBytes, CancellationToken cancellationToken)
     {
         var sha256 = file.Sha256.ToLowerInvariant();
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -86,8 +89,18 @@ internal sealed partial class ReportIngestor(
             .Select(r => new { r.IdentityKey, r.Id })
             .ToDictionaryAsync(r => r.IdentityKey, r => r.Id, cancellationToken);
 
-        var fileEntity = NewFile(file, keys.All(known.ContainsKey) ? FileOutcome.Duplicate : FileOutcome.Stored);
+        var tlsKeys = preparedTls.Select(p => p.IdentityKey).Distinct().ToList();
+        var knownTls = tlsKeys.Count == 0
+            ? []
+            : await context.TlsReports
+                .Where(r => tlsKeys.Contains(r.IdentityKey))
+                .Select(r => new { r.IdentityKey, r.Id })
+                .ToDictionaryAsync(r => r.IdentityKey, r => r.Id, cancellationToken);
+
+        var allKnown = keys.All(known.ContainsKey) && tlsKeys.All(knownTls.ContainsKey);
+        var fileEntity = NewFile(file, allKnown ? FileOutcome.Duplicate : FileOutcome.Stored);
         context.IngestedFiles.Add(fileEntity);
+        var tls = AddTlsReports(context, fileEntity, preparedTls, knownTls);
 
         // Per report in file order: the new entity, or the id of the stored report it repeats.
         var slots = new List<(ReportEntity? New, long ExistingId)>(prepared.Count);
@@ -150,7 +163,49 @@ internal sealed partial class ReportIngestor(
         }
 
         LogStored(logger, fileEntity.Id, storedIds.Count, duplicateIds.Count, records.Count);
-        return new FileIngestResult(fileEntity.Outcome, fileEntity.Id, storedIds, duplicateIds, records.Count);
+        if (preparedTls.Count > 0)
+        {
+            LogStoredTls(logger, fileEntity.Id, tls.Stored.Count, tls.Duplicates.Count);
+        }
+
+        return new FileIngestResult(fileEntity.Outcome, fileEntity.Id, storedIds, duplicateIds, records.Count)
+        {
+            StoredTlsReportIds = [.. tls.Stored.Select(e => e.Id)],
+            DuplicateOfTlsReportIds = [.. tls.Duplicates.Select(d => d.Entity?.Id ?? d.ExistingId)],
+        };
+    }
+
+    /// <summary>Adds the file's new TLS reports (with their policies and failure details) and links those it repeats;
+    /// a report twice in one file is stored once, its repeat answered as a duplicate, as for aggregate reports.</summary>
+    private static (List<TlsReportEntity> Stored, List<(TlsReportEntity? Entity, long ExistingId)> Duplicates) AddTlsReports(
+        DmarcDbContext context, IngestedFileEntity fileEntity, List<PreparedTlsReport> preparedTls, Dictionary<string, long> knownTls)
+    {
+        var stored = new Dictionary<string, TlsReportEntity>();
+        var duplicates = new List<(TlsReportEntity? Entity, long ExistingId)>();
+        var linked = new HashSet<long>();
+        foreach (var report in preparedTls)
+        {
+            if (knownTls.TryGetValue(report.IdentityKey, out var existingId))
+            {
+                duplicates.Add((null, existingId));
+                if (linked.Add(existingId))
+                {
+                    context.DuplicateTlsReports.Add(new DuplicateTlsReportEntity { File = fileEntity, TlsReportId = existingId });
+                }
+            }
+            else if (stored.TryGetValue(report.IdentityKey, out var sameInFile))
+            {
+                duplicates.Add((sameInFile, 0));
+            }
+            else
+            {
+                var entity = report.ToEntity(fileEntity);
+                stored.Add(report.IdentityKey, entity);
+                context.TlsReports.Add(entity);
+            }
+        }
+
+        return ([.. stored.Values], duplicates);
     }
 
     private static async Task<FileIngestResult?> FindStoredFileAsync(DmarcDbContext context, string sha256, CancellationToken cancellationToken)
@@ -168,7 +223,11 @@ internal sealed partial class ReportIngestor(
             .Union(context.DuplicateReports.Where(d => d.FileId == id).Select(d => d.ReportId))
             .OrderBy(r => r)
             .ToListAsync(cancellationToken);
-        return new FileIngestResult(FileOutcome.Duplicate, id, [], reportIds, 0);
+        var tlsReportIds = await context.TlsReports.Where(r => r.FileId == id).Select(r => r.Id)
+            .Union(context.DuplicateTlsReports.Where(d => d.FileId == id).Select(d => d.TlsReportId))
+            .OrderBy(r => r)
+            .ToListAsync(cancellationToken);
+        return new FileIngestResult(FileOutcome.Duplicate, id, [], reportIds, 0) { DuplicateOfTlsReportIds = tlsReportIds.ToArray() };
     }
 
     private static IngestedFileEntity NewFile(IncomingFile file, FileOutcome outcome) => new()
@@ -184,6 +243,10 @@ internal sealed partial class ReportIngestor(
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
         Message = "Stored file {FileId}: {StoredReports} new reports, {DuplicateReports} duplicates, {Records} records")]
     private static partial void LogStored(ILogger logger, long fileId, int storedReports, int duplicateReports, int records);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information,
+        Message = "Stored file {FileId}: {StoredTlsReports} new SMTP TLS reports, {DuplicateTlsReports} duplicates")]
+    private static partial void LogStoredTls(ILogger logger, long fileId, int storedTlsReports, int duplicateTlsReports);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Recorded rejected file {FileId}: {Reason}")]
     private static partial void LogRejected(ILogger logger, long fileId, RejectionReason reason);

@@ -13,7 +13,9 @@ public sealed record IngestionHistoryDto(
     string? Error,
     IReadOnlyList<long> ReportIds,
     IReadOnlyList<long> DuplicateOfReportIds,
-    int Records);
+    int Records,
+    IReadOnlyList<long> TlsReportIds,
+    IReadOnlyList<long> DuplicateOfTlsReportIds);
 
 /// <summary>A mailbox reader's live status (<c>GET /api/mailboxes</c>, Admin).</summary>
 public sealed record MailboxStatusDto(

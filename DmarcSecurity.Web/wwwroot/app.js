@@ -180,20 +180,35 @@ function uploadOutcome(row, file) {
     row.progress.value = 1;
     const ids = file.reportIds || [];
     const duplicates = file.duplicateOfReportIds || [];
+    const tlsIds = file.tlsReportIds || [];
+    const tlsDuplicates = file.duplicateOfTlsReportIds || [];
     switch (file.outcome) {
         case 'Stored':
             uploadMark(row, 'stored');
-            el.append('Stored — ' + file.records + (file.records === 1 ? ' record, ' : ' records, '));
-            uploadReportLinks(el, ids);
-            if (duplicates.length > 0) {
+            el.append('Stored — ');
+            if (ids.length > 0 || tlsIds.length === 0) {
+                el.append(file.records + (file.records === 1 ? ' record, ' : ' records, '));
+                uploadReportLinks(el, ids);
+            }
+            if (tlsIds.length > 0) {
+                if (ids.length > 0) {
+                    el.append('; ');
+                }
+                uploadReportLinks(el, tlsIds, true);
+            }
+            if (duplicates.length > 0 || tlsDuplicates.length > 0) {
                 el.append('; duplicate of ');
-                uploadReportLinks(el, duplicates);
+                uploadDuplicateLinks(el, duplicates, tlsDuplicates);
             }
             break;
         case 'Duplicate':
             uploadMark(row, 'duplicate');
             el.append('Duplicate of ');
-            uploadReportLinks(el, duplicates.length > 0 ? duplicates : ids);
+            if (duplicates.length > 0 || tlsDuplicates.length > 0) {
+                uploadDuplicateLinks(el, duplicates, tlsDuplicates);
+            } else {
+                uploadReportLinks(el, ids);
+            }
             break;
         case 'Rejected':
             uploadMark(row, 'rejected');
@@ -222,20 +237,32 @@ function uploadMark(row, outcome) {
     row.row.dataset.outcome = outcome;
 }
 
-/** "report #12", or "reports #12, #13", each linking to the report. */
-function uploadReportLinks(el, ids) {
+function uploadDuplicateLinks(el, duplicates, tlsDuplicates) {
+    if (duplicates.length > 0) {
+        uploadReportLinks(el, duplicates);
+    }
+    if (tlsDuplicates.length > 0) {
+        if (duplicates.length > 0) {
+            el.append(' and ');
+        }
+        uploadReportLinks(el, tlsDuplicates, true);
+    }
+}
+
+/** "report #12", or "reports #12, #13", each linking to the report; "TLS report #3" for SMTP TLS reports. */
+function uploadReportLinks(el, ids, tls) {
     if (ids.length === 0) {
         el.append('no report');
         return;
     }
 
-    el.append(ids.length === 1 ? 'report ' : 'reports ');
+    el.append((tls ? 'TLS ' : '') + (ids.length === 1 ? 'report ' : 'reports '));
     ids.forEach((id, i) => {
         if (i > 0) {
             el.append(', ');
         }
         const a = document.createElement('a');
-        a.href = '/reports/' + encodeURIComponent(id);
+        a.href = (tls ? '/tls-reports/' : '/reports/') + encodeURIComponent(id);
         a.textContent = '#' + id;
         el.append(a);
     });
@@ -266,7 +293,7 @@ function uploadReason(reason) {
         return 'not accepted';
     }
     const words = String(reason).replace(/([a-z])([A-Z])/g, '$1 $2').replace(/([A-Z])([A-Z][a-z])/g, '$1 $2').toLowerCase()
-        .replace(/\bdtd\b/, 'DTD').replace(/\bxml\b/, 'XML');
+        .replace(/\bdtd\b/, 'DTD').replace(/\bxml\b/, 'XML').replace(/\bjson\b/, 'JSON');
     return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

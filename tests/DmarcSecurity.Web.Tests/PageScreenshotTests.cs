@@ -93,6 +93,7 @@ public sealed class PageScreenshotTests(Platform platform)
             ("dashboard", "/"),
             ("reports", "/reports"),
             ("report", $"/reports/{report}"),
+            ("tls-reports", "/tls-reports"),
             ("domains", "/domains"),
             ("domain", $"/domains/{Reports.SeedDomain}"),
             ("sources", "/sources"),

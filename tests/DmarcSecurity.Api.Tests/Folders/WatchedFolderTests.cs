@@ -142,6 +142,38 @@ public sealed class WatchedFolderTests(WatchedFolderFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Dropped_tls_reports_as_json_gzip_and_report_mail_are_stored_and_moved_to_processed()
+    {
+        var run = NewId();
+        var domain = $"tls-{run}.example";
+        var begin = new DateTimeOffset(2026, 11, 12, 0, 0, 0, TimeSpan.Zero);
+        using var eml = new MemoryStream();
+        await ReportMail.WithAttachments($"Report Domain: {domain}", ($"microsoft.com!{domain}!1!2.json.gz", "application/tlsrpt+gzip",
+            TlsReportJson.Gzip(TlsReportJson.Build($"eml-{run}", begin, "Microsoft Corporation", new TlsPolicy(domain, 30))))).WriteToAsync(eml);
+
+        Drop(fixture.Folder, $"{run}-a.json", TlsReportJson.Build($"json-{run}", begin, "Google Inc.", new TlsPolicy(domain, 10,
+            "sts", new TlsFailure("certificate-host-mismatch", "209.85.220.41", $"mx1.{domain}", 2))));
+        Drop(fixture.Folder, $"{run}-b.json.gz", TlsReportJson.Gzip(TlsReportJson.Build($"gz-{run}", begin, "Yahoo", new TlsPolicy(domain, 20))));
+        Drop(fixture.Folder, $"{run}-c.eml", eml.ToArray());
+        Drop(fixture.Folder, $"{run}-d.json", "{\"organization-name\":\"x\",\"policies\":7}"u8.ToArray());
+
+        foreach (var name in new[] { $"{run}-a.json", $"{run}-b.json.gz", $"{run}-c.eml" })
+        {
+            await WaitForFileAsync(Path.Combine(fixture.Folder, WatchedFolderReader.ProcessedFolder, name));
+        }
+
+        await WaitForFileAsync(Path.Combine(fixture.Folder, WatchedFolderReader.InvalidFolder, $"{run}-d.json"));
+        var history = await HistoryAsync(run);
+        Assert.Equal(
+            [(FileOutcome.Stored, 1), (FileOutcome.Stored, 1), (FileOutcome.Stored, 1), (FileOutcome.Rejected, 0)],
+            history.Items.Select(h => (h.Outcome, h.TlsReportIds.Count)).ToArray());
+        Assert.Equal(Core.Ingestion.RejectionReason.InvalidReportField, history.Items[3].Reason);
+        var summary = await Upload.GetAsync<List<TlsReports.TlsDomainSummaryDto>>(fixture.Client, $"/api/tls-reports/summary?domain={domain}");
+        Assert.Equal((3, 60L, 2L), (summary[0].Reports, summary[0].SuccessfulSessions, summary[0].FailedSessions));
+        Assert.Contains(fixture.Logs.Lines, l => l.Contains($"Folder drop: {run}-d.json moved to invalid/: InvalidReportField", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_same_bytes_dropped_twice_are_stored_once_and_both_copies_processed()
     {
         var run = NewId();

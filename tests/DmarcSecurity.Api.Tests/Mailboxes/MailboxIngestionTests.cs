@@ -3,6 +3,7 @@ using System.IO.Compression;
 using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Api.Mailboxes;
 using DmarcSecurity.Api.Tests.Infrastructure;
+using DmarcSecurity.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -77,6 +78,31 @@ public sealed class MailboxIngestionTests(ITestOutputHelper output)
         Assert.True(status.Idle);
         Assert.NotNull(status.LastPollAt);
         Assert.DoesNotContain(Password, api.Logs.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tls_report_mail_is_stored_as_a_tls_report_and_archived()
+    {
+        var id = NewId();
+        var json = TlsReportJson.Build("tls-" + id, new DateTimeOffset(2026, 11, 12, 0, 0, 0, TimeSpan.Zero), "Google Inc.",
+            new TlsPolicy("tls.example", 120, "sts", new TlsFailure("starttls-not-supported", "209.85.220.41", "mx1.tls.example", 4)));
+        await using var server = await DovecotServer.StartAsync((User, Password));
+        await using (var mailbox = await MailboxClient.ConnectAsync(server.Port, User, Password))
+        {
+            // RFC 8460 section 5.3: the report goes as application/tlsrpt+gzip, named sender!domain!begin!end!id.json.gz.
+            await mailbox.AppendAsync(ReportMail.WithAttachments(
+                "Report Domain: tls.example Submitter: google.com Report-ID: <" + id + ">",
+                ("google.com!tls.example!1794441600!1794527999!001.json.gz", "application/tlsrpt+gzip", TlsReportJson.Gzip(json))));
+        }
+
+        await using var api = await MailboxHost.StartAsync("rua", server.Port, User, Password);
+        await using var check = await MailboxClient.ConnectAsync(server.Port, User, Password);
+        await WaitUntilAsync(async () => await check.CountAsync("Archive") == 1, TimeSpan.FromSeconds(60), () => api.Logs.All);
+
+        Assert.Equal(0, await api.ScalarAsync("SELECT count(*) FROM reports"));
+        Assert.Equal(124, await api.ScalarAsync("SELECT successful_session_count + failed_session_count FROM tls_reports WHERE org_name = 'Google Inc.'"));
+        Assert.Equal(4, await api.ScalarAsync("SELECT failed_session_count FROM tls_failure_details WHERE result_type = 'starttls-not-supported'"));
+        Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM ingestion_history WHERE source = 'imap:rua' AND outcome = 'Stored' AND tls_report_ids <> ''"));
     }
 
     [Fact]
