@@ -8,6 +8,13 @@ namespace DmarcSecurity.Grains.Runtime;
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record InboxEvent(long Id, string GrainType, string GrainKey, string EventType, string Payload, DateTimeOffset EnqueuedAt);
 
+/// <summary>A grain's next inbox events with its stored state as the partition read it for the whole batch in one
+/// query, so a grain activated for them needs no query of its own. A grain already in memory keeps its own state,
+/// which is never older; one read before another writer moved on finds its write refused and reloads.</summary>
+/// <param name="StoredVersion">The stored version, 0 when the grain had no stored state.</param>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record InboxBatch(int Partition, InboxEvent[] Events, long StoredVersion, string? StoredState);
+
 /// <summary>Something a grain produced that the runtime hands to the output writer, to be stored in the same
 /// transaction as the grain's new state. The runtime never looks inside: the writer of the same silo reads
 /// <paramref name="Value"/> as the object the handler made, so nothing is serialised only to be parsed again.</summary>

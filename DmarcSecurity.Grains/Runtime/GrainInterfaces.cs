@@ -8,7 +8,7 @@ public interface IInboxGrain : IGrainWithStringKey
     /// deletion of the events have committed, together. Events its behaviour cannot apply are dead-lettered in the
     /// same way. Throws when the write was refused (the events were applied elsewhere, or the stored state moved on):
     /// the grain has reloaded, and the partition offers what is left again.</summary>
-    Task ApplyAsync(int partition, Immutable<InboxEvent[]> events);
+    Task ApplyAsync(InboxBatch batch);
 
     /// <summary>Runs the grain's periodic work if it is due (a grain timer calls it while the grain is active; the
     /// partition's due scan calls it for grains that are not).</summary>

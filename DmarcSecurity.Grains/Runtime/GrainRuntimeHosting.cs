@@ -137,6 +137,7 @@ public static class GrainRuntimeHosting
             ? new PostgreSqlGrainStore()
             : new SqliteGrainStore());
         services.TryAddSingleton<GrainStorage>();
+        services.TryAddSingleton<ActiveGrains>();
         services.AddSingleton<PartitionKeeper>();
         services.AddHostedService(sp => sp.GetRequiredService<PartitionKeeper>());
         services.AddHostedService<IdleMemoryTrim>();

@@ -1,14 +1,16 @@
 using DmarcSecurity.Data.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Grains.Runtime;
 
 /// <summary>
 /// The Orleans grain around a plain behaviour (<see cref="IGrainHandler"/>): loads the state once per activation,
 /// calls the behaviour, and hands the new state, its outputs and the consumed inbox rows to the batching storage,
-/// waiting for the group commit before it believes its own new state. Correctness does not rest on Orleans' single
-/// activation: a second activation somewhere (a partitioned silo) finds its write refused, reloads and carries on.
+/// waiting for the group commit before it believes its own new state. While it is in memory its partition hands it its
+/// events; while it is not, the partition applies them through the same behaviour and storage without activating it.
+/// Correctness does not rest on Orleans' single activation: a second writer (a partitioned silo, the partition beside
+/// a grain just activated) finds its write refused by the version check, reloads and carries on.
 /// </summary>
 internal abstract class InboxGrain : Grain, IInboxGrain
 {
@@ -23,6 +25,7 @@ internal abstract class InboxGrain : Grain, IInboxGrain
     private long _version;
     private DateTimeOffset _nextTick = DateTimeOffset.MaxValue;
     private IGrainTimer? _timer;
+    private ActiveGrains _active = null!;
 
     protected InboxGrain(IEnumerable<IGrainHandler> handlers, GrainStorage storage, TimeProvider clock, ILogger logger)
     {
@@ -38,36 +41,25 @@ internal abstract class InboxGrain : Grain, IInboxGrain
         _handler = _handlers.FirstOrDefault(h => h.GrainType == type)
             ?? throw new InvalidOperationException($"No grain handler is registered for grain type '{type}'.");
         _key = this.GetPrimaryKeyString();
+        _active = ServiceProvider.GetRequiredService<ActiveGrains>();
+        _active.Add(this.GetGrainId());
         return Task.CompletedTask;
     }
 
-    public async Task ApplyAsync(int partition, Immutable<InboxEvent[]> events)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await EnsureLoadedAsync();
-        var now = _clock.GetUtcNow();
-        var batch = events.Value;
-        GrainUpdate? update = null;
-        IReadOnlyList<GrainDeadLetterEntity> deadLetters = [];
-        try
+        _active.Remove(this.GetGrainId());
+        return Task.CompletedTask;
+    }
+
+    public async Task ApplyAsync(InboxBatch inbox)
+    {
+        if (!_loaded)
         {
-            update = _handler.Apply(_key, _state, batch, now);
-            if (update.State is null)
-            {
-                throw new InvalidOperationException($"The {_handler.GrainType} handler returned an update without a state.");
-            }
-        }
-        catch (Exception e)
-        {
-            // Handlers are pure: the same events would fail again on every retry and stall the partition. They are set
-            // aside with the error, in the same transaction that deletes them; the grain keeps its state.
-            GrainRuntimeLog.HandlerFailed(_logger, _handler.GrainType, _key, batch.Length, e);
-            update = null;
-            deadLetters = [.. batch.Select(x => DeadLetter(x, partition, e, now))];
+            (_state, _version, _loaded) = (inbox.StoredState, inbox.StoredVersion, true);
         }
 
-        var write = new GrainWrite(
-            _handler.GrainType, _key, partition, _version, update?.State, update?.Outputs ?? [], [.. batch.Select(e => e.Id)], deadLetters);
-        await CommitAsync(write);
+        await CommitAsync(InboxApplication.Apply(_handler, _key, inbox.Partition, _version, _state, inbox.Events, _clock.GetUtcNow(), _logger));
     }
 
     public async Task TickAsync()
@@ -148,19 +140,4 @@ internal abstract class InboxGrain : Grain, IInboxGrain
         // KeepAlive off: an idle grain is still collected; when its next tick comes due the partition's scan wakes it.
         _timer = this.RegisterGrainTimer(static (grain, _) => grain.TickAsync(), this, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
     }
-
-    private static GrainDeadLetterEntity DeadLetter(InboxEvent e, int partition, Exception error, DateTimeOffset now) => new()
-    {
-        InboxId = e.Id,
-        Partition = partition,
-        GrainType = e.GrainType,
-        GrainKey = e.GrainKey,
-        EventType = e.EventType,
-        Payload = e.Payload,
-        EnqueuedAt = e.EnqueuedAt,
-        FailedAt = now,
-        Error = Bounded($"{error.GetType().Name}: {error.Message}"),
-    };
-
-    private static string Bounded(string text) => text.Length > 4000 ? text[..4000] : text;
 }

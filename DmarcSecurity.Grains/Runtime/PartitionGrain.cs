@@ -5,8 +5,9 @@ using Orleans.Runtime;
 namespace DmarcSecurity.Grains.Runtime;
 
 /// <summary>
-/// Pumps one inbox partition: reads its oldest events, hands each grain its own in id order (the grains of a batch in
-/// parallel), and reads on once they have committed. Kept active by every silo's <see cref="PartitionKeeper"/> and
+/// Pumps one inbox partition: reads its oldest events and the stored states of their grains, has each grain's events
+/// applied in id order (by the grain if it is in memory on this silo, otherwise here; all of a batch in parallel and in
+/// shared group commits), and reads on once they have committed. Kept active by every silo's <see cref="PartitionKeeper"/> and
 /// placed by <see cref="PartitionPlacement"/>, so the partitions spread over the silos and a dead silo's come back
 /// on the others as soon as Orleans' membership declares it dead. Also wakes, now and then, the stored grains whose
 /// periodic work is due though nothing brought them into memory.
@@ -18,12 +19,14 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
 
     private readonly GrainStorage _storage;
     private readonly IEnumerable<IGrainHandler> _handlers;
+    private readonly ActiveGrains _active;
     private readonly GrainRuntimeOptions _options;
     private readonly IClusterMembershipService _membership;
     private readonly ILocalSiloDetails _silo;
     private readonly TimeProvider _clock;
     private readonly ILogger<PartitionGrain> _logger;
     private string[] _grainTypes = [];
+    private Dictionary<string, IGrainHandler> _byType = [];
     private int _partition;
     private bool _leaving;
     private int _failures;
@@ -32,6 +35,7 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
     public PartitionGrain(
         GrainStorage storage,
         IEnumerable<IGrainHandler> handlers,
+        ActiveGrains active,
         IOptions<GrainRuntimeOptions> options,
         IClusterMembershipService membership,
         ILocalSiloDetails silo,
@@ -40,6 +44,7 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
     {
         _storage = storage;
         _handlers = handlers;
+        _active = active;
         _options = options.Value;
         _membership = membership;
         _silo = silo;
@@ -50,7 +55,8 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _partition = (int)this.GetPrimaryKeyLong();
-        _grainTypes = [.. _handlers.Select(h => h.GrainType).Order(StringComparer.Ordinal)];
+        _byType = _handlers.ToDictionary(h => h.GrainType, StringComparer.Ordinal);
+        _grainTypes = [.. _byType.Keys.Order(StringComparer.Ordinal)];
         this.RegisterGrainTimer(static (grain, _) => grain.PumpAsync(), this, new GrainTimerCreationOptions(TimeSpan.Zero, _options.PollInterval));
         if (_handlers.Any(h => h.TickInterval is not null))
         {
@@ -88,9 +94,31 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
         while (!_leaving)
         {
             List<InboxEvent> events;
+            var stored = new Dictionary<(string Type, string Key), StoredGrain>();
+            var groups = new Dictionary<(string Type, string Key), List<InboxEvent>>();
             await using (var connection = await _storage.Connections.OpenAsync(CancellationToken.None))
             {
                 events = await _storage.Store.PeekAsync(connection, _partition, _grainTypes, _options.BatchSize, CancellationToken.None);
+                foreach (var e in events)
+                {
+                    if (!groups.TryGetValue((e.GrainType, e.GrainKey), out var list))
+                    {
+                        groups[(e.GrainType, e.GrainKey)] = list = [];
+                    }
+
+                    list.Add(e);
+                }
+
+                // The batch's stored states in one query per grain type, handed to the grains with their events.
+                foreach (var byType in groups.Keys.GroupBy(k => k.Type, StringComparer.Ordinal))
+                {
+                    var found = new Dictionary<string, StoredGrain>(StringComparer.Ordinal);
+                    await _storage.Store.LoadAsync(connection, byType.Key, [.. byType.Select(k => k.Key)], found, CancellationToken.None);
+                    foreach (var (key, grain) in found)
+                    {
+                        stored[(byType.Key, key)] = grain;
+                    }
+                }
             }
 
             if (events.Count == 0)
@@ -98,19 +126,20 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
                 return;
             }
 
-            var groups = new Dictionary<(string Type, string Key), List<InboxEvent>>();
-            foreach (var e in events)
+            // A grain in memory here applies its events on the state it holds; the others (most sources are heard
+            // once a day) are applied here on the state just read, through the same behaviour and group commit,
+            // without an activation each.
+            var now = _clock.GetUtcNow();
+            var calls = new List<Task>(groups.Count);
+            foreach (var ((type, key), list) in groups)
             {
-                if (!groups.TryGetValue((e.GrainType, e.GrainKey), out var list))
-                {
-                    groups[(e.GrainType, e.GrainKey)] = list = [];
-                }
-
-                list.Add(e);
+                var (version, state) = stored.TryGetValue((type, key), out var s) ? (s.Version, s.State) : (0L, null);
+                var grain = GrainId.Create(type, key);
+                calls.Add(_active.Contains(grain)
+                    ? GrainFactory.GetGrain<IInboxGrain>(grain).ApplyAsync(new InboxBatch(_partition, [.. list], version, state))
+                    : _storage.CommitAsync(InboxApplication.Apply(_byType[type], key, _partition, version, state, [.. list], now, _logger)));
             }
 
-            var calls = groups.Select(g => GrainFactory.GetGrain<IInboxGrain>(GrainId.Create(g.Key.Type, g.Key.Key))
-                .ApplyAsync(_partition, new Immutable<InboxEvent[]>([.. g.Value]))).ToList();
             try
             {
                 await Task.WhenAll(calls);
