@@ -23,7 +23,7 @@ internal sealed class GrainStorage : IAsyncDisposable
     private readonly GrainTelemetry _telemetry;
     private readonly TimeProvider _clock;
     private readonly ILogger<GrainStorage> _logger;
-    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Channel<PendingWrite[]> _writes = Channel.CreateUnbounded<PendingWrite[]>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Channel<PendingLoad> _loads = Channel.CreateUnbounded<PendingLoad>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
@@ -68,10 +68,26 @@ internal sealed class GrainStorage : IAsyncDisposable
 
     /// <summary>Completes once the write has committed; throws <see cref="GrainVersionConflictException"/> when the
     /// grain's stored version moved on or its inbox rows were applied by someone else (nothing of it was stored).</summary>
-    public Task CommitAsync(GrainWrite write)
+    public Task CommitAsync(GrainWrite write) => CommitAllAsync([write])[0];
+
+    /// <summary>Many grains' writes handed in at once (a partition's batch): each commits or fails on its own, as if
+    /// handed in one by one; the tasks answer for the writes in order.</summary>
+    public IReadOnlyList<Task> CommitAllAsync(IReadOnlyList<GrainWrite> writes)
     {
-        var pending = new PendingWrite(write, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        return _writes.Writer.TryWrite(pending) ? pending.Done.Task : Task.FromException(new ObjectDisposedException(nameof(GrainStorage)));
+        var pending = new PendingWrite[writes.Count];
+        var done = new Task[writes.Count];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            pending[i] = new PendingWrite(writes[i], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            done[i] = pending[i].Done.Task;
+        }
+
+        if (pending.Length > 0 && !_writes.Writer.TryWrite(pending))
+        {
+            Array.Fill(done, Task.FromException(new ObjectDisposedException(nameof(GrainStorage))));
+        }
+
+        return done;
     }
 
     public async ValueTask DisposeAsync()
@@ -138,10 +154,11 @@ internal sealed class GrainStorage : IAsyncDisposable
             {
                 var batch = new List<PendingWrite>();
                 var events = 0;
-                while (batch.Count < _options.MaxWritesPerCommit && _writes.Reader.TryRead(out var write))
+                while ((batch.Count == 0 || _writes.Reader.TryPeek(out var next) && batch.Count + next.Length <= _options.MaxWritesPerCommit)
+                       && _writes.Reader.TryRead(out var writes))
                 {
-                    batch.Add(write);
-                    events += write.Write.Consumed.Count;
+                    batch.AddRange(writes);
+                    events += writes.Sum(w => w.Write.Consumed.Count);
                 }
 
                 await CommitBatchAsync(batch, events, token);
@@ -153,7 +170,10 @@ internal sealed class GrainStorage : IAsyncDisposable
 
         while (_writes.Reader.TryRead(out var left))
         {
-            left.Done.TrySetException(new ObjectDisposedException(nameof(GrainStorage)));
+            foreach (var write in left)
+            {
+                write.Done.TrySetException(new ObjectDisposedException(nameof(GrainStorage)));
+            }
         }
     }
 

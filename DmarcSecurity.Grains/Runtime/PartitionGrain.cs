@@ -130,16 +130,23 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
             // once a day) are applied here on the state just read, through the same behaviour and group commit,
             // without an activation each.
             var now = _clock.GetUtcNow();
-            var calls = new List<Task>(groups.Count);
+            var calls = new List<Task>();
+            var writes = new List<GrainWrite>(groups.Count);
             foreach (var ((type, key), list) in groups)
             {
                 var (version, state) = stored.TryGetValue((type, key), out var s) ? (s.Version, s.State) : (0L, null);
                 var grain = GrainId.Create(type, key);
-                calls.Add(_active.Contains(grain)
-                    ? GrainFactory.GetGrain<IInboxGrain>(grain).ApplyAsync(new InboxBatch(_partition, [.. list], version, state))
-                    : _storage.CommitAsync(InboxApplication.Apply(_byType[type], key, _partition, version, state, [.. list], now, _logger)));
+                if (_active.Contains(grain))
+                {
+                    calls.Add(GrainFactory.GetGrain<IInboxGrain>(grain).ApplyAsync(new InboxBatch(_partition, [.. list], version, state)));
+                }
+                else
+                {
+                    writes.Add(InboxApplication.Apply(_byType[type], key, _partition, version, state, [.. list], now, _logger));
+                }
             }
 
+            calls.AddRange(_storage.CommitAllAsync(writes));
             try
             {
                 await Task.WhenAll(calls);
