@@ -90,7 +90,18 @@ public abstract class SchemaTests(DbProvider provider)
         provider == DbProvider.PostgreSql ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 }
 
-public sealed class SchemaTestsOnPostgreSql() : SchemaTests(DbProvider.PostgreSql);
+public sealed class SchemaTestsOnPostgreSql() : SchemaTests(DbProvider.PostgreSql)
+{
+    [Fact]
+    public async Task Grain_states_are_compressed_with_lz4()
+    {
+        await using var database = await FreshDatabase.CreateAsync(DbProvider.PostgreSql);
+        await database.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+
+        Assert.Equal("l", await database.ScalarAsync<string>(
+            "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'grain_states'::regclass AND attname = 'state'"));
+    }
+}
 
 public sealed class SchemaTestsOnSqlite() : SchemaTests(DbProvider.Sqlite)
 {
