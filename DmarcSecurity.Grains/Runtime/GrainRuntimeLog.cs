@@ -28,6 +28,9 @@ internal static partial class GrainRuntimeLog
     [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Partition {Partition}: {Failed} of {Grains} grains did not apply their events; offered again in {Delay}")]
     public static partial void PumpFailed(ILogger logger, int partition, int failed, int grains, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(EventId = 6026, Level = LogLevel.Warning, Message = "Partition {Partition}: reading its events failed; trying again in {Delay}")]
+    public static partial void ReadFailed(ILogger logger, int partition, TimeSpan delay, Exception exception);
+
     [LoggerMessage(EventId = 6022, Level = LogLevel.Error, Message = "Handler for {GrainType} threw on grain {GrainKey}; its {Events} events are dead-lettered")]
     public static partial void HandlerFailed(ILogger logger, string grainType, string grainKey, int events, Exception exception);
 

@@ -91,83 +91,98 @@ internal sealed class PartitionGrain : Grain, IPartitionGrain
             return;
         }
 
-        while (!_leaving)
+        try
         {
-            List<InboxEvent> events;
-            var stored = new Dictionary<(string Type, string Key), StoredGrain>();
-            var groups = new Dictionary<(string Type, string Key), List<InboxEvent>>();
-            await using (var connection = await _storage.Connections.OpenAsync(CancellationToken.None))
+            while (!_leaving)
             {
-                events = await _storage.Store.PeekAsync(connection, _partition, _grainTypes, _options.BatchSize, CancellationToken.None);
-                foreach (var e in events)
+                List<InboxEvent> events;
+                var stored = new Dictionary<(string Type, string Key), StoredGrain>();
+                var groups = new Dictionary<(string Type, string Key), List<InboxEvent>>();
+                await using (var connection = await _storage.Connections.OpenAsync(CancellationToken.None))
                 {
-                    if (!groups.TryGetValue((e.GrainType, e.GrainKey), out var list))
+                    events = await _storage.Store.PeekAsync(connection, _partition, _grainTypes, _options.BatchSize, CancellationToken.None);
+                    foreach (var e in events)
                     {
-                        groups[(e.GrainType, e.GrainKey)] = list = [];
+                        if (!groups.TryGetValue((e.GrainType, e.GrainKey), out var list))
+                        {
+                            groups[(e.GrainType, e.GrainKey)] = list = [];
+                        }
+
+                        list.Add(e);
                     }
 
-                    list.Add(e);
-                }
-
-                // The batch's stored states in one query per grain type, handed to the grains with their events.
-                foreach (var byType in groups.Keys.GroupBy(k => k.Type, StringComparer.Ordinal))
-                {
-                    var found = new Dictionary<string, StoredGrain>(StringComparer.Ordinal);
-                    await _storage.Store.LoadAsync(connection, byType.Key, [.. byType.Select(k => k.Key)], found, CancellationToken.None);
-                    foreach (var (key, grain) in found)
+                    // The batch's stored states in one query per grain type, handed to the grains with their events.
+                    foreach (var byType in groups.Keys.GroupBy(k => k.Type, StringComparer.Ordinal))
                     {
-                        stored[(byType.Key, key)] = grain;
+                        var found = new Dictionary<string, StoredGrain>(StringComparer.Ordinal);
+                        await _storage.Store.LoadAsync(connection, byType.Key, [.. byType.Select(k => k.Key)], found, CancellationToken.None);
+                        foreach (var (key, grain) in found)
+                        {
+                            stored[(byType.Key, key)] = grain;
+                        }
                     }
                 }
-            }
 
-            if (events.Count == 0)
-            {
-                return;
-            }
-
-            // A grain in memory here applies its events on the state it holds; the others (most sources are heard
-            // once a day) are applied here on the state just read, through the same behaviour and group commit,
-            // without an activation each.
-            var now = _clock.GetUtcNow();
-            var calls = new List<Task>();
-            var writes = new List<GrainWrite>(groups.Count);
-            foreach (var ((type, key), list) in groups)
-            {
-                var (version, state) = stored.TryGetValue((type, key), out var s) ? (s.Version, s.State) : (0L, null);
-                var grain = GrainId.Create(type, key);
-                if (_active.Contains(grain))
+                if (events.Count == 0)
                 {
-                    calls.Add(GrainFactory.GetGrain<IInboxGrain>(grain).ApplyAsync(new InboxBatch(_partition, [.. list], version, state)));
+                    return;
                 }
-                else
+
+                // A grain in memory here applies its events on the state it holds; the others (most sources are heard
+                // once a day) are applied here on the state just read, through the same behaviour and group commit,
+                // without an activation each.
+                var now = _clock.GetUtcNow();
+                var calls = new List<Task>();
+                var writes = new List<GrainWrite>(groups.Count);
+                foreach (var ((type, key), list) in groups)
                 {
-                    writes.Add(InboxApplication.Apply(_byType[type], key, _partition, version, state, [.. list], now, _logger));
+                    var (version, state) = stored.TryGetValue((type, key), out var s) ? (s.Version, s.State) : (0L, null);
+                    var grain = GrainId.Create(type, key);
+                    if (_active.Contains(grain))
+                    {
+                        calls.Add(GrainFactory.GetGrain<IInboxGrain>(grain).ApplyAsync(new InboxBatch(_partition, [.. list], version, state)));
+                    }
+                    else
+                    {
+                        writes.Add(InboxApplication.Apply(_byType[type], key, _partition, version, state, [.. list], now, _logger));
+                    }
                 }
-            }
 
-            calls.AddRange(_storage.CommitAllAsync(writes));
-            try
-            {
-                await Task.WhenAll(calls);
-                _failures = 0;
-            }
-            catch (Exception e)
-            {
-                // The grains that failed reloaded; their events are still in the inbox and are offered again after a
-                // pause (a conflict is over at once; a database that is down needs longer).
-                _failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(s_maxBackoff.TotalMilliseconds, 50 * Math.Pow(2, Math.Min(_failures, 10))));
-                _retryAt = _clock.GetUtcNow() + delay;
-                GrainRuntimeLog.PumpFailed(_logger, _partition, calls.Count(c => c.IsFaulted), calls.Count, delay, e);
-                return;
-            }
+                calls.AddRange(_storage.CommitAllAsync(writes));
+                try
+                {
+                    await Task.WhenAll(calls);
+                    _failures = 0;
+                }
+                catch (Exception e)
+                {
+                    // The grains that failed reloaded; their events are still in the inbox and are offered again after a
+                    // pause (a conflict is over at once; a database that is down needs longer).
+                    GrainRuntimeLog.PumpFailed(_logger, _partition, calls.Count(c => c.IsFaulted), calls.Count, Pause(), e);
+                    return;
+                }
 
-            if (events.Count < _options.BatchSize)
-            {
-                return;
+                if (events.Count < _options.BatchSize)
+                {
+                    return;
+                }
             }
         }
+        catch (Exception e)
+        {
+            // The database is out of reach or refused the read: no event was taken; the next tick after the pause
+            // tries again (a timer callback that threw would be retried, and logged, at every poll).
+            GrainRuntimeLog.ReadFailed(_logger, _partition, Pause(), e);
+        }
+    }
+
+    /// <summary>Backs the pump off after a failure: 100 ms, doubling, at most <see cref="s_maxBackoff"/>.</summary>
+    private TimeSpan Pause()
+    {
+        _failures++;
+        var delay = TimeSpan.FromMilliseconds(Math.Min(s_maxBackoff.TotalMilliseconds, 50 * Math.Pow(2, Math.Min(_failures, 10))));
+        _retryAt = _clock.GetUtcNow() + delay;
+        return delay;
     }
 
     /// <summary>Grains last written a whole tick interval ago or more are due; those not in memory have no timer, so
