@@ -103,9 +103,13 @@ public abstract class FailureReportsApiTests(ApiFixture fixture)
         Assert.Equal((FileOutcome.Duplicate, 0, id), (resent.Files[0].Outcome, resent.Files[0].FailureReportIds.Count, Assert.Single(resent.Files[0].DuplicateOfFailureReportIds)));
         Assert.Equal((FileOutcome.Duplicate, id), (same.Files[0].Outcome, Assert.Single(same.Files[0].DuplicateOfFailureReportIds)));
         Assert.Equal(FileOutcome.Stored, otherAddress.Files[0].Outcome);
+        var twice = FailureReportEml.Build(Reporter, Ip(run, 3), domain, $"z-{run}@spoofer.invalid", Day);
+        var inOneZip = await Upload.FilesAsync(Client, ($"{run}-5.zip", Zip(("a.eml", twice), ("b.eml", Encoding.UTF8.GetBytes("X-Copy: 2\r\n" + Encoding.UTF8.GetString(twice))))));
+        var storedOnce = Assert.Single(inOneZip.Files[0].FailureReportIds);
+        Assert.Equal((FileOutcome.Stored, storedOnce), (inOneZip.Files[0].Outcome, Assert.Single(inOneZip.Files[0].DuplicateOfFailureReportIds)));
         var history = await Upload.GetAsync<PagedResult<IngestionHistoryDto>>(Client, $"/api/ingestion/history?fileName={run}&sort=fileName");
         Assert.Equal(
-            [(FileOutcome.Stored, 1, 0), (FileOutcome.Duplicate, 0, 1), (FileOutcome.Duplicate, 0, 1), (FileOutcome.Stored, 1, 0)],
+            [(FileOutcome.Stored, 1, 0), (FileOutcome.Duplicate, 0, 1), (FileOutcome.Duplicate, 0, 1), (FileOutcome.Stored, 1, 0), (FileOutcome.Stored, 1, 1)],
             history.Items.Select(h => (h.Outcome, h.FailureReportIds.Count, h.DuplicateOfFailureReportIds.Count)).ToArray());
     }
 
