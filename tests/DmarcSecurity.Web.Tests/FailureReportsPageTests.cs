@@ -60,5 +60,17 @@ public sealed class FailureReportsPageTests(Platform platform)
         await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "failure-report-1280x720.png"), FullPage = true });
 
         await Platform.ClickUntilAsync(page.GetByTestId("ruf-source-ip"), page.Locator("h1", new() { HasText = "203.0.113.77" }));
+
+        // The silo counts the report as the address's evidence once it has pumped the event; the page shows what it holds.
+        var count = page.GetByTestId("source-failure-reports");
+        for (var attempt = 0; attempt < 30 && !(await count.CountAsync() == 1 && (await count.TextContentAsync())?.Trim() == "1"); attempt++)
+        {
+            await Task.Delay(1000);
+            await page.ReloadAsync();
+        }
+
+        await Expect(count).ToHaveTextAsync("1");
+        await Expect(count).ToHaveAttributeAsync("href", "/failure-reports?sourceIp=203.0.113.77");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "failure-report-source-1280x720.png"), FullPage = true });
     }
 }
