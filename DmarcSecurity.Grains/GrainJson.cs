@@ -21,6 +21,7 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(SourceIpState))]
 [JsonSerializable(typeof(DmarcReportEvent))]
 [JsonSerializable(typeof(DmarcRecordEvent))]
+[JsonSerializable(typeof(DmarcFailureEvent))]
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
 [JsonSerializable(typeof(ManualBlockEvent))]

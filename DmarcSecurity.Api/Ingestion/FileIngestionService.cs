@@ -41,6 +41,7 @@ public sealed partial class FileIngestionService(
         {
             IngestionTelemetry.Reports.Add(result.StoredReportIds.Count);
             IngestionTelemetry.TlsReports.Add(result.StoredTlsReportIds.Count);
+            IngestionTelemetry.FailureReports.Add(result.StoredFailureReportIds.Count);
             IngestionTelemetry.Records.Add(result.RecordCount);
         }
 
@@ -64,7 +65,7 @@ public sealed partial class FileIngestionService(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            reports = _extractor.ExtractContent(content, file.FileName ?? "upload");
+            reports = WithoutBodiesUnlessStored(_extractor.ExtractContent(content, file.FileName ?? "upload"));
         }
         catch (ReportRejectedException e)
         {
@@ -96,6 +97,13 @@ public sealed partial class FileIngestionService(
         }
     }
 
+    /// <summary>A failure report's original body is personal data: dropped here, before storage, unless the operator
+    /// turned storing bodies on.</summary>
+    private ExtractedContent WithoutBodiesUnlessStored(ExtractedContent content) =>
+        options.Value.FailureReports.StoreBodies || content.FailureReports.All(f => f.Report.OriginalBody is null)
+            ? content
+            : content with { FailureReports = [.. content.FailureReports.Select(f => f with { Report = f.Report with { OriginalBody = null } })] };
+
     /// <summary>One history row per arrival, whatever its outcome. The outcome is already committed; a failure
     /// here costs the history its row, never the file its reports.</summary>
     private async Task RecordHistoryAsync(IncomingFile file, FileIngestResult result, CancellationToken cancellationToken)
@@ -119,6 +127,8 @@ public sealed partial class FileIngestionService(
                 RecordCount = result.RecordCount,
                 TlsReportIds = string.Join(',', result.StoredTlsReportIds),
                 DuplicateOfTlsReportIds = string.Join(',', result.DuplicateOfTlsReportIds),
+                FailureReportIds = string.Join(',', result.StoredFailureReportIds),
+                DuplicateOfFailureReportIds = string.Join(',', result.DuplicateOfFailureReportIds),
             });
             await db.SaveChangesAsync(cancellationToken);
         }

@@ -20,7 +20,9 @@ public sealed record IngestedFileResponse(
     RejectionReason? Reason,
     string? Error,
     IReadOnlyList<long> TlsReportIds,
-    IReadOnlyList<long> DuplicateOfTlsReportIds);
+    IReadOnlyList<long> DuplicateOfTlsReportIds,
+    IReadOnlyList<long> FailureReportIds,
+    IReadOnlyList<long> DuplicateOfFailureReportIds);
 
 public sealed record IngestResponse(int Stored, int Duplicates, int Rejected, IReadOnlyList<IngestedFileResponse> Files);
 
@@ -44,7 +46,7 @@ public static class IngestApi
         endpoints.MapGroup("/api/ingest").WithTags("Ingestion").RequireAuthorization(Policies.Analyst)
             .MapPost("/files", UploadFiles)
             .WithName(nameof(UploadFiles))
-            .WithSummary("Upload 1 to 200 report files (DMARC aggregate XML, SMTP TLS report JSON, gzip, zip or e-mail); each file gets its own outcome.")
+            .WithSummary("Upload 1 to 200 report files (DMARC aggregate XML, SMTP TLS report JSON, DMARC failure report e-mail, gzip, zip or e-mail); each file gets its own outcome.")
             .Accepts<IFormFileCollection>("multipart/form-data")
             .DisableAntiforgery();
         return endpoints;
@@ -65,7 +67,8 @@ public static class IngestApi
                 await file.DisposeAsync();
                 outcomes.Add(new IngestedFileResponse(
                     file.FileName, file.Size, file.Sha256, result.Outcome, result.StoredReportIds, result.DuplicateOfReportIds,
-                    result.RecordCount, result.Reason, result.Error, result.StoredTlsReportIds, result.DuplicateOfTlsReportIds));
+                    result.RecordCount, result.Reason, result.Error, result.StoredTlsReportIds, result.DuplicateOfTlsReportIds,
+                    result.StoredFailureReportIds, result.DuplicateOfFailureReportIds));
             }
 
             return new IngestResponse(

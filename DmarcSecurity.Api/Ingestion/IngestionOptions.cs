@@ -28,6 +28,9 @@ public sealed class IngestionOptions
     [Range(0, 10)]
     public int MaxNestingDepth { get; set; } = 2;
 
+    /// <summary>DMARC failure reports (<c>Ingestion:FailureReports:StoreBodies</c>).</summary>
+    public FailureReportOptions FailureReports { get; set; } = new();
+
     /// <summary>Where uploads are spooled while processed; the system temp folder when empty.</summary>
     public string? TempDirectory { get; set; }
 
@@ -44,4 +47,13 @@ public sealed class IngestionOptions
         MaxArchiveEntries = MaxArchiveEntries,
         MaxNestingDepth = MaxNestingDepth,
     };
+}
+
+/// <summary>How DMARC failure reports are kept (section <c>Ingestion:FailureReports</c>).</summary>
+public sealed class FailureReportOptions
+{
+    /// <summary>Keep the original message's body when a reporter sends the whole message. Off by default: a body is
+    /// personal data (the mail of whoever the message was sent to), and the headers and authentication results are
+    /// what an analyst needs.</summary>
+    public bool StoreBodies { get; set; }
 }

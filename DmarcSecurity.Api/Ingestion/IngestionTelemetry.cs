@@ -18,6 +18,8 @@ internal static class IngestionTelemetry
 
     public static readonly Counter<long> TlsReports = s_meter.CreateCounter<long>("dmarc.ingest.tls_reports", "{report}", "SMTP TLS reports stored.");
 
+    public static readonly Counter<long> FailureReports = s_meter.CreateCounter<long>("dmarc.ingest.failure_reports", "{report}", "DMARC failure reports stored.");
+
     public static readonly Counter<long> Records = s_meter.CreateCounter<long>("dmarc.ingest.records", "{record}", "Records stored.");
 
     public static readonly Counter<long> Rejections = s_meter.CreateCounter<long>("dmarc.ingest.rejections", "{file}", "Files rejected, by reason.");

@@ -7,6 +7,7 @@ namespace DmarcSecurity.Core.Grains;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(DmarcReportEvent))]
 [JsonSerializable(typeof(DmarcRecordEvent))]
+[JsonSerializable(typeof(DmarcFailureEvent))]
 [JsonSerializable(typeof(AlertClosedEvent))]
 [JsonSerializable(typeof(DecisionReviewedEvent))]
 [JsonSerializable(typeof(ManualBlockEvent))]

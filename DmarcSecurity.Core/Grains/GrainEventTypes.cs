@@ -9,6 +9,9 @@ public static class GrainEventTypes
     /// <summary><see cref="DmarcRecordEvent"/>, for the source-IP grain of the record's source address.</summary>
     public const string DmarcRecord = "dmarc.record";
 
+    /// <summary><see cref="DmarcFailureEvent"/>, for the source-IP grain of the address a stored failure report names.</summary>
+    public const string DmarcFailure = "dmarc.failure";
+
     /// <summary><see cref="AlertClosedEvent"/>, for the grain that raised the alert.</summary>
     public const string AlertClosed = "alert.closed";
 

@@ -1,3 +1,4 @@
+using DmarcSecurity.Core.FailureReports;
 using DmarcSecurity.Core.Reports;
 using DmarcSecurity.Core.TlsReports;
 
@@ -17,8 +18,18 @@ public sealed record ExtractedReport(AggregateReport Report, ReadOnlyMemory<byte
 /// <param name="Origin">Where in the input it was found, as for <see cref="ExtractedReport.Origin"/>.</param>
 public sealed record ExtractedTlsReport(TlsReport Report, ReadOnlyMemory<byte> Json, string Origin);
 
-/// <summary>Every report found in one input: DMARC aggregate reports and SMTP TLS reports, each in input order.</summary>
-public sealed record ExtractedContent(IReadOnlyList<ExtractedReport> Reports, IReadOnlyList<ExtractedTlsReport> TlsReports);
+/// <summary>One DMARC failure report (RFC 6591) found inside an input.</summary>
+/// <param name="Origin">Where in the input it was found, as for <see cref="ExtractedReport.Origin"/>.</param>
+public sealed record ExtractedFailureReport(FailureReport Report, string Origin);
+
+/// <summary>Every report found in one input: DMARC aggregate reports, SMTP TLS reports and DMARC failure reports,
+/// each in input order.</summary>
+public sealed record ExtractedContent(IReadOnlyList<ExtractedReport> Reports, IReadOnlyList<ExtractedTlsReport> TlsReports)
+{
+    public IReadOnlyList<ExtractedFailureReport> FailureReports { get; init; } = [];
+
+    public int Count => Reports.Count + TlsReports.Count + FailureReports.Count;
+}
 
 /// <summary>Why an input was refused. Every value has a human-readable message in <see cref="ReportRejectedException"/>.</summary>
 public enum RejectionReason
@@ -43,7 +54,7 @@ public enum RejectionReason
     /// <summary>JSON that is not well-formed (a TLS report's container).</summary>
     MalformedJson,
 
-    /// <summary>A TLS report's field is missing, of the wrong type or out of range; the message names the field.</summary>
+    /// <summary>A TLS report's or failure report's field is missing, of the wrong type or out of range; the message names the field.</summary>
     InvalidReportField,
 
     /// <summary>The input could not be processed for a reason of our own (a defect or a storage failure), not because of its content.</summary>

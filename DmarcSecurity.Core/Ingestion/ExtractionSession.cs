@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
+using DmarcSecurity.Core.FailureReports;
 using DmarcSecurity.Core.Reports;
 using DmarcSecurity.Core.TlsReports;
 using MimeKit;
@@ -28,6 +29,8 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
     public List<ExtractedReport> Reports { get; } = [];
 
     public List<ExtractedTlsReport> TlsReports { get; } = [];
+
+    public List<ExtractedFailureReport> FailureReports { get; } = [];
 
     /// <summary>
     /// Recognises <paramref name="data"/> and unpacks or parses it. Strict where the content must be a report
@@ -89,13 +92,18 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
             throw Reject(RejectionReason.UnrecognisedContent, origin, $"the e-mail message cannot be read ({e.Message}).", e);
         }
 
-        ProcessEntity(message.Body, origin, archiveDepth, messageDepth, path: string.Empty, multipartDepth: 0);
+        ProcessEntity(message.Body, message, origin, archiveDepth, messageDepth, path: string.Empty, multipartDepth: 0);
     }
 
-    private void ProcessEntity(MimeKit.MimeEntity? entity, string origin, int archiveDepth, int messageDepth, string path, int multipartDepth)
+    /// <param name="message">The message whose body <paramref name="entity"/> is part of.</param>
+    private void ProcessEntity(MimeKit.MimeEntity? entity, MimeMessage? message, string origin, int archiveDepth, int messageDepth, string path, int multipartDepth)
     {
         switch (entity)
         {
+            case MultipartReport report when string.Equals(report.ReportType, FailureReportParser.FeedbackReportType, StringComparison.OrdinalIgnoreCase):
+                // A failure report: the original message inside it is evidence, not a container of reports.
+                AddFailureReport(report, message, path.Length == 0 ? origin : $"{origin} > mime part {path}");
+                break;
             case Multipart multipart:
                 if (multipartDepth >= MaxMultipartDepth)
                 {
@@ -104,7 +112,7 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
 
                 for (var i = 0; i < multipart.Count; i++)
                 {
-                    ProcessEntity(multipart[i], origin, archiveDepth, messageDepth, ChildPath(path, i + 1), multipartDepth + 1);
+                    ProcessEntity(multipart[i], message, origin, archiveDepth, messageDepth, ChildPath(path, i + 1), multipartDepth + 1);
                 }
 
                 break;
@@ -113,7 +121,7 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
                 CheckMessageDepth(messageDepth, origin);
                 var inner = forwarded.Message?.Body;
                 var innerPath = inner is Multipart ? path : ChildPath(path, 1);
-                ProcessEntity(inner, origin, archiveDepth, messageDepth + 1, innerPath, multipartDepth + 1);
+                ProcessEntity(inner, forwarded.Message, origin, archiveDepth, messageDepth + 1, innerPath, multipartDepth + 1);
                 break;
             case MimePart part when !part.ContentType.IsMimeType("text", "html"):
                 var number = path.Length == 0 ? "1" : path;
@@ -323,6 +331,18 @@ internal sealed class ExtractionSession(ExtractionLimits limits)
         try
         {
             TlsReports.Add(new ExtractedTlsReport(TlsReportParser.Parse(json), json, origin));
+        }
+        catch (ReportRejectedException e)
+        {
+            throw Reject(e.Reason, origin, e.Message, e);
+        }
+    }
+
+    private void AddFailureReport(MultipartReport report, MimeMessage? message, string origin)
+    {
+        try
+        {
+            FailureReports.Add(new ExtractedFailureReport(FailureReportParser.Parse(report, message), origin));
         }
         catch (ReportRejectedException e)
         {

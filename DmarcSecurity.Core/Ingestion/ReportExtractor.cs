@@ -38,14 +38,16 @@ public sealed class ReportExtractor
         {
             throw new ReportRejectedException(
                 RejectionReason.NoReportFound,
-                $"{content.TlsReports[0].Origin}: only SMTP TLS reports were found; no aggregate report.");
+                content.TlsReports.Count > 0
+                    ? $"{content.TlsReports[0].Origin}: only SMTP TLS reports were found; no aggregate report."
+                    : $"{content.FailureReports[0].Origin}: only DMARC failure reports were found; no aggregate report.");
         }
 
         return content.Reports;
     }
 
-    /// <summary>Reads the input from its current position to its end and returns every DMARC aggregate report and
-    /// every SMTP TLS report (RFC 8460 JSON) in it.</summary>
+    /// <summary>Reads the input from its current position to its end and returns every DMARC aggregate report, every
+    /// SMTP TLS report (RFC 8460 JSON) and every DMARC failure report (RFC 6591 multipart/report e-mail) in it.</summary>
     /// <returns>At least one report of either kind.</returns>
     /// <exception cref="ReportRejectedException">As for <see cref="Extract"/>.</exception>
     public ExtractedContent ExtractContent(Stream input, string? label = null)
@@ -60,14 +62,14 @@ public sealed class ReportExtractor
 
         var session = new ExtractionSession(_limits);
         session.Process(data, origin, archiveDepth: 0, messageDepth: 0, strict: true);
-        if (session.Reports.Count == 0 && session.TlsReports.Count == 0)
+        if (session.Reports.Count == 0 && session.TlsReports.Count == 0 && session.FailureReports.Count == 0)
         {
             throw new ReportRejectedException(
                 RejectionReason.NoReportFound,
-                $"{origin}: no aggregate report was found; no part of the e-mail or archive holds report XML or SMTP TLS report JSON.");
+                $"{origin}: no aggregate report was found; no part of the e-mail or archive holds report XML, SMTP TLS report JSON or a DMARC failure report.");
         }
 
-        return new ExtractedContent(session.Reports, session.TlsReports);
+        return new ExtractedContent(session.Reports, session.TlsReports) { FailureReports = session.FailureReports };
     }
 
     private ReadOnlyMemory<byte> ReadInput(Stream input, string origin)

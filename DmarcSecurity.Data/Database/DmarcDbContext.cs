@@ -33,6 +33,10 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<TlsReports.DuplicateTlsReportEntity> DuplicateTlsReports => Set<TlsReports.DuplicateTlsReportEntity>();
 
+    public DbSet<FailureReports.FailureReportEntity> FailureReports => Set<FailureReports.FailureReportEntity>();
+
+    public DbSet<FailureReports.DuplicateFailureReportEntity> DuplicateFailureReports => Set<FailureReports.DuplicateFailureReportEntity>();
+
     public DbSet<UserEntity> Users => Set<UserEntity>();
 
     public DbSet<RefreshTokenEntity> RefreshTokens => Set<RefreshTokenEntity>();
@@ -136,6 +140,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new TlsReports.TlsPolicyConfiguration());
         modelBuilder.ApplyConfiguration(new TlsReports.TlsFailureDetailConfiguration());
         modelBuilder.ApplyConfiguration(new TlsReports.DuplicateTlsReportConfiguration());
+        modelBuilder.ApplyConfiguration(new FailureReports.FailureReportConfiguration());
+        modelBuilder.ApplyConfiguration(new FailureReports.DuplicateFailureReportConfiguration());
         modelBuilder.ApplyConfiguration(new UserConfiguration());
         modelBuilder.ApplyConfiguration(new RefreshTokenConfiguration());
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());

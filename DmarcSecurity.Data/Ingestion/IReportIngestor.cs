@@ -33,6 +33,12 @@ public sealed record FileIngestResult(
 
     /// <summary>Already-stored SMTP TLS reports this file repeated (same organisation + report id).</summary>
     public IReadOnlyList<long> DuplicateOfTlsReportIds { get; init; } = [];
+
+    /// <summary>DMARC failure reports newly stored from this file.</summary>
+    public IReadOnlyList<long> StoredFailureReportIds { get; init; } = [];
+
+    /// <summary>Already-stored failure reports this file repeated (same reporter, original Message-ID, arrival date and source IP).</summary>
+    public IReadOnlyList<long> DuplicateOfFailureReportIds { get; init; } = [];
 }
 
 /// <summary>Stores parsed files: one transaction per file, dedup by bytes and by report identity, records in bulk.</summary>
@@ -46,7 +52,7 @@ public interface IReportIngestor
     Task<FileIngestResult> StoreAsync(IncomingFile file, IReadOnlyList<ExtractedReport> reports, CancellationToken cancellationToken) =>
         StoreAsync(file, new ExtractedContent(reports, []), cancellationToken);
 
-    /// <summary>Stores the file with its aggregate and SMTP TLS reports atomically; a report of either kind already
+    /// <summary>Stores the file with its aggregate, SMTP TLS and failure reports atomically; a report of any kind already
     /// stored is answered as a duplicate. When every report is a duplicate the outcome is <see cref="FileOutcome.Duplicate"/>.</summary>
     Task<FileIngestResult> StoreAsync(IncomingFile file, ExtractedContent content, CancellationToken cancellationToken);
 

@@ -41,6 +41,12 @@ public sealed class IngestionHistoryEntity
 
     /// <summary>Comma-separated ids of stored SMTP TLS reports this arrival repeated.</summary>
     public string DuplicateOfTlsReportIds { get; set; } = "";
+
+    /// <summary>Comma-separated ids of the DMARC failure reports this arrival stored.</summary>
+    public string FailureReportIds { get; set; } = "";
+
+    /// <summary>Comma-separated ids of stored DMARC failure reports this arrival repeated.</summary>
+    public string DuplicateOfFailureReportIds { get; set; } = "";
 }
 
 internal sealed class IngestionHistoryConfiguration : IEntityTypeConfiguration<IngestionHistoryEntity>
@@ -64,5 +70,7 @@ internal sealed class IngestionHistoryConfiguration : IEntityTypeConfiguration<I
         builder.Property(h => h.RecordCount).HasColumnName("record_count");
         builder.Property(h => h.TlsReportIds).HasColumnName("tls_report_ids");
         builder.Property(h => h.DuplicateOfTlsReportIds).HasColumnName("duplicate_of_tls_report_ids");
+        builder.Property(h => h.FailureReportIds).HasColumnName("failure_report_ids");
+        builder.Property(h => h.DuplicateOfFailureReportIds).HasColumnName("duplicate_of_failure_report_ids");
     }
 }

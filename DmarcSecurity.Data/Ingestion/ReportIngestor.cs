@@ -1,4 +1,5 @@
 using DmarcSecurity.Core.Ingestion;
+using DmarcSecurity.Data.FailureReports;
 using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Reports;
 using DmarcSecurity.Data.TlsReports;
@@ -31,7 +32,7 @@ internal sealed partial class ReportIngestor(
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(content);
-        if (content.Reports.Count == 0 && content.TlsReports.Count == 0)
+        if (content.Count == 0)
         {
             throw new ArgumentException("A file without reports is recorded with RecordRejectionAsync, not stored.", nameof(content));
         }
@@ -39,11 +40,12 @@ internal sealed partial class ReportIngestor(
         var maxRawXmlBytes = options.Value.MaxRawXmlBytes;
         var prepared = content.Reports.Select(r => PreparedReport.Create(r, maxRawXmlBytes)).ToList();
         var preparedTls = content.TlsReports.Select(r => new PreparedTlsReport(r)).ToList();
+        var preparedFailures = content.FailureReports.Select(r => new PreparedFailureReport(r)).ToList();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryStoreAsync(file, prepared, preparedTls, checkBytes: attempt > 1, cancellationToken);
+                return await TryStoreAsync(file, prepared, preparedTls, preparedFailures, checkBytes: attempt > 1, cancellationToken);
             }
             catch (Exception e) when (attempt < MaxAttempts && dialect.IsUniqueViolation(e))
             {
@@ -70,7 +72,12 @@ internal sealed partial class ReportIngestor(
     /// <param name="checkBytes">False on the first attempt: callers look for a byte-identical file before parsing
     /// (<see cref="FindDuplicateFileAsync"/>), so the unique index on sha256 is left to catch the rare race, saving a round trip.</param>
     private async Task<FileIngestResult> TryStoreAsync(
-        IncomingFile file, List<PreparedReport> prepared, List<PreparedTlsReport> preparedTls, bool checkBytes, CancellationToken cancellationToken)
+        IncomingFile file,
+        List<PreparedReport> prepared,
+        List<PreparedTlsReport> preparedTls,
+        List<PreparedFailureReport> preparedFailures,
+        bool checkBytes,
+        CancellationToken cancellationToken)
     {
         var sha256 = file.Sha256.ToLowerInvariant();
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -97,10 +104,29 @@ internal sealed partial class ReportIngestor(
                 .Select(r => new { r.IdentityKey, r.Id })
                 .ToDictionaryAsync(r => r.IdentityKey, r => r.Id, cancellationToken);
 
-        var allKnown = keys.All(known.ContainsKey) && tlsKeys.All(knownTls.ContainsKey);
+        var failureKeys = preparedFailures.Select(p => p.IdentityKey).Distinct().ToList();
+        var knownFailures = failureKeys.Count == 0
+            ? []
+            : await context.FailureReports
+                .Where(r => failureKeys.Contains(r.IdentityKey))
+                .Select(r => new { r.IdentityKey, r.Id })
+                .ToDictionaryAsync(r => r.IdentityKey, r => r.Id, cancellationToken);
+
+        var allKnown = keys.All(known.ContainsKey) && tlsKeys.All(knownTls.ContainsKey) && failureKeys.All(knownFailures.ContainsKey);
         var fileEntity = NewFile(file, allKnown ? FileOutcome.Duplicate : FileOutcome.Stored);
         context.IngestedFiles.Add(fileEntity);
-        var tls = AddTlsReports(context, fileEntity, preparedTls, knownTls);
+        var tls = AddKeyed(
+            preparedTls,
+            p => p.IdentityKey,
+            knownTls,
+            p => context.TlsReports.Add(p.ToEntity(fileEntity)).Entity,
+            id => context.DuplicateTlsReports.Add(new DuplicateTlsReportEntity { File = fileEntity, TlsReportId = id }));
+        var failures = AddKeyed(
+            preparedFailures,
+            p => p.IdentityKey,
+            knownFailures,
+            p => context.FailureReports.Add(p.ToEntity(fileEntity)).Entity,
+            id => context.DuplicateFailureReports.Add(new DuplicateFailureReportEntity { File = fileEntity, FailureReportId = id }));
 
         // Per report in file order: the new entity, or the id of the stored report it repeats.
         var slots = new List<(ReportEntity? New, long ExistingId)>(prepared.Count);
@@ -143,7 +169,9 @@ internal sealed partial class ReportIngestor(
         var connection = context.Database.GetDbConnection();
         await recordWriter.WriteAsync(connection, transaction.GetDbTransaction(), records, cancellationToken);
         // The grains hear of exactly what was stored: the events commit or roll back with the records.
-        var events = newByKey.Values.SelectMany(n => GrainEvents.For(n.Entity.Id, n.Prepared.Report)).ToList();
+        var events = newByKey.Values.SelectMany(n => GrainEvents.For(n.Entity.Id, n.Prepared.Report))
+            .Concat(failures.Stored.Select(PreparedFailureReport.EventFor))
+            .ToList();
         await inbox.EnqueueAsync(connection, transaction.GetDbTransaction(), events, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
@@ -168,40 +196,49 @@ internal sealed partial class ReportIngestor(
             LogStoredTls(logger, fileEntity.Id, tls.Stored.Count, tls.Duplicates.Count);
         }
 
+        if (preparedFailures.Count > 0)
+        {
+            LogStoredFailures(logger, fileEntity.Id, failures.Stored.Count, failures.Duplicates.Count);
+        }
+
         return new FileIngestResult(fileEntity.Outcome, fileEntity.Id, storedIds, duplicateIds, records.Count)
         {
             StoredTlsReportIds = [.. tls.Stored.Select(e => e.Id)],
             DuplicateOfTlsReportIds = [.. tls.Duplicates.Select(d => d.Entity?.Id ?? d.ExistingId)],
+            StoredFailureReportIds = [.. failures.Stored.Select(e => e.Id)],
+            DuplicateOfFailureReportIds = [.. failures.Duplicates.Select(d => d.Entity?.Id ?? d.ExistingId)],
         };
     }
 
-    /// <summary>Adds the file's new TLS reports (with their policies and failure details) and links those it repeats;
-    /// a report twice in one file is stored once, its repeat answered as a duplicate, as for aggregate reports.</summary>
-    private static (List<TlsReportEntity> Stored, List<(TlsReportEntity? Entity, long ExistingId)> Duplicates) AddTlsReports(
-        DmarcDbContext context, IngestedFileEntity fileEntity, List<PreparedTlsReport> preparedTls, Dictionary<string, long> knownTls)
+    /// <summary>Adds the file's new TLS or failure reports and links those it repeats; a report twice in one file is
+    /// stored once, its repeat answered as a duplicate, as for aggregate reports.</summary>
+    /// <param name="add">Adds a new report's entity to the context and returns it.</param>
+    /// <param name="link">Records that the file repeated the stored report with this id.</param>
+    private static (List<TEntity> Stored, List<(TEntity? Entity, long ExistingId)> Duplicates) AddKeyed<TPrepared, TEntity>(
+        List<TPrepared> prepared, Func<TPrepared, string> keyOf, Dictionary<string, long> known, Func<TPrepared, TEntity> add, Action<long> link)
+        where TEntity : class
     {
-        var stored = new Dictionary<string, TlsReportEntity>();
-        var duplicates = new List<(TlsReportEntity? Entity, long ExistingId)>();
+        var stored = new Dictionary<string, TEntity>();
+        var duplicates = new List<(TEntity? Entity, long ExistingId)>();
         var linked = new HashSet<long>();
-        foreach (var report in preparedTls)
+        foreach (var report in prepared)
         {
-            if (knownTls.TryGetValue(report.IdentityKey, out var existingId))
+            var key = keyOf(report);
+            if (known.TryGetValue(key, out var existingId))
             {
                 duplicates.Add((null, existingId));
                 if (linked.Add(existingId))
                 {
-                    context.DuplicateTlsReports.Add(new DuplicateTlsReportEntity { File = fileEntity, TlsReportId = existingId });
+                    link(existingId);
                 }
             }
-            else if (stored.TryGetValue(report.IdentityKey, out var sameInFile))
+            else if (stored.TryGetValue(key, out var sameInFile))
             {
                 duplicates.Add((sameInFile, 0));
             }
             else
             {
-                var entity = report.ToEntity(fileEntity);
-                stored.Add(report.IdentityKey, entity);
-                context.TlsReports.Add(entity);
+                stored.Add(key, add(report));
             }
         }
 
@@ -227,7 +264,15 @@ internal sealed partial class ReportIngestor(
             .Union(context.DuplicateTlsReports.Where(d => d.FileId == id).Select(d => d.TlsReportId))
             .OrderBy(r => r)
             .ToListAsync(cancellationToken);
-        return new FileIngestResult(FileOutcome.Duplicate, id, [], reportIds, 0) { DuplicateOfTlsReportIds = tlsReportIds.ToArray() };
+        var failureReportIds = await context.FailureReports.Where(r => r.FileId == id).Select(r => r.Id)
+            .Union(context.DuplicateFailureReports.Where(d => d.FileId == id).Select(d => d.FailureReportId))
+            .OrderBy(r => r)
+            .ToListAsync(cancellationToken);
+        return new FileIngestResult(FileOutcome.Duplicate, id, [], reportIds, 0)
+        {
+            DuplicateOfTlsReportIds = tlsReportIds.ToArray(),
+            DuplicateOfFailureReportIds = failureReportIds.ToArray(),
+        };
     }
 
     private static IngestedFileEntity NewFile(IncomingFile file, FileOutcome outcome) => new()
@@ -247,6 +292,10 @@ internal sealed partial class ReportIngestor(
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information,
         Message = "Stored file {FileId}: {StoredTlsReports} new SMTP TLS reports, {DuplicateTlsReports} duplicates")]
     private static partial void LogStoredTls(ILogger logger, long fileId, int storedTlsReports, int duplicateTlsReports);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information,
+        Message = "Stored file {FileId}: {StoredFailureReports} new DMARC failure reports, {DuplicateFailureReports} duplicates")]
+    private static partial void LogStoredFailures(ILogger logger, long fileId, int storedFailureReports, int duplicateFailureReports);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Recorded rejected file {FileId}: {Reason}")]
     private static partial void LogRejected(ILogger logger, long fileId, RejectionReason reason);

@@ -26,6 +26,9 @@ public sealed record ThreatEvidence(
     bool Allowlisted,
     double? Anomaly)
 {
+    /// <summary>DMARC failure reports (RFC 6591) about its messages in the evidence window.</summary>
+    public long FailureReports { get; init; }
+
     /// <summary>IDS signature alerts and notices in the evidence window.</summary>
     public long IdsAlerts { get; init; }
 

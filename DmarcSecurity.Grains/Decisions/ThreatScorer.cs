@@ -30,14 +30,23 @@ public static class ThreatScorer
         return new ThreatScore(score, SeverityLayers.Of(score), breakdown);
     }
 
+    /// <summary>The most the failure reports alone add to the DMARC side of pattern.</summary>
+    public const double FailureReportWeight = 0.25;
+
+    /// <summary>Failure reports in the window at which that side is reached.</summary>
+    public const int FailureReportSaturation = 20;
+
     private delegate ComponentScore Make(double value, double weight, params (string, double)[] inputs);
 
     /// <summary>
     /// Pattern: how much of what the address sends is spoofing, and how grave its IDS alerts are, each trusted more the
     /// more there is of it; the two sides combine as independent evidence: pattern = 1 − (1 − dmarc) × (1 − ids).
-    /// dmarc = failRatio × volume, where failRatio = failingBoth ÷ messages and
+    /// dmarc = 1 − (1 − failRatio × volume) × (1 − failureReports), where failRatio = failingBoth ÷ messages and
     /// volume = min(1, ln(1 + failingBoth) ÷ ln(1 + PatternVolumeSaturation)) (default saturation 1000 messages:
-    /// 10 failing messages give 0.347, 100 give 0.668, 1000 or more give 1).
+    /// 10 failing messages give 0.347, 100 give 0.668, 1000 or more give 1); failureReports =
+    /// FailureReportWeight × min(1, ln(1 + reports) ÷ ln(1 + FailureReportSaturation)): each failure report is one
+    /// message a receiver saw fail, a modest sign beside the aggregate counts (1 report gives 0.057, 5 give 0.147,
+    /// 20 or more give 0.25).
     /// ids = max(gravity × alertVolume, 0.3 × probeVolume), where gravity is 1, 0.7, 0.4 or 0.2 for the highest priority
     /// 1, 2, 3 or 4 (0.4 when no alert gave one), alertVolume = min(1, ln(1 + alerts) ÷ ln(1 + IdsAlertSaturation))
     /// (default 50) and probeVolume = min(1, ln(1 + probes) ÷ ln(1 + IdsProbeSaturation)) (default 1000): scanning
@@ -47,13 +56,15 @@ public static class ThreatScorer
     {
         var failRatio = Ratio(e.FailingBoth, e.Messages);
         var volume = Math.Min(1, Math.Log(1 + e.FailingBoth) / Math.Log(1 + s.PatternVolumeSaturation));
-        var dmarc = failRatio * volume;
+        var failureReports = FailureReportWeight * Math.Min(1, Math.Log(1 + e.FailureReports) / Math.Log(1 + FailureReportSaturation));
+        var dmarc = Either(failRatio * volume, failureReports);
         var gravity = e.IdsAlerts == 0 ? 0 : IdsPriorities.Gravity(e.IdsTopPriority);
         var alertVolume = Math.Min(1, Math.Log(1 + e.IdsAlerts) / Math.Log(1 + s.IdsAlertSaturation));
         var probeVolume = Math.Min(1, Math.Log(1 + e.IdsProbes) / Math.Log(1 + s.IdsProbeSaturation));
         var ids = Math.Max(gravity * alertVolume, 0.3 * probeVolume);
         return make(Either(dmarc, ids), weight,
-            ("messages", e.Messages), ("failingBoth", e.FailingBoth), ("failRatio", failRatio), ("volume", volume), ("dmarc", dmarc),
+            ("messages", e.Messages), ("failingBoth", e.FailingBoth), ("failRatio", failRatio), ("volume", volume),
+            ("failureReportCount", e.FailureReports), ("failureReports", failureReports), ("dmarc", dmarc),
             ("idsAlerts", e.IdsAlerts), ("idsTopPriority", e.IdsTopPriority ?? 0), ("gravity", gravity), ("alertVolume", alertVolume),
             ("idsProbes", e.IdsProbes), ("probeVolume", probeVolume), ("ids", ids));
     }

@@ -65,6 +65,25 @@ internal static class SourceEvidence
         };
     }
 
+    /// <summary>Counts a failure report on the day its message arrived, when that day is in the evidence window.</summary>
+    public static SourceIpState Add(SourceIpState state, DmarcFailureEvent failure, DateTimeOffset now, DecisionSettings settings)
+    {
+        var day = DateOnly.FromDateTime(failure.ArrivalAt.UtcDateTime);
+        var days = state.FailureDays;
+        if (day >= Days.FirstKept(now, settings.EvidenceDays))
+        {
+            var reports = (days.FirstOrDefault(d => d.Day == day)?.Reports ?? 0) + 1;
+            days = [.. days.Where(d => d.Day != day).Append(new SourceFailureDay(day, reports)).OrderBy(d => d.Day)];
+        }
+
+        return state with
+        {
+            FirstSeen = state.FirstSeen is { } first ? Min(first, failure.ArrivalAt) : failure.ArrivalAt,
+            LastSeen = state.LastSeen is { } last ? Max(last, failure.ArrivalAt) : failure.ArrivalAt,
+            FailureDays = days,
+        };
+    }
+
     public static SourceIpState Add(SourceIpState state, AnomalyScoredEvent anomaly) =>
         state.AnomalyDay is { } day && day > anomaly.Day ? state
             : state with { AnomalyScore = Math.Clamp(anomaly.Score, 0, 1), AnomalyDay = anomaly.Day, AnomalyModel = anomaly.Model };
@@ -115,6 +134,7 @@ internal static class SourceEvidence
         {
             Days = state.Days.All(d => d.Day >= firstDay) ? state.Days : [.. state.Days.Where(d => d.Day >= firstDay)],
             IdsDays = state.IdsDays.All(d => d.Day >= firstDay) ? state.IdsDays : [.. state.IdsDays.Where(d => d.Day >= firstDay)],
+            FailureDays = state.FailureDays.All(d => d.Day >= firstDay) ? state.FailureDays : [.. state.FailureDays.Where(d => d.Day >= firstDay)],
             Signatures = state.Signatures.All(x => x.LastSeen >= windowStart) ? state.Signatures : [.. state.Signatures.Where(x => x.LastSeen >= windowStart)],
             Targets = state.Targets.All(x => x.LastSeen >= windowStart) ? state.Targets : [.. state.Targets.Where(x => x.LastSeen >= windowStart)],
             Domains = state.Domains.Values.All(d => d.LastSeen >= windowStart) ? state.Domains
@@ -143,6 +163,7 @@ internal static class SourceEvidence
             settings.Allowlist.Match(address) is not null,
             state.AnomalyScore)
         {
+            FailureReports = state.FailureDays.Where(d => d.Day >= Days.Of(windowStart)).Sum(d => d.Reports),
             IdsAlerts = ids.Sum(d => d.Alerts),
             IdsTopPriority = ids.Select(d => d.TopPriority).Aggregate((int?)null, MinPriority),
             IdsProbes = ids.Sum(d => d.Probes),

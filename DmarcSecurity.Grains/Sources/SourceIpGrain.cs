@@ -24,6 +24,10 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
     public SourceIpState Observe(SourceIpState state, DmarcRecordEvent record, DateTimeOffset now) =>
         SourceEvidence.Add(state, record, now, settings.Decisions);
 
+    /// <summary>Counts a failure report naming the address; <see cref="Assess"/> decides once the batch is in.</summary>
+    public SourceIpState Observe(SourceIpState state, DmarcFailureEvent failure, DateTimeOffset now) =>
+        SourceEvidence.Add(state, failure, now, settings.Decisions);
+
     /// <summary>Adds what an IDS log said of the address; <see cref="Assess"/> decides once the batch is in.</summary>
     public SourceIpState Observe(SourceIpState state, IdsEvidenceEvent ids, DateTimeOffset now) =>
         SourceEvidence.Add(state, ids, now, settings);

@@ -27,6 +27,10 @@ public sealed class SourceIpGrainHandler(IGrainSettingsSource settings) : IGrain
                     current = grain.Observe(current, GrainJson.ReadEvent(e, json.DmarcRecordEvent), now);
                     observed = true;
                     break;
+                case GrainEventTypes.DmarcFailure:
+                    current = grain.Observe(current, GrainJson.ReadEvent(e, json.DmarcFailureEvent), now);
+                    observed = true;
+                    break;
                 case GrainEventTypes.IdsEvidence:
                     current = grain.Observe(current, GrainJson.ReadEvent(e, json.IdsEvidenceEvent), now);
                     observed = true;

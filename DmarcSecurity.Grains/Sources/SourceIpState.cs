@@ -9,6 +9,8 @@ public sealed record SourceIpState
 {
     public const int CurrentVersion = 1;
 
+    private readonly IReadOnlyList<SourceFailureDay> _failureDays = [];
+
     public int Version { get; init; } = CurrentVersion;
 
     /// <summary>Earliest report window start it appeared in.</summary>
@@ -22,6 +24,11 @@ public sealed record SourceIpState
 
     /// <summary>Domains it sent as (header_from), lower-case, seen in the evidence window.</summary>
     public IReadOnlyDictionary<string, ClaimedDomain> Domains { get; init; } = new Dictionary<string, ClaimedDomain>();
+
+    /// <summary>DMARC failure reports (RFC 6591) naming the address, per day of arrival, oldest first, for the evidence
+    /// window. Empty in states stored before failure reports were counted: the generated reader hands a missing
+    /// init-only member its default (null), so the setter puts the empty list back.</summary>
+    public IReadOnlyList<SourceFailureDay> FailureDays { get => _failureDays; init => _failureDays = value ?? []; }
 
     /// <summary>IDS evidence per day, oldest first, for the evidence window.</summary>
     public IReadOnlyList<SourceIdsDay> IdsDays { get; init; } = [];
@@ -58,6 +65,9 @@ public sealed record SourceIpState
 
 /// <param name="FailingBoth">Messages that failed both DKIM and SPF alignment.</param>
 public sealed record SourceDay(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject);
+
+/// <param name="Reports">Failure reports about messages from the address that arrived on that day.</param>
+public sealed record SourceFailureDay(DateOnly Day, long Reports);
 
 /// <param name="Alerts">Signature alerts and notices.</param>
 /// <param name="TopPriority">The highest priority among them, 1 highest.</param>

@@ -38,7 +38,10 @@ public sealed record SourceStateDto(
     IReadOnlyDictionary<string, ClaimedDomainDto>? Domains, double? AnomalyScore, IReadOnlyList<OffenceDto>? Offences,
     SourceAssessmentDto? Assessment, SourceDecisionRecordDto? LastDecision,
     IReadOnlyList<SourceIdsDayDto>? IdsDays, IReadOnlyList<SeenSignatureDto>? Signatures, IReadOnlyList<SeenTargetDto>? Targets,
-    DateOnly? AnomalyDay, string? AnomalyModel);
+    DateOnly? AnomalyDay, string? AnomalyModel, IReadOnlyList<SourceFailureDayDto>? FailureDays = null);
+
+/// <summary>DMARC failure reports naming the address, per day of arrival.</summary>
+public sealed record SourceFailureDayDto(DateOnly Day, long Reports);
 
 public sealed record SourceIdsDayDto(DateOnly Day, long Alerts, int? TopPriority, long Probes, long Connections, long TargetHits, long ProtectedHits, int DistinctTargets);
 

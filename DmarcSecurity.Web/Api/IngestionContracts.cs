@@ -15,7 +15,9 @@ public sealed record IngestionHistoryDto(
     IReadOnlyList<long> DuplicateOfReportIds,
     int Records,
     IReadOnlyList<long> TlsReportIds,
-    IReadOnlyList<long> DuplicateOfTlsReportIds);
+    IReadOnlyList<long> DuplicateOfTlsReportIds,
+    IReadOnlyList<long> FailureReportIds,
+    IReadOnlyList<long> DuplicateOfFailureReportIds);
 
 /// <summary>A mailbox reader's live status (<c>GET /api/mailboxes</c>, Admin).</summary>
 public sealed record MailboxStatusDto(

@@ -174,40 +174,47 @@ function uploadShow(row, status, text) {
     }
 }
 
+/** The report kinds an upload may store, as the Api answers them: aggregate, SMTP TLS and DMARC failure reports. */
+const uploadKinds = [
+    { ids: 'reportIds', duplicates: 'duplicateOfReportIds', label: '', path: '/reports/' },
+    { ids: 'tlsReportIds', duplicates: 'duplicateOfTlsReportIds', label: 'TLS ', path: '/tls-reports/' },
+    { ids: 'failureReportIds', duplicates: 'duplicateOfFailureReportIds', label: 'failure ', path: '/failure-reports/' },
+];
+
 function uploadOutcome(row, file) {
     const el = row.outcome;
     el.textContent = '';
     row.progress.value = 1;
-    const ids = file.reportIds || [];
-    const duplicates = file.duplicateOfReportIds || [];
-    const tlsIds = file.tlsReportIds || [];
-    const tlsDuplicates = file.duplicateOfTlsReportIds || [];
+    const stored = uploadKinds.map(k => ({ kind: k, ids: file[k.ids] || [] }));
+    const repeated = uploadKinds.map(k => ({ kind: k, ids: file[k.duplicates] || [] })).filter(g => g.ids.length > 0);
+    const aggregate = stored[0].ids;
+    const others = stored.slice(1).filter(g => g.ids.length > 0);
     switch (file.outcome) {
         case 'Stored':
             uploadMark(row, 'stored');
             el.append('Stored — ');
-            if (ids.length > 0 || tlsIds.length === 0) {
+            if (aggregate.length > 0 || others.length === 0) {
                 el.append(file.records + (file.records === 1 ? ' record, ' : ' records, '));
-                uploadReportLinks(el, ids);
+                uploadReportLinks(el, aggregate, stored[0].kind);
             }
-            if (tlsIds.length > 0) {
-                if (ids.length > 0) {
+            others.forEach((g, i) => {
+                if (aggregate.length > 0 || i > 0) {
                     el.append('; ');
                 }
-                uploadReportLinks(el, tlsIds, true);
-            }
-            if (duplicates.length > 0 || tlsDuplicates.length > 0) {
+                uploadReportLinks(el, g.ids, g.kind);
+            });
+            if (repeated.length > 0) {
                 el.append('; duplicate of ');
-                uploadDuplicateLinks(el, duplicates, tlsDuplicates);
+                uploadDuplicateLinks(el, repeated);
             }
             break;
         case 'Duplicate':
             uploadMark(row, 'duplicate');
             el.append('Duplicate of ');
-            if (duplicates.length > 0 || tlsDuplicates.length > 0) {
-                uploadDuplicateLinks(el, duplicates, tlsDuplicates);
+            if (repeated.length > 0) {
+                uploadDuplicateLinks(el, repeated);
             } else {
-                uploadReportLinks(el, ids);
+                uploadReportLinks(el, aggregate, stored[0].kind);
             }
             break;
         case 'Rejected':
@@ -237,32 +244,29 @@ function uploadMark(row, outcome) {
     row.row.dataset.outcome = outcome;
 }
 
-function uploadDuplicateLinks(el, duplicates, tlsDuplicates) {
-    if (duplicates.length > 0) {
-        uploadReportLinks(el, duplicates);
-    }
-    if (tlsDuplicates.length > 0) {
-        if (duplicates.length > 0) {
+function uploadDuplicateLinks(el, groups) {
+    groups.forEach((g, i) => {
+        if (i > 0) {
             el.append(' and ');
         }
-        uploadReportLinks(el, tlsDuplicates, true);
-    }
+        uploadReportLinks(el, g.ids, g.kind);
+    });
 }
 
-/** "report #12", or "reports #12, #13", each linking to the report; "TLS report #3" for SMTP TLS reports. */
-function uploadReportLinks(el, ids, tls) {
+/** "report #12", or "reports #12, #13", each linking to the report; "TLS report #3", "failure report #4" for the other kinds. */
+function uploadReportLinks(el, ids, kind) {
     if (ids.length === 0) {
         el.append('no report');
         return;
     }
 
-    el.append((tls ? 'TLS ' : '') + (ids.length === 1 ? 'report ' : 'reports '));
+    el.append(kind.label + (ids.length === 1 ? 'report ' : 'reports '));
     ids.forEach((id, i) => {
         if (i > 0) {
             el.append(', ');
         }
         const a = document.createElement('a');
-        a.href = (tls ? '/tls-reports/' : '/reports/') + encodeURIComponent(id);
+        a.href = kind.path + encodeURIComponent(id);
         a.textContent = '#' + id;
         el.append(a);
     });

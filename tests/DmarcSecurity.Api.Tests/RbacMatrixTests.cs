@@ -23,6 +23,8 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/reports/{id:long}/xml"] = UserRole.Viewer,
         ["GET /api/tls-reports"] = UserRole.Viewer,
         ["GET /api/tls-reports/{id:long}"] = UserRole.Viewer,
+        ["GET /api/failure-reports"] = UserRole.Viewer,
+        ["GET /api/failure-reports/{id:long}"] = UserRole.Viewer,
         ["GET /api/tls-reports/summary"] = UserRole.Viewer,
         ["GET /api/records"] = UserRole.Viewer,
         ["GET /api/exports/reports.csv"] = UserRole.Viewer,

@@ -94,6 +94,7 @@ public sealed class PageScreenshotTests(Platform platform)
             ("reports", "/reports"),
             ("report", $"/reports/{report}"),
             ("tls-reports", "/tls-reports"),
+            ("failure-reports", "/failure-reports"),
             ("domains", "/domains"),
             ("domain", $"/domains/{Reports.SeedDomain}"),
             ("sources", "/sources"),

@@ -174,6 +174,25 @@ public sealed class WatchedFolderTests(WatchedFolderFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Dropped_failure_reports_are_stored_and_a_malformed_one_moved_to_invalid()
+    {
+        var run = NewId();
+        var domain = $"ruf-{run}.example";
+        var arrival = new DateTimeOffset(2026, 11, 12, 8, 0, 0, TimeSpan.Zero);
+        Drop(fixture.Folder, $"{run}-a.eml", FailureReportEml.Build("dmarc-noreply@receiver.example", "198.51.100.77", domain, $"a-{run}@x.invalid", arrival));
+        Drop(fixture.Folder, $"{run}-b.eml", FailureReportEml.Build("dmarc-noreply@receiver.example", "not-an-address", domain, $"b-{run}@x.invalid", arrival));
+
+        await WaitForFileAsync(Path.Combine(fixture.Folder, WatchedFolderReader.ProcessedFolder, $"{run}-a.eml"));
+        await WaitForFileAsync(Path.Combine(fixture.Folder, WatchedFolderReader.InvalidFolder, $"{run}-b.eml"));
+
+        var history = await HistoryAsync(run);
+        Assert.Equal([(FileOutcome.Stored, 1), (FileOutcome.Rejected, 0)], history.Items.Select(h => (h.Outcome, h.FailureReportIds.Count)).ToArray());
+        Assert.Equal($"{run}-b.eml: The failure report's Source-IP \"not-an-address\" is not an IP address.", history.Items[1].Error);
+        var list = await Upload.GetAsync<PagedResult<FailureReports.FailureReportSummaryDto>>(fixture.Client, $"/api/failure-reports?domain={domain}");
+        Assert.Equal("198.51.100.77", Assert.Single(list.Items).SourceIp);
+    }
+
+    [Fact]
     public async Task The_same_bytes_dropped_twice_are_stored_once_and_both_copies_processed()
     {
         var run = NewId();

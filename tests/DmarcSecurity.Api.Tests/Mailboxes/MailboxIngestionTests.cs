@@ -106,6 +106,28 @@ public sealed class MailboxIngestionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Failure_report_mail_is_itself_the_report_and_is_stored_and_archived()
+    {
+        var id = NewId();
+        var eml = FailureReportEml.Build("dmarc-noreply@receiver.example", "192.0.2.77", "ruf.example", $"{id}@spoofer.invalid",
+            new DateTimeOffset(2026, 11, 12, 8, 0, 0, TimeSpan.Zero), body: "private text");
+        await using var server = await DovecotServer.StartAsync((User, Password));
+        await using (var mailbox = await MailboxClient.ConnectAsync(server.Port, User, Password))
+        {
+            await mailbox.AppendAsync(MimeKit.MimeMessage.Load(new MemoryStream(eml)));
+        }
+
+        await using var api = await MailboxHost.StartAsync("ruf", server.Port, User, Password);
+        await using var check = await MailboxClient.ConnectAsync(server.Port, User, Password);
+        await WaitUntilAsync(async () => await check.CountAsync("Archive") == 1, TimeSpan.FromSeconds(60), () => api.Logs.All);
+
+        Assert.Equal(0, await api.ScalarAsync("SELECT count(*) FROM reports"));
+        Assert.Equal(1, await api.ScalarAsync($"SELECT count(*) FROM failure_reports WHERE source_ip = '192.0.2.77' AND original_message_id = '{id}@spoofer.invalid' AND original_body IS NULL"));
+        Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM grain_inbox WHERE event_type = 'dmarc.failure' AND grain_key = '192.0.2.77'"));
+        Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM ingestion_history WHERE source = 'imap:ruf' AND outcome = 'Stored' AND failure_report_ids <> ''"));
+    }
+
+    [Fact]
     public async Task Non_report_and_hostile_messages_go_to_the_invalid_folder_with_the_reason_logged()
     {
         await using var server = await DovecotServer.StartAsync((User, Password));
