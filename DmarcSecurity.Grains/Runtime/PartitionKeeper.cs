@@ -24,6 +24,9 @@ internal sealed class PartitionKeeper(
     TimeProvider clock,
     ILogger<PartitionKeeper> logger) : BackgroundService
 {
+    /// <summary>Well past a ping's own 3 s response timeout.</summary>
+    private static readonly TimeSpan s_unanswered = TimeSpan.FromSeconds(15);
+
     private readonly string[] _grainTypes = DistinctTypes(handlers);
 
     /// <summary>P, once read from the database (0 before).</summary>
@@ -46,17 +49,20 @@ internal sealed class PartitionKeeper(
             : Task.CompletedTask;
         var partitionGrains = Enumerable.Range(0, PartitionCount).Select(p => grains.GetGrain<IPartitionGrain>(p)).ToArray();
         var pings = new Task?[PartitionCount];
+        var sent = new DateTimeOffset[PartitionCount];
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 // A ping still unanswered (its partition was on a silo that just died, and Orleans has not declared
-                // it dead yet) is not sent again, and holds up no other partition's.
+                // it dead yet) is not sent again, and holds up no other partition's; one unanswered for far longer
+                // than its timeout is given up, so no partition can be left without pings.
                 var failed = 0;
                 Exception? error = null;
+                var now = clock.GetUtcNow();
                 for (var p = 0; p < pings.Length; p++)
                 {
-                    if (pings[p] is { IsCompleted: false })
+                    if (pings[p] is { IsCompleted: false } && now - sent[p] < s_unanswered)
                     {
                         continue;
                     }
@@ -67,7 +73,16 @@ internal sealed class PartitionKeeper(
                         error ??= faulted.Exception?.InnerException;
                     }
 
-                    pings[p] = partitionGrains[p].PingAsync();
+                    try
+                    {
+                        pings[p] = partitionGrains[p].PingAsync();
+                    }
+                    catch (Exception e)
+                    {
+                        pings[p] = Task.FromException(e);
+                    }
+
+                    sent[p] = now;
                 }
 
                 if (error is not null)
