@@ -8,7 +8,7 @@ namespace DmarcSecurity.Grains.Runtime;
 /// clustering, ports) are in the <c>Orleans</c> section.</summary>
 public sealed class GrainRuntimeOptions : GrainClusterOptions
 {
-    /// <summary>Most inbox events a partition grain hands to its grains at once.</summary>
+    /// <summary>Most inbox events a partition grain reads and has applied at once.</summary>
     [Range(1, 10_000, ErrorMessage = "Grains:BatchSize must be between 1 and 10000.")]
     public int BatchSize { get; set; } = 1000;
 
@@ -39,7 +39,7 @@ public sealed class GrainRuntimeOptions : GrainClusterOptions
     [Range(1, 64, ErrorMessage = "Grains:MaxConcurrentCommits must be between 1 and 64.")]
     public int MaxConcurrentCommits { get; set; } = 4;
 
-    /// <summary>Most grain writes one group-commit transaction carries.</summary>
+    /// <summary>Most grain writes one group-commit transaction carries; the writes a partition hands in together are never split across two.</summary>
     [Range(1, 100_000, ErrorMessage = "Grains:MaxWritesPerCommit must be between 1 and 100000.")]
     public int MaxWritesPerCommit { get; set; } = 4000;
 
