@@ -60,7 +60,7 @@ public abstract class GrainLifecycleTests(DbProvider provider, ITestOutputHelper
         await database.WaitForEmptyInboxAsync(TimeSpan.FromSeconds(30));
         var activeAfterFirst = await silo.ActiveCountersAsync();
 
-        // Ten grains brought into memory (as a due tick or a live read would) get their next events themselves, on the
+        // Ten grains brought into memory (as their due ticks would) get their next events themselves, on the
         // state they loaded; the other twenty still stay out of memory.
         var grains = silo.Services.GetRequiredService<IGrainFactory>();
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => grains.GetGrain<IInboxGrain>(GrainId.Create(CounterGrain.Type, $"key-{i}")).TickAsync()));
