@@ -63,6 +63,4 @@ internal sealed class ActiveGrains
     public void Remove(GrainId grain) => _active.TryRemove(grain, out _);
 
     public bool Contains(GrainId grain) => _active.ContainsKey(grain);
-
-    public int Count => _active.Count;
 }
