@@ -70,6 +70,7 @@ app.MapJobsApi();
 app.MapIngestionHistoryApi();
 app.MapMailboxesApi();
 app.MapReportsApi();
+app.MapReportConflictsApi();
 app.MapTlsReportsApi();
 app.MapFailureReportsApi();
 app.MapRecordsApi();

@@ -129,6 +129,7 @@ public sealed partial class FileIngestionService(
                 DuplicateOfTlsReportIds = string.Join(',', result.DuplicateOfTlsReportIds),
                 FailureReportIds = string.Join(',', result.StoredFailureReportIds),
                 DuplicateOfFailureReportIds = string.Join(',', result.DuplicateOfFailureReportIds),
+                ConflictIds = string.Join(',', result.ConflictIds),
             });
             await db.SaveChangesAsync(cancellationToken);
         }

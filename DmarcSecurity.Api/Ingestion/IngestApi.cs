@@ -22,9 +22,11 @@ public sealed record IngestedFileResponse(
     IReadOnlyList<long> TlsReportIds,
     IReadOnlyList<long> DuplicateOfTlsReportIds,
     IReadOnlyList<long> FailureReportIds,
-    IReadOnlyList<long> DuplicateOfFailureReportIds);
+    IReadOnlyList<long> DuplicateOfFailureReportIds,
+    IReadOnlyList<long> ConflictIds);
 
-public sealed record IngestResponse(int Stored, int Duplicates, int Rejected, IReadOnlyList<IngestedFileResponse> Files);
+/// <param name="Conflicts">Files that kept a conflicting copy of a stored report (a report that arrived again with different content).</param>
+public sealed record IngestResponse(int Stored, int Duplicates, int Rejected, int Conflicts, IReadOnlyList<IngestedFileResponse> Files);
 
 public static class IngestApi
 {
@@ -68,13 +70,14 @@ public static class IngestApi
                 outcomes.Add(new IngestedFileResponse(
                     file.FileName, file.Size, file.Sha256, result.Outcome, result.StoredReportIds, result.DuplicateOfReportIds,
                     result.RecordCount, result.Reason, result.Error, result.StoredTlsReportIds, result.DuplicateOfTlsReportIds,
-                    result.StoredFailureReportIds, result.DuplicateOfFailureReportIds));
+                    result.StoredFailureReportIds, result.DuplicateOfFailureReportIds, result.ConflictIds));
             }
 
             return new IngestResponse(
                 outcomes.Count(o => o.Outcome == FileOutcome.Stored),
                 outcomes.Count(o => o.Outcome == FileOutcome.Duplicate),
                 outcomes.Count(o => o.Outcome == FileOutcome.Rejected),
+                outcomes.Count(o => o.ConflictIds.Count > 0),
                 outcomes);
         }, cancellationToken);
 

@@ -24,12 +24,13 @@ public sealed record IngestionHistoryDto(
     IReadOnlyList<long> TlsReportIds,
     IReadOnlyList<long> DuplicateOfTlsReportIds,
     IReadOnlyList<long> FailureReportIds,
-    IReadOnlyList<long> DuplicateOfFailureReportIds)
+    IReadOnlyList<long> DuplicateOfFailureReportIds,
+    IReadOnlyList<long> ConflictIds)
 {
     public static IngestionHistoryDto From(IngestionHistoryEntity h) => new(
         h.Id, h.ReceivedAt, h.Source, h.FileName, h.Size, h.Sha256, h.Outcome, h.RejectionReason, h.Error,
         Ids(h.ReportIds), Ids(h.DuplicateOfReportIds), h.RecordCount, Ids(h.TlsReportIds), Ids(h.DuplicateOfTlsReportIds),
-        Ids(h.FailureReportIds), Ids(h.DuplicateOfFailureReportIds));
+        Ids(h.FailureReportIds), Ids(h.DuplicateOfFailureReportIds), Ids(h.ConflictIds));
 
     private static long[] Ids(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => long.Parse(id, System.Globalization.CultureInfo.InvariantCulture))];

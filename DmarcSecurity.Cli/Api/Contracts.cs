@@ -13,7 +13,8 @@ public sealed record IngestedFile(
     IReadOnlyList<long>? DuplicateOfReportIds,
     int Records,
     string? Reason,
-    string? Error);
+    string? Error,
+    IReadOnlyList<long>? ConflictIds = null);
 
 public sealed record IdsIngestResponse(int Stored, int Duplicates, int Rejected, IReadOnlyList<IdsIngestedFile> Files);
 

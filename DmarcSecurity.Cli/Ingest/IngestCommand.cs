@@ -7,7 +7,7 @@ public static class IngestCommand
 
     /// <summary>What is taken from a folder; a file named on the command line is sent whatever its name, since the Api
     /// recognises reports by their bytes.</summary>
-    public static readonly string[] FolderExtensions = [".xml", ".gz", ".gzip", ".zip", ".eml", ".zlib"];
+    public static readonly string[] FolderExtensions = [".xml", ".json", ".gz", ".gzip", ".zip", ".eml", ".zlib"];
 
     public static Command Create(CliContext context)
     {
@@ -46,6 +46,8 @@ public static class IngestCommand
             var detail = file.Outcome switch
             {
                 Outcomes.Stored => Ids("report", file.ReportIds),
+                Outcomes.Duplicate when file.ConflictIds is { Count: > 0 } =>
+                    "already stored as " + Ids("report", file.DuplicateOfReportIds) + " with other content; kept apart as " + Ids("conflict", file.ConflictIds),
                 Outcomes.Duplicate => "already stored as " + Ids("report", file.DuplicateOfReportIds),
                 _ => $"{file.Reason}: {file.Error}",
             };
@@ -59,9 +61,12 @@ public static class IngestCommand
         }
 
         console.Write(table);
+        var conflicting = results.Count(r => r.Result.ConflictIds is { Count: > 0 });
         console.WriteLine(
             $"{results.Count} file{(results.Count == 1 ? "" : "s")}: {results.Count(r => r.Result.Outcome == Outcomes.Stored)} stored, " +
-            $"{results.Count(r => r.Result.Outcome == Outcomes.Duplicate)} duplicate, {results.Count(r => r.Result.Outcome == Outcomes.Rejected)} rejected.");
+            $"{results.Count(r => r.Result.Outcome == Outcomes.Duplicate)} duplicate, " +
+            (conflicting > 0 ? $"{conflicting} with a conflicting copy kept, " : "") +
+            $"{results.Count(r => r.Result.Outcome == Outcomes.Rejected)} rejected.");
     }
 
     private static string Ids(string what, IReadOnlyList<long>? ids) => ids is null || ids.Count == 0

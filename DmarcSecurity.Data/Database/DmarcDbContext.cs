@@ -21,6 +21,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<RawXmlEntity> RawXml => Set<RawXmlEntity>();
 
+    public DbSet<ReportConflictEntity> ReportConflicts => Set<ReportConflictEntity>();
+
     public DbSet<DuplicateReportEntity> DuplicateReports => Set<DuplicateReportEntity>();
 
     public DbSet<RecordEntity> Records => Set<RecordEntity>();
@@ -134,6 +136,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new IngestionHistoryConfiguration());
         modelBuilder.ApplyConfiguration(new ReportConfiguration());
         modelBuilder.ApplyConfiguration(new RawXmlConfiguration());
+        modelBuilder.ApplyConfiguration(new ReportConflictConfiguration());
         modelBuilder.ApplyConfiguration(new DuplicateReportConfiguration());
         modelBuilder.ApplyConfiguration(new RecordConfiguration(provider));
         modelBuilder.ApplyConfiguration(new TlsReports.TlsReportConfiguration());

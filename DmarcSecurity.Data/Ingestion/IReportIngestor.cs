@@ -39,6 +39,11 @@ public sealed record FileIngestResult(
 
     /// <summary>Already-stored failure reports this file repeated (same reporter, original Message-ID, arrival date and source IP).</summary>
     public IReadOnlyList<long> DuplicateOfFailureReportIds { get; init; } = [];
+
+    /// <summary>Conflicting copies kept from this file: reports whose identity matched a stored report and whose
+    /// content did not (report_conflicts ids). Their stored reports are in <see cref="DuplicateOfReportIds"/>; a file
+    /// that stored nothing new but kept a copy is a <see cref="FileOutcome.Duplicate"/> with these ids.</summary>
+    public IReadOnlyList<long> ConflictIds { get; init; } = [];
 }
 
 /// <summary>Stores parsed files: one transaction per file, dedup by bytes and by report identity, records in bulk.</summary>

@@ -47,6 +47,9 @@ public sealed class IngestionHistoryEntity
 
     /// <summary>Comma-separated ids of stored DMARC failure reports this arrival repeated.</summary>
     public string DuplicateOfFailureReportIds { get; set; } = "";
+
+    /// <summary>Comma-separated ids of the conflicting copies this arrival kept (report_conflicts rows).</summary>
+    public string ConflictIds { get; set; } = "";
 }
 
 internal sealed class IngestionHistoryConfiguration : IEntityTypeConfiguration<IngestionHistoryEntity>
@@ -72,5 +75,6 @@ internal sealed class IngestionHistoryConfiguration : IEntityTypeConfiguration<I
         builder.Property(h => h.DuplicateOfTlsReportIds).HasColumnName("duplicate_of_tls_report_ids");
         builder.Property(h => h.FailureReportIds).HasColumnName("failure_report_ids");
         builder.Property(h => h.DuplicateOfFailureReportIds).HasColumnName("duplicate_of_failure_report_ids");
+        builder.Property(h => h.ConflictIds).HasColumnName("conflict_ids");
     }
 }

@@ -15,6 +15,7 @@ internal sealed class PreparedReport
     {
         Extracted = extracted;
         IdentityKey = identityKey;
+        ContentSha256 = ReportContent.Fingerprint(extracted.Report);
         XmlGzip = xmlGzip;
     }
 
@@ -23,6 +24,9 @@ internal sealed class PreparedReport
     public AggregateReport Report => Extracted.Report;
 
     public string IdentityKey { get; }
+
+    /// <summary>What the report says (<see cref="ReportContent.Fingerprint(AggregateReport)"/>).</summary>
+    public string ContentSha256 { get; }
 
     /// <summary>Null when the XML is over the archive cap.</summary>
     public byte[]? XmlGzip { get; }
@@ -58,6 +62,7 @@ internal sealed class PreparedReport
         {
             File = file,
             IdentityKey = IdentityKey,
+            ContentSha256 = ContentSha256,
             Origin = Extracted.Origin,
             Format = report.Format,
             Version = report.Version,
@@ -105,6 +110,40 @@ internal sealed class PreparedReport
         }
 
         return entity;
+    }
+
+    /// <summary>This report kept as a conflicting copy of the stored report it repeats with different content.</summary>
+    public ReportConflictEntity ToConflict(IngestedFileEntity file, long storedReportId, ReportEntity? storedInThisFile)
+    {
+        var report = Report;
+        var policy = report.Policy;
+        var conflict = new ReportConflictEntity
+        {
+            ReportId = storedReportId,
+            Report = storedInThisFile,
+            File = file,
+            ContentSha256 = ContentSha256,
+            DetectedAt = DateTimeOffset.UtcNow,
+            PolicyAdkim = policy.Adkim,
+            PolicyAspf = policy.Aspf,
+            PolicyP = policy.P,
+            PolicySp = policy.Sp,
+            PolicyNp = policy.Np,
+            PolicyPct = policy.Pct,
+            RecordCount = report.Records.Count,
+            RecordsGzip = ReportContent.Compress(report.Records.Select(ComparedRecord.Of)),
+        };
+        checked
+        {
+            foreach (var record in report.Records)
+            {
+                conflict.MessageCount += record.Count;
+                conflict.DkimPassCount += record.DkimAligned ? record.Count : 0;
+                conflict.SpfPassCount += record.SpfAligned ? record.Count : 0;
+            }
+        }
+
+        return conflict;
     }
 
     private static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);

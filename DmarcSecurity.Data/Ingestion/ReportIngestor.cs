@@ -91,10 +91,28 @@ internal sealed partial class ReportIngestor(
         }
 
         var keys = prepared.Select(p => p.IdentityKey).Distinct().ToList();
-        var known = await context.Reports
+        var storedReports = await context.Reports
             .Where(r => keys.Contains(r.IdentityKey))
-            .Select(r => new { r.IdentityKey, r.Id })
-            .ToDictionaryAsync(r => r.IdentityKey, r => r.Id, cancellationToken);
+            .Select(r => new { r.IdentityKey, r.Id, r.ContentSha256 })
+            .ToListAsync(cancellationToken);
+        var known = storedReports.ToDictionary(r => r.IdentityKey, r => r.Id);
+        // What each stored report says, and what its conflicting copies said: a repeat of any of these is a duplicate.
+        var seenContent = new HashSet<(string IdentityKey, string Content)>();
+        if (storedReports.Count > 0)
+        {
+            var knownIds = storedReports.Select(r => r.Id).ToList();
+            var identityOf = storedReports.ToDictionary(r => r.Id, r => r.IdentityKey);
+            foreach (var stored in storedReports)
+            {
+                seenContent.Add((stored.IdentityKey, stored.ContentSha256 ?? await FingerprintStoredAsync(context, stored.Id, cancellationToken)));
+            }
+
+            foreach (var copy in await context.ReportConflicts.Where(c => knownIds.Contains(c.ReportId))
+                         .Select(c => new { c.ReportId, c.ContentSha256 }).ToListAsync(cancellationToken))
+            {
+                seenContent.Add((identityOf[copy.ReportId], copy.ContentSha256));
+            }
+        }
 
         var tlsKeys = preparedTls.Select(p => p.IdentityKey).Distinct().ToList();
         var knownTls = tlsKeys.Count == 0
@@ -112,8 +130,7 @@ internal sealed partial class ReportIngestor(
                 .Select(r => new { r.IdentityKey, r.Id })
                 .ToDictionaryAsync(r => r.IdentityKey, r => r.Id, cancellationToken);
 
-        var allKnown = keys.All(known.ContainsKey) && tlsKeys.All(knownTls.ContainsKey) && failureKeys.All(knownFailures.ContainsKey);
-        var fileEntity = NewFile(file, allKnown ? FileOutcome.Duplicate : FileOutcome.Stored);
+        var fileEntity = NewFile(file, FileOutcome.Duplicate);
         context.IngestedFiles.Add(fileEntity);
         var tls = AddKeyed(
             preparedTls,
@@ -132,8 +149,12 @@ internal sealed partial class ReportIngestor(
         var slots = new List<(ReportEntity? New, long ExistingId)>(prepared.Count);
         var newByKey = new Dictionary<string, (ReportEntity Entity, PreparedReport Prepared)>();
         var linked = new HashSet<long>();
+        var conflicts = new List<(ReportConflictEntity Copy, PreparedReport Report)>();
         foreach (var report in prepared)
         {
+            // The same report with content not seen before is kept as a conflicting copy of the stored one; the
+            // file still answers the stored report as the one it repeated.
+            var newContent = seenContent.Add((report.IdentityKey, report.ContentSha256));
             if (known.TryGetValue(report.IdentityKey, out var existingId))
             {
                 slots.Add((null, existingId));
@@ -141,11 +162,20 @@ internal sealed partial class ReportIngestor(
                 {
                     context.DuplicateReports.Add(new DuplicateReportEntity { File = fileEntity, ReportId = existingId });
                 }
+
+                if (newContent)
+                {
+                    conflicts.Add((context.ReportConflicts.Add(report.ToConflict(fileEntity, existingId, storedInThisFile: null)).Entity, report));
+                }
             }
             else if (newByKey.TryGetValue(report.IdentityKey, out var sameInFile))
             {
                 // The same report twice in one file: stored once, the repeat answered as its duplicate.
                 slots.Add((sameInFile.Entity, 0));
+                if (newContent)
+                {
+                    conflicts.Add((context.ReportConflicts.Add(report.ToConflict(fileEntity, 0, sameInFile.Entity)).Entity, report));
+                }
             }
             else
             {
@@ -158,6 +188,11 @@ internal sealed partial class ReportIngestor(
                     context.RawXml.Add(new RawXmlEntity { Report = entity, XmlGzip = xml });
                 }
             }
+        }
+
+        if (newByKey.Count > 0 || tls.Stored.Count > 0 || failures.Stored.Count > 0)
+        {
+            fileEntity.Outcome = FileOutcome.Stored;
         }
 
         await context.SaveChangesAsync(cancellationToken);
@@ -191,6 +226,11 @@ internal sealed partial class ReportIngestor(
         }
 
         LogStored(logger, fileEntity.Id, storedIds.Count, duplicateIds.Count, records.Count);
+        foreach (var (copy, report) in conflicts)
+        {
+            LogConflict(logger, fileEntity.Id, report.Report.OrgName, report.Report.ReportId, report.Report.Policy.Domain, copy.Id, copy.ReportId);
+        }
+
         if (preparedTls.Count > 0)
         {
             LogStoredTls(logger, fileEntity.Id, tls.Stored.Count, tls.Duplicates.Count);
@@ -207,7 +247,23 @@ internal sealed partial class ReportIngestor(
             DuplicateOfTlsReportIds = [.. tls.Duplicates.Select(d => d.Entity?.Id ?? d.ExistingId)],
             StoredFailureReportIds = [.. failures.Stored.Select(e => e.Id)],
             DuplicateOfFailureReportIds = [.. failures.Duplicates.Select(d => d.Entity?.Id ?? d.ExistingId)],
+            ConflictIds = [.. conflicts.Select(c => c.Copy.Id)],
         };
+    }
+
+    /// <summary>The fingerprint of a report stored before fingerprints were kept, from its stored policy and records;
+    /// kept on the report so it is computed once.</summary>
+    private static async Task<string> FingerprintStoredAsync(DmarcDbContext context, long reportId, CancellationToken cancellationToken)
+    {
+        var policy = await context.Reports.Where(r => r.Id == reportId)
+            .Select(r => new { r.PolicyAdkim, r.PolicyAspf, r.PolicyP, r.PolicySp, r.PolicyNp, r.PolicyPct })
+            .FirstAsync(cancellationToken);
+        var records = await context.Records.AsNoTracking().Where(r => r.ReportId == reportId).ToListAsync(cancellationToken);
+        var fingerprint = ReportContent.Fingerprint(policy.PolicyAdkim, policy.PolicyAspf, policy.PolicyP, policy.PolicySp, policy.PolicyNp,
+            policy.PolicyPct, records.Select(ComparedRecord.Of));
+        await context.Reports.Where(r => r.Id == reportId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ContentSha256, fingerprint), cancellationToken);
+        return fingerprint;
     }
 
     /// <summary>Adds the file's new TLS or failure reports and links those it repeats; a report twice in one file is
@@ -296,6 +352,10 @@ internal sealed partial class ReportIngestor(
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information,
         Message = "Stored file {FileId}: {StoredFailureReports} new DMARC failure reports, {DuplicateFailureReports} duplicates")]
     private static partial void LogStoredFailures(ILogger logger, long fileId, int storedFailureReports, int duplicateFailureReports);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning,
+        Message = "File {FileId}: report {OrgName} {ReportId} for {Domain} arrived again with different content; kept as conflicting copy {ConflictId} of report {StoredReportId}")]
+    private static partial void LogConflict(ILogger logger, long fileId, string orgName, string reportId, string domain, long conflictId, long storedReportId);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Recorded rejected file {FileId}: {Reason}")]
     private static partial void LogRejected(ILogger logger, long fileId, RejectionReason reason);

@@ -17,6 +17,10 @@ public sealed class ReportEntity
     /// <summary>Hex SHA-256 of reporter org + report id + policy domain + begin + end: the report's identity, unique.</summary>
     public required string IdentityKey { get; set; }
 
+    /// <summary>Hex SHA-256 of what the report says (<see cref="ReportContent.Fingerprint(AggregateReport)"/>); null for
+    /// reports stored before it was kept, computed from their records when a copy of them arrives.</summary>
+    public string? ContentSha256 { get; set; }
+
     public required string Origin { get; set; }
 
     public ReportFormat Format { get; set; }
@@ -107,6 +111,7 @@ internal sealed class ReportConfiguration : IEntityTypeConfiguration<ReportEntit
         builder.Property(r => r.FileId).HasColumnName("file_id");
         builder.HasOne(r => r.File).WithMany().HasForeignKey(r => r.FileId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(r => r.IdentityKey).HasColumnName("identity_key");
+        builder.Property(r => r.ContentSha256).HasColumnName("content_sha256");
         builder.Property(r => r.Origin).HasColumnName("origin");
         builder.Property(r => r.Format).HasColumnName("format").HasConversion<string>();
         builder.Property(r => r.Version).HasColumnName("version");

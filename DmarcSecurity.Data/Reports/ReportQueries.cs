@@ -67,6 +67,8 @@ internal sealed class ReportQueries : IReportQueries
         var records = await context.Records.Where(r => r.ReportId == id)
             .OrderBy(r => r.Id)
             .ToListAsync(cancellationToken);
+        var conflictIds = await context.ReportConflicts.Where(c => c.ReportId == id).OrderBy(c => c.Id).Select(c => c.Id)
+            .ToListAsync(cancellationToken);
         var r = row.Report;
         return new ReportDetailDto(
             ToSummary(r, row.ReceivedAt),
@@ -79,7 +81,10 @@ internal sealed class ReportQueries : IReportQueries
             new PolicyPublishedDto(r.PolicyDomain, r.PolicyAdkim, r.PolicyAspf, r.PolicyP, r.PolicySp, r.PolicyNp, r.PolicyPct, r.PolicyFo,
                 r.PolicyTesting, r.PolicyDiscoveryMethod),
             r.RawXmlStored,
-            records.Select(ToDto).ToList());
+            records.Select(ToDto).ToList())
+        {
+            ConflictIds = conflictIds,
+        };
     }
 
     public async Task<byte[]?> GetRawXmlAsync(long id, CancellationToken cancellationToken)

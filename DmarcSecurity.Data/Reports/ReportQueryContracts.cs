@@ -72,7 +72,11 @@ public sealed record ReportDetailDto(
     int SkippedRecords,
     PolicyPublishedDto Policy,
     bool RawXmlStored,
-    IReadOnlyList<RecordDto> Records);
+    IReadOnlyList<RecordDto> Records)
+{
+    /// <summary>Copies of this report that arrived with different content (<c>/api/report-conflicts/{id}</c>), oldest first.</summary>
+    public IReadOnlyList<long> ConflictIds { get; init; } = [];
+}
 
 public interface IReportQueries
 {

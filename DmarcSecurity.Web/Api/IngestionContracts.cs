@@ -17,7 +17,8 @@ public sealed record IngestionHistoryDto(
     IReadOnlyList<long> TlsReportIds,
     IReadOnlyList<long> DuplicateOfTlsReportIds,
     IReadOnlyList<long> FailureReportIds,
-    IReadOnlyList<long> DuplicateOfFailureReportIds);
+    IReadOnlyList<long> DuplicateOfFailureReportIds,
+    IReadOnlyList<long> ConflictIds);
 
 /// <summary>A mailbox reader's live status (<c>GET /api/mailboxes</c>, Admin).</summary>
 public sealed record MailboxStatusDto(

@@ -223,7 +223,29 @@ function uploadOutcome(row, file) {
             break;
         default:
             uploadFailed(row, 'The server gave no outcome for this file.');
+            return;
     }
+
+    uploadConflictLinks(el, file.conflictIds || []);
+}
+
+/** "; other content kept as conflicting copy #7": a stored report arrived again saying something else. */
+function uploadConflictLinks(el, ids) {
+    if (ids.length === 0) {
+        return;
+    }
+
+    el.append('; other content kept as conflicting ' + (ids.length === 1 ? 'copy ' : 'copies '));
+    ids.forEach((id, i) => {
+        if (i > 0) {
+            el.append(', ');
+        }
+        const a = document.createElement('a');
+        a.href = '/report-conflicts/' + encodeURIComponent(id);
+        a.textContent = '#' + id;
+        a.dataset.testid = 'upload-conflict';
+        el.append(a);
+    });
 }
 
 function uploadFailed(row, message, link) {

@@ -21,6 +21,8 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/reports"] = UserRole.Viewer,
         ["GET /api/reports/{id:long}"] = UserRole.Viewer,
         ["GET /api/reports/{id:long}/xml"] = UserRole.Viewer,
+        ["GET /api/report-conflicts"] = UserRole.Viewer,
+        ["GET /api/report-conflicts/{id:long}"] = UserRole.Viewer,
         ["GET /api/tls-reports"] = UserRole.Viewer,
         ["GET /api/tls-reports/{id:long}"] = UserRole.Viewer,
         ["GET /api/failure-reports"] = UserRole.Viewer,

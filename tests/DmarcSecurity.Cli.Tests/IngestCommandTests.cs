@@ -37,6 +37,32 @@ public sealed class IngestCommandTests(CliApi api) : IClassFixture<CliApi>
     }
 
     [Fact]
+    public async Task Ingest_of_a_folder_takes_its_tls_report_json_and_names_a_conflicting_copy_of_a_stored_report()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var domain = $"cli-{run}.example";
+        var folder = Samples.NewFolder();
+        File.WriteAllBytes(Path.Combine(folder, $"google.com!{domain}!1!2.json"),
+            DmarcSecurity.Testing.TlsReportJson.Build($"tls-{run}", new DateTimeOffset(2026, 11, 3, 0, 0, 0, TimeSpan.Zero), "Google Inc.",
+                new DmarcSecurity.Testing.TlsPolicy(domain, 100, "sts")));
+        File.WriteAllBytes(Path.Combine(folder, "first.xml"),
+            DmarcSecurity.Testing.AggregateReportXml.Build(domain, "receiver.example", $"r-{run}", 3, [("192.0.2.8", 10, true, "none")]));
+        var resent = Path.Combine(Samples.NewFolder(), "resent.xml");
+        File.WriteAllBytes(resent,
+            DmarcSecurity.Testing.AggregateReportXml.Build(domain, "receiver.example", $"r-{run}", 3, [("192.0.2.8", 12, true, "none")]));
+
+        var first = await api.RunAsync("ingest", folder);
+        var second = await api.RunAsync("ingest", resent);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("2 files: 2 stored, 0 duplicate, 0 rejected.", first.Output);
+        Assert.Matches($@"google\.com!{domain.Replace(".", @"\.")}!1!2\.json\s+│ Stored", first.Output);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Matches(@"already stored as report \d+ with other content; kept apart as conflict \d+", second.Output);
+        Assert.Contains("1 file: 0 stored, 1 duplicate, 1 with a conflicting copy kept, 0 rejected.", second.Output);
+    }
+
+    [Fact]
     public async Task Ingest_with_a_rejected_file_shows_its_reason_and_exits_1()
     {
         var run = await api.RunAsync("ingest", Samples.Path("hostile-xxe.xml"), Samples.Path("comcast.net!example.com!1700006400!1700092799.xml"));

@@ -170,6 +170,119 @@ public abstract class IngestionTests(DataFixture fixture)
     }
 
     [Fact]
+    public async Task Same_report_with_different_records_is_kept_as_a_conflicting_copy_and_not_counted()
+    {
+        var domain = ReportBuilder.UniqueDomain();
+        var original = ReportBuilder.For(domain).WithId("report-c").Record("192.0.2.1", 5).Record("192.0.2.2", 3, "quarantine", "fail", "fail").Extract();
+        var stored = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(original), [original], CancellationToken.None);
+        var storedId = Assert.Single(stored.StoredReportIds);
+        // The same identity; one record's count differs and a record the original lacks.
+        var differing = ReportBuilder.For(domain).WithId("report-c").Record("192.0.2.1", 9).Record("192.0.2.2", 3, "quarantine", "fail", "fail")
+            .Record("198.51.100.7", 2, "reject", "fail", "fail").Extract();
+
+        var conflict = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(differing), [differing], CancellationToken.None);
+
+        Assert.Equal(FileOutcome.Duplicate, conflict.Outcome);
+        Assert.Empty(conflict.StoredReportIds);
+        Assert.Equal([storedId], conflict.DuplicateOfReportIds);
+        Assert.Equal(0, conflict.RecordCount);
+        var copyId = Assert.Single(conflict.ConflictIds);
+        Assert.Equal(1, await CountReportsAsync(domain));
+        Assert.Equal(2, await CountRecordsAsync(domain));
+        await using (var context = fixture.CreateContext())
+        {
+            var copy = await context.ReportConflicts.SingleAsync(c => c.Id == copyId);
+            Assert.Equal(storedId, copy.ReportId);
+            Assert.Equal(conflict.FileId, copy.FileId);
+            Assert.Equal((3, 14L, 9L, 9L), (copy.RecordCount, copy.MessageCount, copy.DkimPassCount, copy.SpfPassCount));
+            Assert.Equal(
+                ["192.0.2.1 9 none pass pass", "192.0.2.2 3 quarantine fail fail", "198.51.100.7 2 reject fail fail"],
+                ReportContent.Decompress(copy.RecordsGzip).Select(r => $"{r.SourceIp} {r.Count} {r.Disposition} {r.DkimPolicyResult} {r.SpfPolicyResult}").Order());
+            Assert.Equal(ReportContent.Fingerprint(differing.Report), copy.ContentSha256);
+            Assert.Equal(ReportContent.Fingerprint(original.Report), await context.Reports.Where(r => r.Id == storedId).Select(r => r.ContentSha256).SingleAsync());
+        }
+
+        // The same conflicting content in other bytes repeats the copy; the original's records in another order repeat the report.
+        var differingAgain = differing with { Xml = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(differing.Xml.Span) + "\n") };
+        var again = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(differingAgain), [differingAgain], CancellationToken.None);
+        var reordered = ReportBuilder.For(domain).WithId("report-c").Record("192.0.2.2", 3, "quarantine", "fail", "fail").Record("192.0.2.1", 5).Extract();
+        var same = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(reordered), [reordered], CancellationToken.None);
+
+        Assert.Equal(FileOutcome.Duplicate, again.Outcome);
+        Assert.Equal([storedId], again.DuplicateOfReportIds);
+        Assert.Empty(again.ConflictIds);
+        Assert.Equal(FileOutcome.Duplicate, same.Outcome);
+        Assert.Equal([storedId], same.DuplicateOfReportIds);
+        Assert.Empty(same.ConflictIds);
+        await using var check = fixture.CreateContext();
+        Assert.Equal(1, await check.ReportConflicts.CountAsync(c => c.ReportId == storedId));
+        Assert.Equal([copyId], (await fixture.Reports.GetReportAsync(storedId, CancellationToken.None))!.ConflictIds);
+    }
+
+    [Fact]
+    public async Task A_changed_published_policy_alone_is_a_conflict_and_a_file_with_news_stays_stored()
+    {
+        var domain = ReportBuilder.UniqueDomain();
+        var original = ReportBuilder.For(domain).WithId("policy").Record("192.0.2.1", 5).Extract();
+        var stored = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(original), [original], CancellationToken.None);
+        var stricter = ReportBuilder.For(domain).WithId("policy").Record("192.0.2.1", 5)
+            .With(r => r with { Policy = r.Policy with { P = "reject" } }).Extract();
+        var fresh = ReportBuilder.For(domain).WithId("fresh").Record("192.0.2.9", 1).Extract();
+
+        var result = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(stricter, fresh), [stricter, fresh], CancellationToken.None);
+
+        Assert.Equal(FileOutcome.Stored, result.Outcome);
+        Assert.Single(result.StoredReportIds);
+        Assert.Equal(stored.StoredReportIds, result.DuplicateOfReportIds);
+        var copyId = Assert.Single(result.ConflictIds);
+        await using var context = fixture.CreateContext();
+        var policies = await context.ReportConflicts.Where(c => c.Id == copyId).Select(c => new { Copy = c.PolicyP, Stored = c.Report!.PolicyP }).SingleAsync();
+        Assert.Equal(("reject", "none"), (policies.Copy, policies.Stored));
+    }
+
+    [Fact]
+    public async Task Two_copies_of_one_report_in_one_file_store_the_first_and_keep_the_other_as_its_conflict()
+    {
+        var domain = ReportBuilder.UniqueDomain();
+        var first = ReportBuilder.For(domain).WithId("twice").Record("192.0.2.1", 5).Extract();
+        var second = ReportBuilder.For(domain).WithId("twice").Record("192.0.2.1", 6).Extract();
+
+        var result = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(first, second), [first, second], CancellationToken.None);
+
+        var storedId = Assert.Single(result.StoredReportIds);
+        var copyId = Assert.Single(result.ConflictIds);
+        Assert.Equal(FileOutcome.Stored, result.Outcome);
+        Assert.Equal(1, result.RecordCount);
+        await using var context = fixture.CreateContext();
+        var copy = await context.ReportConflicts.SingleAsync(c => c.Id == copyId);
+        Assert.Equal((storedId, 6L), (copy.ReportId, copy.MessageCount));
+    }
+
+    [Fact]
+    public async Task A_report_stored_before_fingerprints_were_kept_is_fingerprinted_from_its_records()
+    {
+        var domain = ReportBuilder.UniqueDomain();
+        var original = ReportBuilder.For(domain).WithId("legacy").Record("192.0.2.1", 5).Record("2001:db8::5", 2, "reject", "fail", "fail").Extract();
+        var stored = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(original), [original], CancellationToken.None);
+        var storedId = Assert.Single(stored.StoredReportIds);
+        await using (var context = fixture.CreateContext())
+        {
+            Assert.Equal(1, await context.Reports.Where(r => r.Id == storedId).ExecuteUpdateAsync(u => u.SetProperty(r => r.ContentSha256, (string?)null)));
+        }
+
+        var resent = original with { Xml = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(original.Xml.Span) + " ") };
+        var duplicate = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(resent), [resent], CancellationToken.None);
+        var changed = ReportBuilder.For(domain).WithId("legacy").Record("192.0.2.1", 5).Extract();
+        var conflict = await fixture.Ingestor.StoreAsync(ReportBuilder.FileOf(changed), [changed], CancellationToken.None);
+
+        Assert.Equal(FileOutcome.Duplicate, duplicate.Outcome);
+        Assert.Empty(duplicate.ConflictIds);
+        Assert.Equal(FileOutcome.Duplicate, conflict.Outcome);
+        await using var check = fixture.CreateContext();
+        Assert.Equal(ReportContent.Fingerprint(original.Report), await check.Reports.Where(r => r.Id == storedId).Select(r => r.ContentSha256).SingleAsync());
+    }
+
+    [Fact]
     public async Task Concurrent_identical_uploads_store_one_copy_and_answer_the_rest_as_duplicates()
     {
         var domain = ReportBuilder.UniqueDomain();
