@@ -86,7 +86,18 @@ internal sealed class ReportDocumentReader(XmlReader reader, ReportNames names)
                 }
                 else if (Is(names.PolicyPublished))
                 {
-                    _policy = ReadPolicy();
+                    // Some reporters repeat the block (one per DNS lookup, or the organisational domain's beside the
+                    // subdomain's). The first is the policy the report was evaluated under; the others are named.
+                    var policy = ReadPolicy();
+                    if (_policy is null)
+                    {
+                        _policy = policy;
+                    }
+                    else
+                    {
+                        _warnings.Add($"another policy_published (domain {Shown(policy.Domain)}, p={Shown(policy.P)}, sp={Shown(policy.Sp)}) " +
+                            $"after the first was ignored; the report is read under the first (domain {Shown(_policy.Domain)}, p={Shown(_policy.P)})");
+                    }
                 }
                 else if (Is(names.Record))
                 {

@@ -34,6 +34,18 @@ public sealed class AggregateReportParserQuirkTests
     }
 
     [Fact]
+    public void Several_policy_published_blocks_keep_the_first_and_name_the_others_in_a_warning()
+    {
+        var report = Parse("quirk-several-policy-published.xml");
+
+        Assert.Equal(("example.com", "quarantine", "none", 50, "s"), (report.Policy.Domain, report.Policy.P, report.Policy.Sp, report.Policy.Pct, report.Policy.Adkim));
+        Assert.Equal(3, Assert.Single(report.Records).Count);
+        Assert.Equal(
+            "another policy_published (domain mail.example.com, p=reject, sp=reject) after the first was ignored; the report is read under the first (domain example.com, p=quarantine)",
+            Assert.Single(report.Warnings));
+    }
+
+    [Fact]
     public void Stray_unclosed_xs_schema_tag_is_ignored()
     {
         var report = Parse("quirk-xs-schema.xml");
