@@ -20,9 +20,15 @@ public static class StatsApi
         group.MapGet("/alignment", GetAlignment).WithName(nameof(GetAlignment)).WithSummary("DKIM and SPF aligned pass, alone and together.");
         group.MapGet("/dashboard", GetDashboard).WithName(nameof(GetDashboard))
             .WithSummary("Summary, timeline, alignment, top sources by messages and by failing messages, reporters and domains in one answer (lists top long, default 20).");
+        group.MapGet("/extent", GetExtent).WithName(nameof(GetExtent))
+            .WithSummary("The period the reports cover (earliest begin, latest end, how many), for a domain or reporter or for all; from and to are not applied.");
         group.MapGet("/reporters", GetReporters).WithName(nameof(GetReporters)).WithSummary("Volume by reporting organisation.");
         return endpoints;
     }
+
+    public static Task<Results<Ok<DataExtentDto>, ValidationProblem>> GetExtent(
+        [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
+        Run(filter, null, (f, _) => stats.ExtentAsync(f, cancellationToken));
 
     public static Task<Results<Ok<SummaryDto>, ValidationProblem>> GetSummary(
         [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>

@@ -98,6 +98,9 @@ internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache,
 {
     private static readonly HybridCacheEntryOptions s_entry = new() { Expiration = TimeSpan.FromMinutes(10), LocalCacheExpiration = TimeSpan.FromMinutes(10) };
 
+    public Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken) =>
+        CachedAsync("extent", filter with { From = null, To = null }, 0, ct => inner.ExtentAsync(filter, ct), cancellationToken);
+
     public Task<SummaryDto> SummaryAsync(ReportFilter filter, CancellationToken cancellationToken) =>
         CachedAsync("summary", filter, 0, ct => inner.SummaryAsync(filter, ct), cancellationToken);
 

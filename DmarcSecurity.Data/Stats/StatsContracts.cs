@@ -53,8 +53,17 @@ public enum SourceRanking
     Failing,
 }
 
+/// <summary>The period the stored reports cover, for a domain and reporter or for all: where a view that counts back
+/// from today would find nothing because the data is older.</summary>
+/// <param name="First">The earliest report's begin; null without reports.</param>
+/// <param name="Last">The latest report's end; null without reports.</param>
+public sealed record DataExtentDto(long Reports, DateTimeOffset? First, DateTimeOffset? Last);
+
 public interface IStatsQueries
 {
+    /// <summary>The reports' own period; the filter's dates are not applied.</summary>
+    Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken);
+
     Task<SummaryDto> SummaryAsync(ReportFilter filter, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken);

@@ -13,6 +13,17 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     private const string RecordFails = "NOT (r.dkim_policy_result = 'pass' OR r.spf_policy_result = 'pass')";
     private const string JoinedRecords = "FROM records r JOIN sel ON sel.id = r.report_id";
 
+    public async Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken)
+    {
+        await using var context = await OpenAsync(cancellationToken);
+        var reports = ReportFilters.Apply(context.Reports.AsNoTracking(), filter with { From = null, To = null });
+        var extent = await reports
+            .GroupBy(r => 1)
+            .Select(g => new { Count = g.LongCount(), First = g.Min(r => r.Begin), Last = g.Max(r => r.End) })
+            .FirstOrDefaultAsync(cancellationToken);
+        return extent is null ? new DataExtentDto(0, null, null) : new DataExtentDto(extent.Count, extent.First, extent.Last);
+    }
+
     public async Task<SummaryDto> SummaryAsync(ReportFilter filter, CancellationToken cancellationToken)
     {
         var selection = new ReportSelection(filter, dialect);

@@ -26,6 +26,9 @@ public sealed record DashboardData(
     IReadOnlyList<ReporterStatsDto> Reporters,
     IReadOnlyList<DomainStatsDto> Domains);
 
+/// <summary>The period the reports cover (<c>GET /api/stats/extent</c>).</summary>
+public sealed record DataExtentDto(long Reports, DateTimeOffset? First, DateTimeOffset? Last);
+
 public sealed record DomainPage(IReadOnlyList<DomainListItem> Items, long TotalCount);
 
 public sealed record DomainListItem(string Domain);

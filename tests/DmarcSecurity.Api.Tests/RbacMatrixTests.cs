@@ -32,6 +32,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/exports/reports.csv"] = UserRole.Viewer,
         ["GET /api/exports/records.csv"] = UserRole.Viewer,
         ["GET /api/stats/summary"] = UserRole.Viewer,
+        ["GET /api/stats/extent"] = UserRole.Viewer,
         ["GET /api/stats/timeline"] = UserRole.Viewer,
         ["GET /api/stats/domains"] = UserRole.Viewer,
         ["GET /api/stats/sources"] = UserRole.Viewer,
