@@ -6,6 +6,8 @@ namespace DmarcSecurity.Core.Grains;
 /// <param name="DkimAligned">policy_evaluated dkim == pass.</param>
 /// <param name="SpfAligned">policy_evaluated spf == pass.</param>
 /// <param name="HeaderFrom">The record's header_from domain.</param>
+/// <param name="Forwarding">The receiver's override reason naming a forwarder (<c>mailing_list</c>, <c>forwarded</c>,
+/// <c>trusted_forwarder</c>), else null; absent from events written before it was sent.</param>
 public sealed record DmarcRecordEvent(
     string ReportId,
     string PolicyDomain,
@@ -16,4 +18,5 @@ public sealed record DmarcRecordEvent(
     string Disposition,
     bool DkimAligned,
     bool SpfAligned,
-    string HeaderFrom);
+    string HeaderFrom,
+    string? Forwarding = null);

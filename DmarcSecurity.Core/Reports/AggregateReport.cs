@@ -121,6 +121,34 @@ public sealed record ReportRecord
 
     /// <summary>SPF passed as evaluated for DMARC, i.e. with alignment.</summary>
     public bool SpfAligned => string.Equals(SpfPolicyResult, "pass", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The receiver's override reason saying the message came through a forwarder (<c>forwarded</c>,
+    /// <c>mailing_list</c>, <c>trusted_forwarder</c>), when it gave one: a DMARC failure on the forwarder's path, not a
+    /// spoof. Null otherwise.</summary>
+    public string? Forwarding => ForwardingReasons.Of(Reasons);
+}
+
+/// <summary>The override reasons (RFC 7489 appendix C, RFC 9990) that mark a message as forwarded.</summary>
+public static class ForwardingReasons
+{
+    /// <summary>In the order they are named when a record has more than one.</summary>
+    public static readonly IReadOnlyList<string> All = ["mailing_list", "forwarded", "trusted_forwarder"];
+
+    public static string? Of(IReadOnlyList<PolicyOverrideReason> reasons)
+    {
+        foreach (var kind in All)
+        {
+            foreach (var reason in reasons)
+            {
+                if (string.Equals(reason.Type.Trim(), kind, StringComparison.OrdinalIgnoreCase))
+                {
+                    return kind;
+                }
+            }
+        }
+
+        return null;
+    }
 }
 
 public sealed record PolicyOverrideReason(string Type, string? Comment);

@@ -38,7 +38,7 @@ internal static class GrainEvents
                 GrainEventTypes.DmarcRecord,
                 JsonSerializer.Serialize(
                     new DmarcRecordEvent(id, domain, report.OrgName, report.Begin, report.End, record.Count, record.Disposition,
-                        row.DkimAligned, row.SpfAligned, record.HeaderFrom),
+                        row.DkimAligned, row.SpfAligned, record.HeaderFrom, record.Forwarding),
                     GrainEventJson.Default.DmarcRecordEvent));
         }
     }

@@ -8,7 +8,7 @@ internal sealed class PostgreSqlRecordWriter : IRecordBulkWriter
 {
     private const string Copy =
         "COPY records (report_id, source_ip, count, disposition, dkim_policy_result, spf_policy_result, reasons, " +
-        "header_from, envelope_from, envelope_to, dkim, spf, has_non_standard_values) FROM STDIN (FORMAT BINARY)";
+        "header_from, envelope_from, envelope_to, dkim, spf, has_non_standard_values, forwarding) FROM STDIN (FORMAT BINARY)";
 
     public async Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PendingRecord> records, CancellationToken cancellationToken)
     {
@@ -19,7 +19,7 @@ internal sealed class PostgreSqlRecordWriter : IRecordBulkWriter
 
         await using var copy = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(Copy, cancellationToken);
         // Rows are written synchronously: the importer buffers and only blocks when a buffer goes to the server,
-        // while thirteen awaits per row cost more than the occasional blocking flush.
+        // while fourteen awaits per row cost more than the occasional blocking flush.
         foreach (var (reportId, record) in records)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -37,6 +37,7 @@ internal sealed class PostgreSqlRecordWriter : IRecordBulkWriter
             Write(copy, RecordJson.Write(record.Dkim), NpgsqlDbType.Jsonb);
             Write(copy, RecordJson.Write(record.Spf), NpgsqlDbType.Jsonb);
             copy.Write(record.HasNonStandardValues, NpgsqlDbType.Boolean);
+            Write(copy, record.Forwarding, NpgsqlDbType.Text);
         }
 
         await copy.CompleteAsync(cancellationToken);

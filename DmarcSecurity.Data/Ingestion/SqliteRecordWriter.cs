@@ -7,14 +7,14 @@ internal sealed class SqliteRecordWriter : IRecordBulkWriter
 {
     private const string Insert =
         "INSERT INTO records (report_id, source_ip, source_ip_key, count, disposition, dkim_policy_result, spf_policy_result, " +
-        "reasons, header_from, envelope_from, envelope_to, dkim, spf, has_non_standard_values) " +
+        "reasons, header_from, envelope_from, envelope_to, dkim, spf, has_non_standard_values, forwarding) " +
         "VALUES ($report_id, $source_ip, $source_ip_key, $count, $disposition, $dkim_policy_result, $spf_policy_result, " +
-        "$reasons, $header_from, $envelope_from, $envelope_to, $dkim, $spf, $has_non_standard_values)";
+        "$reasons, $header_from, $envelope_from, $envelope_to, $dkim, $spf, $has_non_standard_values, $forwarding)";
 
     private static readonly string[] Parameters =
     [
         "$report_id", "$source_ip", "$source_ip_key", "$count", "$disposition", "$dkim_policy_result", "$spf_policy_result",
-        "$reasons", "$header_from", "$envelope_from", "$envelope_to", "$dkim", "$spf", "$has_non_standard_values",
+        "$reasons", "$header_from", "$envelope_from", "$envelope_to", "$dkim", "$spf", "$has_non_standard_values", "$forwarding",
     ];
 
     // SQLite runs in-process: a statement prepared once and re-bound per row inside the caller's transaction is
@@ -46,6 +46,7 @@ internal sealed class SqliteRecordWriter : IRecordBulkWriter
             parameters[11].Value = (object?)RecordJson.Write(record.Dkim) ?? DBNull.Value;
             parameters[12].Value = (object?)RecordJson.Write(record.Spf) ?? DBNull.Value;
             parameters[13].Value = record.HasNonStandardValues;
+            parameters[14].Value = (object?)record.Forwarding ?? DBNull.Value;
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
     }

@@ -36,6 +36,9 @@ public sealed class RecordEntity
 
     public bool HasNonStandardValues { get; set; }
 
+    /// <summary>The override reason naming a forwarder (<see cref="Core.Reports.ReportRecord.Forwarding"/>), else null.</summary>
+    public string? Forwarding { get; set; }
+
     /// <summary>JSON array of {"domain","selector","result","human_result"}; null when there are none.</summary>
     public string? Dkim { get; set; }
 
@@ -63,6 +66,7 @@ internal sealed class RecordConfiguration(DatabaseProvider provider) : IEntityTy
         builder.Property(r => r.EnvelopeFrom).HasColumnName("envelope_from");
         builder.Property(r => r.EnvelopeTo).HasColumnName("envelope_to");
         builder.Property(r => r.HasNonStandardValues).HasColumnName("has_non_standard_values");
+        builder.Property(r => r.Forwarding).HasColumnName("forwarding");
         builder.Property(r => r.Dkim).HasColumnName("dkim");
         builder.Property(r => r.Spf).HasColumnName("spf");
 

@@ -24,9 +24,13 @@ public sealed record TimelinePointDto(
 
 public sealed record DomainStatsDto(string Domain, long Reports, long Messages, long Passing, long Failing, double PassRate, long Sources);
 
+/// <param name="Failing">Messages that failed DMARC, forwarded ones included.</param>
 /// <param name="Identity">Who the source is (service, reverse DNS, country, ...), added by the Api when it answers; the
 /// queries leave it null.</param>
-public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentity? Identity = null);
+/// <param name="Forwarded">Of the failing messages, those the receiver said came through a forwarder or mailing list
+/// (override reason <c>forwarded</c>, <c>mailing_list</c>, <c>trusted_forwarder</c>). Ranking by failing messages
+/// ranks by the others.</param>
+public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentity? Identity = null, long Forwarded = 0);
 
 public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
 

@@ -11,6 +11,12 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 {
     private const string Passing = "(dkim_pass_count + spf_pass_count - both_pass_count)";
     private const string RecordFails = "NOT (r.dkim_policy_result = 'pass' OR r.spf_policy_result = 'pass')";
+
+    /// <summary>Failed DMARC through a forwarder, as the receiver said (records.forwarding).</summary>
+    private const string RecordForwarded = RecordFails + " AND r.forwarding IS NOT NULL";
+
+    /// <summary>Failed DMARC with no forwarder named: what "most failing" ranks by.</summary>
+    private const string RecordFailsUnforwarded = RecordFails + " AND r.forwarding IS NULL";
     private const string JoinedRecords = "FROM records r JOIN sel ON sel.id = r.report_id";
 
     public async Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken)
@@ -88,9 +94,12 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 
         var weight = selection.Weighted("r.count");
         var sources = await QueryAsync(context, selection,
-            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) {selection.Records} " +
-            $"GROUP BY r.source_ip {(ranking == SourceRanking.Failing ? "HAVING SUM(CASE WHEN " + RecordFails + " THEN 1 ELSE 0 END) > 0 ORDER BY 3 DESC, 2 DESC" : "ORDER BY 2 DESC")}, 1 LIMIT @top",
-            r => (Address: r.GetValue(0), Messages: Double(r, 1), Failing: Double(r, 2)),
+            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END), " +
+            $"SUM(CASE WHEN {RecordForwarded} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip " +
+            (ranking == SourceRanking.Failing
+                ? $"HAVING SUM(CASE WHEN {RecordFailsUnforwarded} THEN 1 ELSE 0 END) > 0 ORDER BY SUM(CASE WHEN {RecordFailsUnforwarded} THEN {weight} ELSE 0 END) DESC, 2 DESC"
+                : "ORDER BY 2 DESC") + ", 1 LIMIT @top",
+            r => (Address: r.GetValue(0), Messages: Double(r, 1), Failing: Double(r, 2), Forwarded: Double(r, 3)),
             cancellationToken, ("@top", Top(top)));
         if (sources.Count == 0)
         {
@@ -107,7 +116,8 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 
         return sources
             .Select(s => new SourceStatsDto(
-                Text(s.Address), Round(s.Messages), Round(s.Failing), Rate(s.Failing, s.Messages), domains.GetValueOrDefault(Text(s.Address))))
+                Text(s.Address), Round(s.Messages), Round(s.Failing), Rate(s.Failing, s.Messages), domains.GetValueOrDefault(Text(s.Address)),
+                Forwarded: Round(s.Forwarded)))
             .ToList();
     }
 
@@ -152,19 +162,21 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var rows = await QueryAsync(context, selection,
             ", doms AS (SELECT lower(policy_domain) AS d, ROW_NUMBER() OVER (ORDER BY lower(policy_domain)) AS k FROM sel GROUP BY lower(policy_domain)), " +
             "keyed AS (SELECT sel.id, sel.w, doms.k FROM sel JOIN doms ON doms.d = lower(sel.policy_domain)), " +
-            $"pairs AS (SELECT keyed.k AS k, r.source_ip AS ip, SUM({Weight}) AS m, SUM(CASE WHEN {RecordFails} THEN {Weight} ELSE 0 END) AS f " +
+            $"pairs AS (SELECT keyed.k AS k, r.source_ip AS ip, SUM({Weight}) AS m, SUM(CASE WHEN {RecordFails} THEN {Weight} ELSE 0 END) AS f, " +
+            $"SUM(CASE WHEN {RecordForwarded} THEN {Weight} ELSE 0 END) AS fw " +
             "FROM records r JOIN keyed ON keyed.id = r.report_id GROUP BY keyed.k, r.source_ip), " +
-            "ips AS (SELECT ip, SUM(m) AS m, SUM(f) AS f, COUNT(*) AS n FROM pairs GROUP BY ip) " +
-            "SELECT 0 AS kind, ip, CAST(NULL AS TEXT) AS d, m, f, n FROM (SELECT ip, m, f, n FROM ips ORDER BY m DESC, ip LIMIT @top) t " +
-            "UNION ALL SELECT 1, ip, NULL, m, f, n FROM (SELECT ip, m, f, n FROM ips WHERE f > 0 ORDER BY f DESC, m DESC, ip LIMIT @top) u " +
-            "UNION ALL SELECT 2, NULL, NULL, 0, 0, COUNT(*) FROM ips " +
-            "UNION ALL SELECT 3, NULL, doms.d, 0, 0, c.n FROM (SELECT k, COUNT(*) AS n FROM pairs GROUP BY k) c JOIN doms ON doms.k = c.k",
+            "ips AS (SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM pairs GROUP BY ip) " +
+            "SELECT 0 AS kind, ip, CAST(NULL AS TEXT) AS d, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips ORDER BY m DESC, ip LIMIT @top) t " +
+            // Top failing: by the failures no forwarder explains, so a mailing list does not rank as a spoofer.
+            "UNION ALL SELECT 1, ip, NULL, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips WHERE f - fw > 0 ORDER BY f - fw DESC, m DESC, ip LIMIT @top) u " +
+            "UNION ALL SELECT 2, NULL, NULL, 0, 0, 0, COUNT(*) FROM ips " +
+            "UNION ALL SELECT 3, NULL, doms.d, 0, 0, 0, c.n FROM (SELECT k, COUNT(*) AS n FROM pairs GROUP BY k) c JOIN doms ON doms.k = c.k",
             r => (Kind: Long(r, 0), Address: r.IsDBNull(1) ? null : Text(r, 1), Domain: r.IsDBNull(2) ? null : r.GetString(2),
-                Messages: Double(r, 3), Failing: Double(r, 4), Count: Long(r, 5)),
+                Messages: Double(r, 3), Failing: Double(r, 4), Forwarded: Double(r, 5), Count: Long(r, 6)),
             cancellationToken, ("@top", Top(top)));
 
         List<SourceStatsDto> Sources(long kind) => rows.Where(r => r.Kind == kind)
-            .Select(r => new SourceStatsDto(r.Address!, Round(r.Messages), Round(r.Failing), Rate(r.Failing, r.Messages), r.Count)).ToList();
+            .Select(r => new SourceStatsDto(r.Address!, Round(r.Messages), Round(r.Failing), Rate(r.Failing, r.Messages), r.Count, Forwarded: Round(r.Forwarded))).ToList();
         var perDomain = rows.Where(r => r.Kind == 3).ToDictionary(r => r.Domain!, r => r.Count);
         return new DashboardDto(
             totals.ToSummary(rows.Where(r => r.Kind == 2).Select(r => r.Count).SingleOrDefault(), dispositions),

@@ -91,7 +91,9 @@ internal static class SourceEvidence
     public static SourceIpState Add(SourceIpState state, DmarcRecordEvent record, DateTimeOffset now, DecisionSettings settings)
     {
         var day = Days.OfWindow(record.Begin, record.End);
-        var failing = !record.DkimAligned && !record.SpfAligned ? record.Count : 0;
+        var failedBoth = !record.DkimAligned && !record.SpfAligned ? record.Count : 0;
+        var forwarded = record.Forwarding is null ? 0 : failedBoth;
+        var failing = failedBoth - forwarded;
         var disposition = record.Disposition.Trim().ToLowerInvariant();
         var days = state.Days;
         if (day >= Days.FirstKept(now, settings.EvidenceDays))
@@ -101,6 +103,7 @@ internal static class SourceEvidence
             {
                 Messages = old.Messages + record.Count,
                 FailingBoth = old.FailingBoth + failing,
+                Forwarded = old.Forwarded + forwarded,
                 None = old.None + (disposition is "quarantine" or "reject" ? 0 : record.Count),
                 Quarantine = old.Quarantine + (disposition == "quarantine" ? record.Count : 0),
                 Reject = old.Reject + (disposition == "reject" ? record.Count : 0),
@@ -164,6 +167,7 @@ internal static class SourceEvidence
             state.AnomalyScore)
         {
             FailureReports = state.FailureDays.Where(d => d.Day >= Days.Of(windowStart)).Sum(d => d.Reports),
+            Forwarded = days.Sum(d => d.Forwarded),
             IdsAlerts = ids.Sum(d => d.Alerts),
             IdsTopPriority = ids.Select(d => d.TopPriority).Aggregate((int?)null, MinPriority),
             IdsProbes = ids.Sum(d => d.Probes),

@@ -63,8 +63,10 @@ public sealed record SourceIpState
     public AlertBook Alerts { get; init; } = AlertBook.Empty;
 }
 
-/// <param name="FailingBoth">Messages that failed both DKIM and SPF alignment.</param>
-public sealed record SourceDay(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject);
+/// <param name="FailingBoth">Messages that failed both DKIM and SPF alignment, not counting forwarded ones.</param>
+/// <param name="Forwarded">Messages that failed both, with the receiver naming a forwarder as the reason (mailing list,
+/// forwarder): the forwarder's path, not evidence against the address. 0 in states stored before it was counted.</param>
+public sealed record SourceDay(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject, long Forwarded = 0);
 
 /// <param name="Reports">Failure reports about messages from the address that arrived on that day.</param>
 public sealed record SourceFailureDay(DateOnly Day, long Reports);

@@ -59,7 +59,7 @@ public sealed record SourceAssessmentDto(DateTimeOffset At, ThreatScoreDto Score
 
 public sealed record ThreatScoreDto(double Score, string Severity, ScoreBreakdownDto Breakdown);
 
-public sealed record SourceDayDto(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject);
+public sealed record SourceDayDto(DateOnly Day, long Messages, long FailingBoth, long None, long Quarantine, long Reject, long Forwarded = 0);
 
 public sealed record ClaimedDomainDto(DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Messages, long FailingBoth, DateTimeOffset? LastFailedAt);
 

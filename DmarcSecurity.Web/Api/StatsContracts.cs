@@ -10,7 +10,12 @@ public sealed record TimelinePointDto(
 
 public sealed record DomainStatsDto(string Domain, long Reports, long Messages, long Passing, long Failing, double PassRate, long Sources);
 
-public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentityDto? Identity = null);
+/// <param name="Forwarded">Of the failing messages, those the receiver said came through a forwarder or mailing list.</param>
+public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentityDto? Identity = null, long Forwarded = 0)
+{
+    /// <summary>The failures no forwarder explains: what "top failing" ranks and draws.</summary>
+    public long Unforwarded => Failing - Forwarded;
+}
 
 public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
 

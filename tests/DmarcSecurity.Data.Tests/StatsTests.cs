@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace DmarcSecurity.Data.Tests;
 
 public abstract class StatsTests(DataFixture fixture)
@@ -106,6 +108,39 @@ public abstract class StatsTests(DataFixture fixture)
             ofDomain);
         Assert.Equal(["203.0.113.9", "198.51.100.1"], failing.Select(f => f.SourceIp).Take(2));
         Assert.All(failing, f => Assert.True(f.Failing > 0));
+    }
+
+    [Fact]
+    public async Task A_mailing_list_the_receiver_named_is_counted_as_forwarded_and_does_not_rank_among_the_failing()
+    {
+        var domain = ReportBuilder.UniqueDomain("fwd");
+        static ReportRecord Reason(ReportRecord record, string type) => record with { Reasons = [new PolicyOverrideReason(type, "list")] };
+        await StoreAsync(ReportBuilder.For(domain).Covering(Day0, TimeSpan.FromDays(1))
+            .Record("192.0.2.50", 500, "none", "fail", "fail", r => Reason(r, "mailing_list"))
+            .Record("192.0.2.50", 20, "reject", "fail", "fail")
+            .Record("198.51.100.60", 40, "reject", "fail", "fail")
+            .Record("203.0.113.70", 300, "none", "fail", "fail", r => Reason(r, "Forwarded"))
+            .Record("192.0.2.80", 1000));
+
+        var filter = new ReportFilter(Domain: domain);
+        var failing = await fixture.Stats.SourcesAsync(filter, 10, SourceRanking.Failing, CancellationToken.None);
+        var byMessages = await fixture.Stats.SourcesAsync(filter, 10, SourceRanking.Messages, CancellationToken.None);
+        var dashboard = await fixture.Stats.DashboardAsync(filter, 10, CancellationToken.None);
+
+        // The list's own 20 unexplained failures rank below the 40 of a source no forwarder explains; the forwarder whose
+        // every failure is explained is not among the failing at all.
+        Assert.Equal(
+            [new SourceStatsDto("198.51.100.60", 40, 40, 1, 1), new SourceStatsDto("192.0.2.50", 520, 520, 1, 1, Forwarded: 500)],
+            failing);
+        Assert.Equal(failing, dashboard.TopFailing);
+        Assert.Equal(
+            [("192.0.2.80", 0L), ("192.0.2.50", 500L), ("203.0.113.70", 300L), ("198.51.100.60", 0L)],
+            byMessages.Select(s => (s.SourceIp, s.Forwarded)));
+        Assert.Equal(byMessages, dashboard.TopSources);
+        await using var context = fixture.CreateContext();
+        Assert.Equal(
+            ["-", "-", "-", "forwarded", "mailing_list"],
+            (await context.Records.Where(r => r.Report!.PolicyDomain == domain).Select(r => r.Forwarding ?? "-").ToListAsync()).Order());
     }
 
     [Fact]

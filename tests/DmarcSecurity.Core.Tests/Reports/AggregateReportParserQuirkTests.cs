@@ -45,6 +45,19 @@ public sealed class AggregateReportParserQuirkTests
             Assert.Single(report.Warnings));
     }
 
+    [Theory]
+    [InlineData("mailing_list", "mailing_list")]
+    [InlineData(" Forwarded ", "forwarded")]
+    [InlineData("trusted_forwarder", "trusted_forwarder")]
+    [InlineData("local_policy", null)]
+    [InlineData("sampled_out", null)]
+    public void A_record_is_forwarded_when_the_receiver_names_a_forwarder_as_the_override_reason(string type, string? forwarding)
+    {
+        var record = Assert.Single(Parse("quirk-defaults-absent.xml").Records) with { Reasons = [new PolicyOverrideReason("local_policy", null), new PolicyOverrideReason(type, "x")] };
+
+        Assert.Equal(forwarding, record.Forwarding);
+    }
+
     [Fact]
     public void Stray_unclosed_xs_schema_tag_is_ignored()
     {

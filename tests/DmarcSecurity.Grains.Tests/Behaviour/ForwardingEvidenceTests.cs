@@ -1,0 +1,47 @@
+using System.Net;
+using System.Text.Json;
+using DmarcSecurity.Grains.Runtime;
+using DmarcSecurity.Grains.Settings;
+using DmarcSecurity.Grains.Sources;
+using static DmarcSecurity.Grains.Tests.Behaviour.TestData;
+
+namespace DmarcSecurity.Grains.Tests.Behaviour;
+
+/// <summary>Failures the receiver put down to a forwarder or mailing list: counted apart, not as evidence against the
+/// address.</summary>
+public class ForwardingEvidenceTests
+{
+    private const string Ip = "192.0.2.50";
+    private static readonly DateTimeOffset s_now = At(FirstDay.AddDays(1), 6);
+
+    [Fact]
+    public void A_mailing_lists_failures_are_forwarded_not_failing_and_raise_nothing_against_it()
+    {
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default);
+        var spoofer = new SourceIpGrain("198.51.100.60", GrainSettings.Default);
+
+        var list = grain.Observe(new SourceIpState(), Record(FirstDay, 500, failing: true, disposition: "none") with { Forwarding = "mailing_list" }, s_now);
+        list = grain.Observe(list, Record(FirstDay, 20, failing: true), s_now);
+        var spoofed = spoofer.Observe(new SourceIpState(), Record(FirstDay, 520, failing: true), s_now);
+
+        var day = Assert.Single(list.Days);
+        Assert.Equal((520L, 20L, 500L), (day.Messages, day.FailingBoth, day.Forwarded));
+        Assert.Equal((20L, 1L), (list.Domains[Domain].FailingBoth, list.Domains.Count));
+        var evidence = SourceEvidence.Evidence(list, IPAddress.Parse(Ip), s_now, GrainSettings.Default);
+        Assert.Equal((520L, 20L, 500L), (evidence.Messages, evidence.FailingBoth, evidence.Forwarded));
+        var spoofEvidence = SourceEvidence.Evidence(spoofed, IPAddress.Parse("198.51.100.60"), s_now, GrainSettings.Default);
+        Assert.Equal((520L, 0L), (spoofEvidence.FailingBoth, spoofEvidence.Forwarded));
+        Assert.True(
+            Decisions.ThreatScorer.Score(evidence, GrainSettings.Default.Scoring).Score < Decisions.ThreatScorer.Score(spoofEvidence, GrainSettings.Default.Scoring).Score);
+    }
+
+    [Fact]
+    public void Days_stored_before_forwarding_was_counted_load_with_none_forwarded()
+    {
+        var stored = """{"version":1,"days":[{"day":"2025-03-01","messages":60,"failingBoth":60,"none":0,"quarantine":0,"reject":60}]}""";
+
+        var state = JsonSerializer.Deserialize(stored, GrainJsonContext.Default.SourceIpState)!;
+
+        Assert.Equal((60L, 60L, 0L), (state.Days.Single().Messages, state.Days.Single().FailingBoth, state.Days.Single().Forwarded));
+    }
+}
