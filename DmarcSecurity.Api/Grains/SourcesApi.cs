@@ -3,10 +3,12 @@ using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Decisions;
 using DmarcSecurity.Api.Enrichment;
+using DmarcSecurity.Api.Stats;
 using DmarcSecurity.Core.Enrichment;
 using DmarcSecurity.Core.Grains;
 using DmarcSecurity.Core.Ids;
 using DmarcSecurity.Data.Ids;
+using DmarcSecurity.Data.Stats;
 using DmarcSecurity.Data.Database;
 using Microsoft.EntityFrameworkCore;
 
@@ -43,10 +45,26 @@ public static class SourcesApi
 
     public static IEndpointRouteBuilder MapSourcesApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGroup("/api/sources").WithTags("Sources").RequireAuthorization(Policies.Viewer)
-            .MapGet("/{ip}", GetSource).WithName(nameof(GetSource))
+        var group = endpoints.MapGroup("/api/sources").WithTags("Sources").RequireAuthorization(Policies.Viewer);
+        group.MapGet("/", ListSources).WithName(nameof(ListSources))
+            .WithSummary("Every source address the filters select (domain, reporter, from, to), a page at a time, by messages (order=messages, the default) or by failing messages no forwarder explains (order=failing), with who each is.");
+        group.MapGet("/{ip}", GetSource).WithName(nameof(GetSource))
             .WithSummary($"A source IP's identity (reverse DNS, base domain, country, city, ASN, service), grain state (DMARC and IDS evidence, current score), its {Recent} newest records, IDS alerts and decisions.");
         return endpoints;
+    }
+
+    public static async Task<Results<Ok<PagedResult<SourceStatsDto>>, ValidationProblem>> ListSources(
+        [AsParameters] ReportFilterParameters filter, int? page, int? pageSize, string? order, IStatsQueries stats, SourceIdentities identities,
+        CancellationToken cancellationToken)
+    {
+        var paging = new PagingParameters(page, pageSize, null);
+        if (Validation.Check(filter, paging, new SourceOrderParameter(order)) is { } problem)
+        {
+            return problem;
+        }
+
+        var result = await stats.SourcesPageAsync(filter.ToFilter(), paging.ToPageRequest(), SourceOrderParameter.Parse(order), cancellationToken);
+        return TypedResults.Ok(result with { Items = await StatsApi.WithIdentitiesAsync(result.Items, identities, cancellationToken) });
     }
 
     public static async Task<Results<Ok<SourceDto>, NotFound, ValidationProblem>> GetSource(

@@ -66,7 +66,7 @@ public static class StatsApi
         });
 
     /// <summary>The rows with who each source is: every address looked up at once, under the enrichment's bound and wait.</summary>
-    private static async Task<IReadOnlyList<SourceStatsDto>> WithIdentitiesAsync(
+    internal static async Task<IReadOnlyList<SourceStatsDto>> WithIdentitiesAsync(
         IReadOnlyList<SourceStatsDto> rows, SourceIdentities identities, CancellationToken cancellationToken) =>
         With(rows, await identities.IdentifyAsync(rows.Select(r => r.SourceIp), cancellationToken));
 

@@ -113,6 +113,9 @@ internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache,
     public Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, SourceRanking ranking, CancellationToken cancellationToken) =>
         CachedAsync($"sources-{ranking}", filter, top, ct => inner.SourcesAsync(filter, top, ranking, ct), cancellationToken);
 
+    public Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken) =>
+        CachedAsync($"sources-page-{ranking}-{page.Page}", filter, page.PageSize, ct => inner.SourcesPageAsync(filter, page, ranking, ct), cancellationToken);
+
     public Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken) =>
         CachedAsync("alignment", filter, 0, ct => inner.AlignmentAsync(filter, ct), cancellationToken);
 

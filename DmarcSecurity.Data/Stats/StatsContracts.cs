@@ -76,6 +76,11 @@ public interface IStatsQueries
 
     Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(ReportFilter filter, int top, SourceRanking ranking, CancellationToken cancellationToken);
 
+    /// <summary>Every source the filter selects, a page at a time, in the order of <paramref name="ranking"/>; the total
+    /// counts the sources that ranking lists (for <see cref="SourceRanking.Failing"/>, those with a failure no
+    /// forwarder explains).</summary>
+    Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken);
+
     Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken);

@@ -91,16 +91,38 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     {
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
+        return await SourcesAsync(context, selection, Top(top), 0, ranking, cancellationToken);
+    }
 
+    public async Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken)
+    {
+        var (number, size) = Paging.Clamp(page);
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+        var total = (await QueryAsync(context, selection,
+            $"SELECT COUNT(*) FROM (SELECT r.source_ip {selection.Records} GROUP BY r.source_ip{Listed(ranking)}) s",
+            r => Long(r, 0), cancellationToken)).Single();
+        var items = total <= (long)(number - 1) * size ? []
+            : await SourcesAsync(context, selection, size, (long)(number - 1) * size, ranking, cancellationToken);
+        return new PagedResult<SourceStatsDto>(items, number, size, total);
+    }
+
+    /// <summary>The sources a ranking lists: for failing, those with a failure no forwarder explains.</summary>
+    private static string Listed(SourceRanking ranking) =>
+        ranking == SourceRanking.Failing ? $" HAVING SUM(CASE WHEN {RecordFailsUnforwarded} THEN 1 ELSE 0 END) > 0" : "";
+
+    private async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(
+        DmarcDbContext context, ReportSelection selection, int top, long skip, SourceRanking ranking, CancellationToken cancellationToken)
+    {
         var weight = selection.Weighted("r.count");
         var sources = await QueryAsync(context, selection,
             $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END), " +
-            $"SUM(CASE WHEN {RecordForwarded} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip " +
+            $"SUM(CASE WHEN {RecordForwarded} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip{Listed(ranking)} " +
             (ranking == SourceRanking.Failing
-                ? $"HAVING SUM(CASE WHEN {RecordFailsUnforwarded} THEN 1 ELSE 0 END) > 0 ORDER BY SUM(CASE WHEN {RecordFailsUnforwarded} THEN {weight} ELSE 0 END) DESC, 2 DESC"
-                : "ORDER BY 2 DESC") + ", 1 LIMIT @top",
+                ? $"ORDER BY SUM(CASE WHEN {RecordFailsUnforwarded} THEN {weight} ELSE 0 END) DESC, 2 DESC"
+                : "ORDER BY 2 DESC") + ", 1 LIMIT @top OFFSET @skip",
             r => (Address: r.GetValue(0), Messages: Double(r, 1), Failing: Double(r, 2), Forwarded: Double(r, 3)),
-            cancellationToken, ("@top", Top(top)));
+            cancellationToken, ("@top", top), ("@skip", skip));
         if (sources.Count == 0)
         {
             return [];

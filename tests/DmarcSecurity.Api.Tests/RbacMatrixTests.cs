@@ -86,6 +86,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["DELETE /api/allowlist/{id:long}"] = UserRole.Admin,
         ["GET /api/domains"] = UserRole.Viewer,
         ["GET /api/domains/{domain}"] = UserRole.Viewer,
+        ["GET /api/sources"] = UserRole.Viewer,
         ["GET /api/sources/{ip}"] = UserRole.Viewer,
         ["GET /api/enrichment/status"] = UserRole.Viewer,
         ["GET /api/silo/status"] = UserRole.Viewer,

@@ -144,6 +144,33 @@ public abstract class StatsTests(DataFixture fixture)
     }
 
     [Fact]
+    public async Task Sources_page_through_every_address_in_the_ranking_order_with_the_total_it_lists()
+    {
+        var domain = ReportBuilder.UniqueDomain("page");
+        var builder = ReportBuilder.For(domain).Covering(Day0, TimeSpan.FromDays(1));
+        for (var i = 1; i <= 7; i++)
+        {
+            builder.Record($"192.0.2.{i}", i * 10, "reject", i % 2 == 0 ? "pass" : "fail", "fail");
+        }
+
+        await StoreAsync(builder);
+        var filter = new ReportFilter(Domain: domain);
+
+        var first = await fixture.Stats.SourcesPageAsync(filter, new PageRequest(1, 3), SourceRanking.Messages, CancellationToken.None);
+        var third = await fixture.Stats.SourcesPageAsync(filter, new PageRequest(3, 3), SourceRanking.Messages, CancellationToken.None);
+        var past = await fixture.Stats.SourcesPageAsync(filter, new PageRequest(4, 3), SourceRanking.Messages, CancellationToken.None);
+        var failing = await fixture.Stats.SourcesPageAsync(filter, new PageRequest(1, 10), SourceRanking.Failing, CancellationToken.None);
+
+        Assert.Equal((7L, 1, 3), (first.TotalCount, first.Page, first.PageSize));
+        Assert.Equal(["192.0.2.7", "192.0.2.6", "192.0.2.5"], first.Items.Select(s => s.SourceIp));
+        Assert.Equal(["192.0.2.1"], third.Items.Select(s => s.SourceIp));
+        Assert.Empty(past.Items);
+        Assert.Equal(7, past.TotalCount);
+        Assert.Equal(4, failing.TotalCount);
+        Assert.Equal(["192.0.2.7", "192.0.2.5", "192.0.2.3", "192.0.2.1"], failing.Items.Select(s => s.SourceIp));
+    }
+
+    [Fact]
     public async Task Alignment_splits_messages_by_dkim_and_spf_results()
     {
         var s = await SeedAsync();

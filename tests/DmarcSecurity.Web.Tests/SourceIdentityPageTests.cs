@@ -40,7 +40,7 @@ public sealed class SourceIdentityPageTests(Platform platform)
     public async Task Top_sources_have_a_service_column()
     {
         var page = await platform.SignInAsync(Platform.ViewerEmail);
-        await page.GotoAsync("/sources");
+        await page.GotoAsync($"/sources?domain={Reports.SeedDomain}&period=0");
         await Platform.WaitForInteractiveAsync(page);
 
         var row = page.GetByTestId("source-row").Filter(new() { HasText = "192.0.2.10" });
