@@ -62,6 +62,7 @@ public static class DomainsApi
             .WithSummary("Domains with baseline, known senders, policy, the last 7 days and open alerts; sort by domain or updatedAt.");
         group.MapGet("/{domain}", GetDomain).WithName(nameof(GetDomain)).WithSummary("One domain's summary and its full grain state.");
         group.MapDomainForecast();
+        group.MapDomainSenders();
         return endpoints;
     }
 

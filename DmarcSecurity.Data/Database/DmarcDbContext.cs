@@ -95,6 +95,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<Jobs.JobRunEntity> JobRuns => Set<Jobs.JobRunEntity>();
 
+    public DbSet<Senders.AuthorisedServiceEntity> AuthorisedServices => Set<Senders.AuthorisedServiceEntity>();
+
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
     /// <summary>A context over an open connection, enlisted in <paramref name="transaction"/>: for code that writes with EF
@@ -172,6 +174,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Learning.SeverityPredictionConfiguration());
         modelBuilder.ApplyConfiguration(new Siem.SiemExportConfiguration());
         modelBuilder.ApplyConfiguration(new Jobs.JobRunConfiguration());
+        modelBuilder.ApplyConfiguration(new Senders.AuthorisedServiceConfiguration());
     }
 }
 

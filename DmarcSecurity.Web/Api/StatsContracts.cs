@@ -31,6 +31,17 @@ public sealed record DashboardData(
     IReadOnlyList<ReporterStatsDto> Reporters,
     IReadOnlyList<DomainStatsDto> Domains);
 
+/// <summary>One sending service of a domain over a period (<c>GET /api/domains/{domain}/senders</c>).</summary>
+public sealed record DomainSenderDto(
+    string Service, string? Kind, int Sources, long Messages, long Passing, long Failing, long Forwarded, double PassRate,
+    bool Authorised, bool UnauthorisedPassing, IReadOnlyList<string> TopSources);
+
+public sealed record PolicyReadinessDto(bool Quarantine, bool Reject, double? AuthorisedPassRate, IReadOnlyList<string> Blockers, IReadOnlyList<string> CalledOut);
+
+public sealed record DomainSendersDto(
+    string Domain, DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<DomainSenderDto> Services, PolicyReadinessDto Readiness,
+    int SourcesCounted, long SourcesTotal);
+
 /// <summary>The period the reports cover (<c>GET /api/stats/extent</c>).</summary>
 public sealed record DataExtentDto(long Reports, DateTimeOffset? First, DateTimeOffset? Last);
 

@@ -37,6 +37,28 @@ public sealed class SourceIdentityPageTests(Platform platform)
     }
 
     [Fact]
+    public async Task An_analyst_authorises_a_domains_sending_service_and_sees_the_domain_ready_for_a_stricter_policy()
+    {
+        var page = await platform.SignInAsync(Platform.AnalystEmail);
+        await page.GotoAsync($"/domains/{Reports.SeedDomain}");
+        await Platform.WaitForInteractiveAsync(page);
+
+        var sendgrid = page.Locator("[data-testid=sender-row][data-service='SendGrid']");
+        await Expect(sendgrid).ToContainTextAsync("192.0.2.10");
+        await Expect(page.Locator("[data-kpi=ready-quarantine] .kpi-value")).ToHaveTextAsync("Not yet");
+        await Expect(page.GetByTestId("readiness-blocker").First).ToContainTextAsync("No sending service is marked as authorised");
+        await Platform.ClickUntilAsync(sendgrid.GetByTestId("sender-authorise"), page.Locator("[data-kpi=ready-quarantine] .kpi-value", new() { HasText = "Ready" }));
+
+        await Expect(sendgrid).ToContainTextAsync("Yes");
+        await Expect(page.Locator("[data-kpi=ready-reject] .kpi-value")).ToHaveTextAsync("Ready");
+        await Expect(page.Locator("[data-kpi=authorised-pass] .kpi-value")).ToHaveTextAsync("100.0%");
+        await Expect(page.Locator("[data-testid=sender-row][data-service='bulk-sender.example']")).ToContainTextAsync("0.0%");
+        Directory.CreateDirectory(Platform.ScreenshotDirectory);
+        await page.Locator("[data-testid=domain-senders]").ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "domain-senders-1280x720.png") });
+        await Platform.ClickUntilAsync(sendgrid.GetByTestId("sender-authorise"), page.Locator("[data-kpi=ready-quarantine] .kpi-value", new() { HasText = "Not yet" }));
+    }
+
+    [Fact]
     public async Task Top_sources_have_a_service_column()
     {
         var page = await platform.SignInAsync(Platform.ViewerEmail);

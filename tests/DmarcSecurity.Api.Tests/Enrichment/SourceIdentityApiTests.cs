@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json;
 using DmarcSecurity.Api.Enrichment;
@@ -35,6 +36,53 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
     {
         _client.Dispose();
         await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Senders_are_grouped_by_service_and_the_authorised_ones_decide_the_policy_readiness()
+    {
+        string Authorised(string service) => $"/api/domains/{Domain}/authorised-services/{Uri.EscapeDataString(service)}";
+        await Upload.GetAsync<Grains.DomainSendersDto>(_client, $"/api/domains/{Domain}/senders"); // reverse DNS answers come in
+        foreach (var service in new[] { "Google Workspace", "Microsoft 365", "Amazon SES", "example.co.uk" })
+        {
+            await _client.DeleteAsync(Authorised(service));
+        }
+
+        var none = await Upload.GetAsync<Grains.DomainSendersDto>(_client, $"/api/domains/{Domain.ToUpperInvariant()}/senders");
+        foreach (var service in new[] { "Google Workspace", "Microsoft 365", "Amazon SES" })
+        {
+            using var put = await _client.PutAsJsonAsync(Authorised(service), new Grains.AuthoriseServiceRequest("sends for us"));
+            Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        }
+
+        var ready = await Upload.GetAsync<Grains.DomainSendersDto>(_client, $"/api/domains/{Domain}/senders");
+        (await _client.PutAsJsonAsync(Authorised("example.co.uk"), new Grains.AuthoriseServiceRequest(null))).Dispose();
+        using var revoked = await _client.DeleteAsync(Authorised("Amazon SES"));
+        using var revokedAgain = await _client.DeleteAsync(Authorised("Amazon SES"));
+        var blocked = await Upload.GetAsync<Grains.DomainSendersDto>(_client, $"/api/domains/{Domain}/senders");
+
+        Assert.Equal(Domain, none.Domain);
+        Assert.Equal((5, 5L), (none.SourcesCounted, none.SourcesTotal));
+        Assert.Equal(
+            [("Google Workspace", "mailbox-provider", 500L, 1.0), ("Microsoft 365", "mailbox-provider", 300L, 1.0), ("Amazon SES", "transactional", 200L, 1.0),
+                ("example.co.uk", null, 40L, 0.0)],
+            none.Services.Take(4).Select(s => (s.Service, s.Kind, s.Messages, s.PassRate)));
+        Assert.All(none.Services, s => Assert.False(s.Authorised));
+        Assert.Equal((false, false, (double?)null), (none.Readiness.Quarantine, none.Readiness.Reject, none.Readiness.AuthorisedPassRate));
+        Assert.Equal(["No sending service is marked as authorised: mark the services that send this domain's mail."], none.Readiness.Blockers);
+        Assert.Equal(3, none.Readiness.CalledOut.Count);
+
+        Assert.Equal((true, true, (double?)1.0), (ready.Readiness.Quarantine, ready.Readiness.Reject, ready.Readiness.AuthorisedPassRate));
+        Assert.Empty(ready.Readiness.Blockers);
+        Assert.Empty(ready.Readiness.CalledOut);
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (revoked.StatusCode, revokedAgain.StatusCode));
+        Assert.Equal((false, false), (blocked.Readiness.Quarantine, blocked.Readiness.Reject));
+        Assert.Equal(["example.co.uk (authorised) passes DMARC on 0.0% of its 40 messages; 40 would be quarantined. Align its DKIM signature or SPF."],
+            blocked.Readiness.Blockers);
+        Assert.Equal(["Amazon SES is not authorised but 200 of its messages pass DMARC: authorise it, or remove its DKIM key or SPF include."],
+            blocked.Readiness.CalledOut);
+        Assert.Equal(800.0 / 840, blocked.Readiness.AuthorisedPassRate!.Value, 6);
     }
 
     [Fact]
