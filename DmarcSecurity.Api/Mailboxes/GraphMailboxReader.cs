@@ -92,18 +92,29 @@ internal sealed partial class GraphMailboxReader : IDisposable
 
     public static string Server(GraphMailboxOptions options) => $"Microsoft 365: {options.UserId} ({new Uri(options.GraphEndpoint).Host})";
 
+    /// <summary>The identity platform's hosts of the public, US government and China clouds, which the identity
+    /// library knows; any other authority (Azure Stack, a test's) is used as given, without instance discovery, which
+    /// would ask the public cloud about it.</summary>
+    private static readonly HashSet<string> s_knownAuthorities = new(StringComparer.OrdinalIgnoreCase)
+    {
+        AzureAuthorityHosts.AzurePublicCloud.Host, AzureAuthorityHosts.AzureGovernment.Host, AzureAuthorityHosts.AzureChina.Host,
+    };
+
     private static TokenCredential CreateCredential(GraphMailboxOptions options, HttpMessageHandler handler)
     {
         var transport = new HttpClientTransport(handler);
         var authority = new Uri(options.AuthorityHost);
+        var discovery = s_knownAuthorities.Contains(authority.Host) && authority.IsDefaultPort;
         if (!string.IsNullOrEmpty(options.CertificatePath))
         {
-            return new ClientCertificateCredential(options.TenantId, options.ClientId, options.LoadCertificate(),
-                new ClientCertificateCredentialOptions { AuthorityHost = authority, Transport = transport, SendCertificateChain = false });
+            return new ClientCertificateCredential(options.TenantId, options.ClientId, options.LoadCertificate(), new ClientCertificateCredentialOptions
+            {
+                AuthorityHost = authority, Transport = transport, SendCertificateChain = false, DisableInstanceDiscovery = !discovery,
+            });
         }
 
         return new ClientSecretCredential(options.TenantId, options.ClientId, options.ClientSecret,
-            new ClientSecretCredentialOptions { AuthorityHost = authority, Transport = transport });
+            new ClientSecretCredentialOptions { AuthorityHost = authority, Transport = transport, DisableInstanceDiscovery = !discovery });
     }
 
     public async Task RunAsync(CancellationToken stopping)
