@@ -165,12 +165,53 @@ internal sealed partial class GraphMailboxReader : IDisposable
         var text = e switch
         {
             ODataError { Error: { } error } o => $"Graph answered {o.ResponseStatusCode} {error.Code}: {error.Message}",
-            ApiException a when a.InnerException is AuthenticationFailedException auth => $"{nameof(AuthenticationFailedException)}: {auth.Message}",
-            ApiException a => $"Graph answered {a.ResponseStatusCode}: {a.Message}",
-            _ => $"{e.GetType().Name}: {e.Message}",
+            ApiException { InnerException: AuthenticationFailedException auth } => Chain(auth),
+            ApiException a when a.InnerException is null => $"Graph answered {a.ResponseStatusCode}: {a.Message}",
+            AggregateException { InnerExceptions: [.., var last] } retries when RetriedAnswer().Match(last.Message) is { Success: true } answer =>
+                $"Graph answered {Status(answer.Groups[1].Value)} {ErrorText(answer.Groups[2].Value)} (given up after {retries.InnerExceptions.Count} tries)",
+            _ => Chain(e),
         };
         var clean = string.Concat(text.Take(1000).Select(c => char.IsControl(c) ? ' ' : c));
         return text.Length > 1000 ? clean + "..." : clean;
+    }
+
+    /// <summary>How Graph's retry handler words each answer it gave up on: "HTTP request failed with status code: ServiceUnavailable.{body}".</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"status code: (\w+)\.(.*)$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex RetriedAnswer();
+
+    private static string Status(string name) =>
+        Enum.TryParse<System.Net.HttpStatusCode>(name, out var status) ? ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture) : name;
+
+    /// <summary>Graph's error body as "code: message", or the body's start when it is not one.</summary>
+    private static string ErrorText(string body)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            var error = json.RootElement.GetProperty("error");
+            return $"{error.GetProperty("code").GetString()}: {error.GetProperty("message").GetString()}";
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return body.Length > 200 ? body[..200] : body;
+        }
+    }
+
+    /// <summary>The exception's message and those of its causes (the identity platform's AADSTS answer is the
+    /// innermost), each once.</summary>
+    private static string Chain(Exception e)
+    {
+        var messages = new List<string>();
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            var message = current.Message.Trim();
+            if (message.Length > 0 && !messages.Any(m => m.Contains(message, StringComparison.Ordinal)))
+            {
+                messages.Add(message);
+            }
+        }
+
+        return $"{e.GetType().Name}: {string.Join(" <- ", messages)}";
     }
 
     private sealed record Opened(string Folder, string Archive, string Invalid);
