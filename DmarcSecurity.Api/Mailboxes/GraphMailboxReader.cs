@@ -337,8 +337,11 @@ internal sealed partial class GraphMailboxReader : IDisposable
                 {
                     var detail = $"the message is over the {_maxMessageBytes:N0}-byte limit; it was not read further.";
                     LogInvalid(_logger, _name, label, RejectionReason.InputTooLarge, detail);
-                    await MoveAsync(item, opened.Invalid, cancellationToken);
-                    _board.Update(_name, s => s with { MessagesInvalid = s.MessagesInvalid + 1 });
+                    if (await MoveAsync(item, opened.Invalid, label, cancellationToken))
+                    {
+                        _board.Update(_name, s => s with { MessagesInvalid = s.MessagesInvalid + 1 });
+                    }
+
                     return;
                 }
 
@@ -366,7 +369,11 @@ internal sealed partial class GraphMailboxReader : IDisposable
         switch (result.Outcome)
         {
             case FileOutcome.Stored or FileOutcome.Duplicate:
-                await MoveAsync(item, opened.Archive, cancellationToken);
+                if (!await MoveAsync(item, opened.Archive, label, cancellationToken))
+                {
+                    break;
+                }
+
                 _board.Update(_name, s => s with { MessagesArchived = s.MessagesArchived + 1 });
                 LogArchived(_logger, _name, label, result.Outcome, result.StoredReportIds.Count + result.StoredTlsReportIds.Count + result.StoredFailureReportIds.Count,
                     result.DuplicateOfReportIds.Count);
@@ -378,14 +385,29 @@ internal sealed partial class GraphMailboxReader : IDisposable
                 break;
             default:
                 LogInvalid(_logger, _name, label, result.Reason ?? RejectionReason.NoReportFound, result.Error ?? "");
-                await MoveAsync(item, opened.Invalid, cancellationToken);
-                _board.Update(_name, s => s with { MessagesInvalid = s.MessagesInvalid + 1 });
+                if (await MoveAsync(item, opened.Invalid, label, cancellationToken))
+                {
+                    _board.Update(_name, s => s with { MessagesInvalid = s.MessagesInvalid + 1 });
+                }
+
                 break;
         }
     }
 
-    private static async Task MoveAsync(Microsoft.Graph.Users.Item.Messages.Item.MessageItemRequestBuilder item, string destination, CancellationToken cancellationToken) =>
-        await item.Move.PostAsync(new MovePostRequestBody { DestinationId = destination }, cancellationToken: cancellationToken);
+    /// <summary>Moves the message; false when someone else moved or deleted it first (its outcome is committed all the same).</summary>
+    private async Task<bool> MoveAsync(Microsoft.Graph.Users.Item.Messages.Item.MessageItemRequestBuilder item, string destination, string label, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await item.Move.PostAsync(new MovePostRequestBody { DestinationId = destination }, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (ApiException e) when (e.ResponseStatusCode == 404)
+        {
+            LogGone(_logger, _name, label);
+            return false;
+        }
+    }
 
     /// <summary>How the message is named in the ingestion history: its subject, else its received time.</summary>
     private static string Label(Message message)
@@ -425,6 +447,6 @@ internal sealed partial class GraphMailboxReader : IDisposable
     [LoggerMessage(EventId = 3116, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: created the folder {Folder}")]
     private static partial void LogFolderCreated(ILogger logger, string mailbox, string folder);
 
-    [LoggerMessage(EventId = 3117, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: message ({Subject}) was moved or deleted by someone else before it was read")]
+    [LoggerMessage(EventId = 3117, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: message ({Subject}) was moved or deleted by someone else before the reader could")]
     private static partial void LogGone(ILogger logger, string mailbox, string subject);
 }

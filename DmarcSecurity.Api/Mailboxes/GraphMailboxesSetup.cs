@@ -25,11 +25,34 @@ internal sealed class GraphMailboxIngestionService : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_mailboxes.Select(m => Task.Run(async () =>
+        Task.WhenAll(_mailboxes.Select(m => Task.Run(() => RunAsync(m.Name, m.Options, m.Loop, stoppingToken), stoppingToken)));
+
+    /// <summary>A reader that cannot even be made (its certificate file went away since the start) is shown on the
+    /// status and made again at the next interval; the Api and the other mailboxes go on.</summary>
+    private async Task RunAsync(string name, GraphMailboxOptions options, LoopJob loop, CancellationToken stoppingToken)
+    {
+        var board = _services.GetRequiredService<MailboxStatusBoard>();
+        while (!stoppingToken.IsCancellationRequested)
         {
-            using var reader = ActivatorUtilities.CreateInstance<GraphMailboxReader>(_services, m.Name, m.Options, m.Loop);
-            await reader.RunAsync(stoppingToken);
-        }, stoppingToken)));
+            GraphMailboxReader reader;
+            try
+            {
+                reader = ActivatorUtilities.CreateInstance<GraphMailboxReader>(_services, name, options, loop);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                var error = $"The credential could not be loaded ({options.Credential}): {e.Message}";
+                board.Update(name, s => s with { State = "Retrying", Errors = s.Errors + 1, LastError = error, LastErrorAt = DateTimeOffset.UtcNow, NextPollAt = DateTimeOffset.UtcNow + options.PollInterval });
+                await loop.WaitAsync(options.PollInterval, stoppingToken);
+                continue;
+            }
+
+            using (reader)
+            {
+                await reader.RunAsync(stoppingToken);
+            }
+        }
+    }
 }
 
 public static class GraphMailboxesSetup
