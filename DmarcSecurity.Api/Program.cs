@@ -35,6 +35,7 @@ builder.AddAuth();
 builder.AddIngestion();
 builder.AddStatsCache();
 builder.AddMailboxes();
+builder.AddGraphMailboxes();
 builder.AddWatchedFolders();
 builder.AddIdsTailers();
 builder.AddAlerts();

@@ -37,6 +37,9 @@ public sealed class IngestionOptions
     /// <summary>IMAP mailboxes reports are mailed to, by name (<c>Ingestion:Mailboxes:&lt;name&gt;:Host</c> ...).</summary>
     public Dictionary<string, Mailboxes.MailboxOptions> Mailboxes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Microsoft 365 mailboxes read through Microsoft Graph, by name (<c>Ingestion:GraphMailboxes:&lt;name&gt;:UserId</c> ...).</summary>
+    public Dictionary<string, Mailboxes.GraphMailboxOptions> GraphMailboxes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Folders (or Maildirs) reports are dropped into, by name (<c>Ingestion:Folders:&lt;name&gt;:Path</c> ...).</summary>
     public Dictionary<string, Folders.WatchedFolderOptions> Folders { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -58,4 +58,13 @@ public sealed class MailboxStatusBoard
             _statuses[name] = new MailboxStatus(name, $"{options.Host}:{options.EffectivePort}", options.Folder, "Starting", false, null, null, 0, 0, 0, 0, null, null);
         }
     }
+
+    /// <summary>A mailbox that is not an IMAP server's (Microsoft 365 through Graph): its server and folder as shown.</summary>
+    internal void Register(string name, string server, string folder)
+    {
+        lock (_lock)
+        {
+            _statuses[name] = new MailboxStatus(name, server, folder, "Starting", false, null, null, 0, 0, 0, 0, null, null);
+        }
+    }
 }
