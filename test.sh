@@ -16,6 +16,7 @@ source "$ROOT/scripts/dovecot.sh"
 source "$ROOT/scripts/promtool.sh"
 source "$ROOT/scripts/rsyslog.sh"
 source "$ROOT/scripts/smtp.sh"
+source "$ROOT/scripts/pdf.sh"
 source "$ROOT/scripts/enrichment.sh"
 trap 'stop_postgres; stop_redis' EXIT
 
@@ -43,6 +44,7 @@ ensure_dovecot || { log "no Dovecot for the mailbox tests"; echo "0 passed, 1 fa
 ensure_promtool || { log "no promtool for the metrics tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_rsyslog || { log "no rsyslog for the SIEM export tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_smtp || { log "no SMTP server for the e-mail notification tests"; echo "0 passed, 1 failed"; exit 1; }
+ensure_pdftools || { log "no pdftotext for the PDF export tests"; echo "0 passed, 1 failed"; exit 1; }
 ensure_enrichment_tools || { log "no dnsmasq, mmdblookup or MaxMind::DB::Writer for the enrichment tests"; echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf "$RESULTS"

@@ -2,7 +2,12 @@ using System.Globalization;
 using CsvHelper;
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
+using DmarcSecurity.Api.Enrichment;
+using DmarcSecurity.Api.Grains;
 using DmarcSecurity.Api.Reports;
+using DmarcSecurity.Data.Database;
+using DmarcSecurity.Data.Stats;
+using Microsoft.EntityFrameworkCore;
 
 namespace DmarcSecurity.Api.Exports;
 
@@ -24,9 +29,36 @@ public static class ExportsApi
         var group = endpoints.MapGroup("/api/exports").WithTags("Exports").RequireAuthorization(Policies.Viewer);
         group.MapGet("/reports.csv", ExportReports).WithName(nameof(ExportReports))
             .WithSummary("Every report the filters select (domain, reporter, from, to), as CSV.");
+        group.MapGet("/domains/{domain}/summary.pdf", ExportDomainSummary).WithName(nameof(ExportDomainSummary))
+            .WithSummary("A domain's summary over a period (from, to; all time without them) as a PDF: totals, policy readiness, senders by service, the sources failing with no forwarder to explain it, and the days.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         group.MapGet("/records.csv", ExportRecords).WithName(nameof(ExportRecords))
             .WithSummary("Every record the filters select (domain, sourceIp, disposition, dkim, spf, from, to), as CSV.");
         return endpoints;
+    }
+
+    public static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> ExportDomainSummary(
+        string domain, DateTimeOffset? from, DateTimeOffset? to, IStatsQueries stats, SourceIdentities identities,
+        IDbContextFactory<DmarcDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var parameters = new ReportFilterParameters(domain, null, from, to);
+        if (Validation.Check(parameters) is { } problem)
+        {
+            return problem;
+        }
+
+        var filter = parameters.ToFilter();
+        var totals = await stats.SummaryAsync(filter, cancellationToken);
+        if (totals.Reports == 0 && (await stats.ExtentAsync(filter, cancellationToken)).Reports == 0)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var summary = new DomainSummary(
+            DomainName.Normalise(domain), from, to, clock.GetUtcNow(), totals, await stats.TimelineAsync(filter, cancellationToken),
+            await stats.SourcesAsync(filter, 10, SourceRanking.Failing, cancellationToken),
+            await DomainSenders.SendersAsync(filter, stats, identities, contexts, cancellationToken));
+        return TypedResults.File(DomainSummaryPdf.Write(summary), "application/pdf", $"dmarc-summary-{summary.Domain}.pdf");
     }
 
     public static Results<PushStreamHttpResult, ValidationProblem> ExportReports(

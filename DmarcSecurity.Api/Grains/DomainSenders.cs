@@ -75,8 +75,15 @@ public static class DomainSenders
             return problem;
         }
 
-        var key = DomainName.Normalise(domain);
-        var page = await stats.SourcesPageAsync(filter.ToFilter(), new PageRequest(1, MaxSources), SourceRanking.Messages, cancellationToken);
+        return TypedResults.Ok(await SendersAsync(filter.ToFilter(), stats, identities, contexts, cancellationToken));
+    }
+
+    /// <summary>The senders of <paramref name="filter"/>'s domain over its period, grouped, with the readiness they give.</summary>
+    public static async Task<DomainSendersDto> SendersAsync(
+        ReportFilter filter, IStatsQueries stats, SourceIdentities identities, IDbContextFactory<DmarcDbContext> contexts, CancellationToken cancellationToken)
+    {
+        var key = DomainName.Normalise(filter.Domain!);
+        var page = await stats.SourcesPageAsync(filter, new PageRequest(1, MaxSources), SourceRanking.Messages, cancellationToken);
         var known = await identities.IdentifyAsync(page.Items.Select(s => s.SourceIp), cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var authorised = (await db.AuthorisedServices.Where(s => s.Domain == key).Select(s => s.Service).ToListAsync(cancellationToken))
@@ -97,7 +104,7 @@ public static class DomainSenders
             })
             .OrderByDescending(s => s.Messages).ThenBy(s => s.Service, StringComparer.Ordinal)
             .ToList();
-        return TypedResults.Ok(new DomainSendersDto(key, from, to, services, Readiness(services), page.Items.Count, page.TotalCount));
+        return new DomainSendersDto(key, filter.From, filter.To, services, Readiness(services), page.Items.Count, page.TotalCount);
     }
 
     public static async Task<Results<NoContent, ValidationProblem>> AuthoriseService(

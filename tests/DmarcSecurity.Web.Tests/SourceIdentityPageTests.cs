@@ -55,6 +55,10 @@ public sealed class SourceIdentityPageTests(Platform platform)
         await Expect(page.Locator("[data-testid=sender-row][data-service='bulk-sender.example']")).ToContainTextAsync("0.0%");
         Directory.CreateDirectory(Platform.ScreenshotDirectory);
         await page.Locator("[data-testid=domain-senders]").ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "domain-senders-1280x720.png") });
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("download-summary").ClickAsync());
+        Assert.Equal($"dmarc-summary-{Reports.SeedDomain}.pdf", download.SuggestedFilename);
+        var pdf = await File.ReadAllBytesAsync(await download.PathAsync());
+        Assert.Equal("%PDF-"u8.ToArray(), pdf[..5]);
         await Platform.ClickUntilAsync(sendgrid.GetByTestId("sender-authorise"), page.Locator("[data-kpi=ready-quarantine] .kpi-value", new() { HasText = "Not yet" }));
     }
 
