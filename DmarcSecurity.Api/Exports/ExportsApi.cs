@@ -32,6 +32,8 @@ public static class ExportsApi
         group.MapGet("/domains/{domain}/summary.pdf", ExportDomainSummary).WithName(nameof(ExportDomainSummary))
             .WithSummary("A domain's summary over a period (from, to; all time without them) as a PDF: totals, policy readiness, senders by service, the sources failing with no forwarder to explain it, and the days.")
             .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
+        group.MapGet("/domains/{domain}/senders.csv", ExportDomainSenders).WithName(nameof(ExportDomainSenders))
+            .WithSummary("A domain's senders over a period (from, to) grouped by service, as on GET /api/domains/{domain}/senders, as CSV.");
         group.MapGet("/records.csv", ExportRecords).WithName(nameof(ExportRecords))
             .WithSummary("Every record the filters select (domain, sourceIp, disposition, dkim, spf, from, to), as CSV.");
         return endpoints;
@@ -59,6 +61,39 @@ public static class ExportsApi
             await stats.SourcesAsync(filter, 10, SourceRanking.Failing, cancellationToken),
             await DomainSenders.SendersAsync(filter, stats, identities, contexts, cancellationToken));
         return TypedResults.File(DomainSummaryPdf.Write(summary), "application/pdf", $"dmarc-summary-{summary.Domain}.pdf");
+    }
+
+    public static async Task<Results<PushStreamHttpResult, ValidationProblem>> ExportDomainSenders(
+        string domain, DateTimeOffset? from, DateTimeOffset? to, IStatsQueries stats, SourceIdentities identities,
+        IDbContextFactory<DmarcDbContext> contexts, CancellationToken cancellationToken)
+    {
+        var parameters = new ReportFilterParameters(domain, null, from, to);
+        if (Validation.Check(parameters) is { } problem)
+        {
+            return problem;
+        }
+
+        var senders = await DomainSenders.SendersAsync(parameters.ToFilter(), stats, identities, contexts, cancellationToken);
+        return Csv($"senders-{senders.Domain}.csv", async csv =>
+        {
+            csv.WriteHeader(["domain", "service", "kind", "sources", "messages", "passing", "failing", "forwarded", "pass_rate", "authorised", "unauthorised_passing", "top_sources"]);
+            foreach (var s in senders.Services)
+            {
+                csv.WriteField(senders.Domain);
+                csv.WriteField(s.Service);
+                csv.WriteField(s.Kind);
+                csv.WriteField(s.Sources.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(s.Messages.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(s.Passing.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(s.Failing.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(s.Forwarded.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(s.PassRate.ToString("0.####", CultureInfo.InvariantCulture));
+                csv.WriteField(s.Authorised ? "true" : "false");
+                csv.WriteField(s.UnauthorisedPassing ? "true" : "false");
+                csv.WriteField(string.Join(" ", s.TopSources));
+                await csv.EndRecordAsync(cancellationToken);
+            }
+        });
     }
 
     public static Results<PushStreamHttpResult, ValidationProblem> ExportReports(

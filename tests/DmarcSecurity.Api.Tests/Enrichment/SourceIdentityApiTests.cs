@@ -83,6 +83,12 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
         Assert.Equal(["Amazon SES is not authorised but 200 of its messages pass DMARC: authorise it, or remove its DKIM key or SPF include."],
             blocked.Readiness.CalledOut);
         Assert.Equal(800.0 / 840, blocked.Readiness.AuthorisedPassRate!.Value, 6);
+
+        var csv = (await _client.GetStringAsync($"/api/exports/domains/{Domain}/senders.csv")).Split("\r\n");
+        Assert.Equal("domain,service,kind,sources,messages,passing,failing,forwarded,pass_rate,authorised,unauthorised_passing,top_sources", csv[0]);
+        Assert.Equal($"{Domain},Google Workspace,mailbox-provider,1,500,500,0,0,1,true,false,{EnrichmentWorld.Gmail}", csv[1]);
+        Assert.Equal($"{Domain},Amazon SES,transactional,1,200,200,0,0,1,false,true,{EnrichmentWorld.Ses}", csv[3]);
+        Assert.Equal($"{Domain},example.co.uk,,1,40,0,40,0,0,true,false,{EnrichmentWorld.Berlin}", csv[4]);
     }
 
     [Fact]
