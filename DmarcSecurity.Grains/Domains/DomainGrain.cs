@@ -12,6 +12,9 @@ namespace DmarcSecurity.Grains.Domains;
 /// </summary>
 public sealed class DomainGrain(string domain, GrainSettings settings)
 {
+    /// <summary>Published policies kept in <see cref="DomainState.PolicyHistory"/>.</summary>
+    public const int MaxPolicyHistory = 50;
+
     private const double Tolerance = 1e-9;
     private static readonly IReadOnlyDictionary<string, string> s_noDiscriminators = new Dictionary<string, string>();
     private readonly AlertGate _gate = new(settings, GrainTypes.Domain, domain);
@@ -94,7 +97,13 @@ public sealed class DomainGrain(string domain, GrainSettings settings)
 
         var policy = PolicyChanges.Read(report.Policy, state.Policy, report.End, report.ReportId);
         var changes = state.Policy is { } before ? PolicyChanges.Downgrades(before, policy) : [];
-        state = state with { Policy = policy };
+        var history = state.PolicyHistory.Count == 0 && state.Policy is { } seen ? [seen] : state.PolicyHistory;
+        if (history.Count == 0 || !PolicyChanges.Same(history[^1], policy))
+        {
+            history = [.. history.TakeLast(MaxPolicyHistory - 1), policy];
+        }
+
+        state = state with { Policy = policy, PolicyHistory = history };
         if (changes.Count == 0)
         {
             return state;

@@ -25,6 +25,11 @@ public sealed record DomainState
     /// <summary>The policy of the newest report seen.</summary>
     public DomainPolicy? Policy { get; init; }
 
+    /// <summary>Every published policy in the order reports showed it, each as first seen (its report and the report's
+    /// end): a new entry for every change of p, sp, np, pct, testing, adkim or aspf, stronger or weaker; the last
+    /// <see cref="DomainGrain.MaxPolicyHistory"/>. Empty in states stored before it was kept, until the next report.</summary>
+    public IReadOnlyList<DomainPolicy> PolicyHistory { get; init; } = [];
+
     /// <summary>By reporter (organisation name, lower-case).</summary>
     public IReadOnlyDictionary<string, ReporterActivity> Reporters { get; init; } = new Dictionary<string, ReporterActivity>();
 

@@ -21,6 +21,10 @@ internal static class PolicyChanges
             reportId);
     }
 
+    /// <summary>The same rule, whichever report showed it.</summary>
+    public static bool Same(DomainPolicy a, DomainPolicy b) =>
+        a with { AsOf = default, ReportId = "" } == b with { AsOf = default, ReportId = "" };
+
     /// <summary>Each way <paramref name="now"/> is weaker than <paramref name="before"/>, as "field: old -> new":
     /// p, sp or np weaker (none &lt; quarantine &lt; reject), pct lowered (absent is 100), testing switched on.</summary>
     public static IReadOnlyList<string> Downgrades(DomainPolicy before, DomainPolicy now)

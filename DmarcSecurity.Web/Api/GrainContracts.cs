@@ -14,7 +14,7 @@ public sealed record DomainDetailDto(DomainSummaryDto Summary, long Version, Dom
 public sealed record DomainStateDto(
     IReadOnlyList<DomainDayDto>? Days, double? BaselineFailureRate, int BaselineDays,
     IReadOnlyDictionary<string, KnownSenderDto>? KnownSenders, DomainPolicyDto? Policy,
-    IReadOnlyDictionary<string, ReporterActivityDto>? Reporters);
+    IReadOnlyDictionary<string, ReporterActivityDto>? Reporters, IReadOnlyList<DomainPolicyDto>? PolicyHistory = null);
 
 public sealed record DomainDayDto(DateOnly Day, long Messages, long DmarcPass, long DkimAligned, long SpfAligned, long None, long Quarantine, long Reject);
 

@@ -55,6 +55,8 @@ public sealed class SourceIdentityPageTests(Platform platform)
         await Expect(page.Locator("[data-testid=sender-row][data-service='bulk-sender.example']")).ToContainTextAsync("0.0%");
         Directory.CreateDirectory(Platform.ScreenshotDirectory);
         await page.Locator("[data-testid=domain-senders]").ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, "domain-senders-1280x720.png") });
+        var history = page.GetByTestId("policy-history-row");
+        await Expect(history.First).ToContainTextAsync("reject");
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("download-summary").ClickAsync());
         Assert.Equal($"dmarc-summary-{Reports.SeedDomain}.pdf", download.SuggestedFilename);
         var pdf = await File.ReadAllBytesAsync(await download.PathAsync());

@@ -260,6 +260,42 @@ public class DomainGrainTests
     }
 
     [Fact]
+    public void Every_policy_change_stronger_or_weaker_is_kept_in_the_history_once_in_report_order()
+    {
+        var grain = Grain();
+        var state = new DomainState();
+        var policies = new (int Day, DmarcPublishedPolicy Policy)[]
+        {
+            (0, new("none", Pct: 100)), (1, new("none", Pct: 100)), (2, new("quarantine", Pct: 25)), (3, new("quarantine", Pct: 100)),
+            (4, new("reject", Pct: 100)), (5, new("reject", Pct: 100)), (6, new("none", Pct: 100)),
+        };
+        foreach (var (day, policy) in policies)
+        {
+            state = grain.Apply(state, Report(FirstDay.AddDays(day), policy, "google.com"), Arrival(FirstDay.AddDays(day))).State;
+        }
+
+        // A late report about an older day changes nothing.
+        state = grain.Apply(state, Report(FirstDay.AddDays(2), new DmarcPublishedPolicy("quarantine", Pct: 10), "yahoo.com"), Arrival(FirstDay.AddDays(7))).State;
+
+        Assert.Equal(
+            [("none", 100, 0), ("quarantine", 25, 2), ("quarantine", 100, 3), ("reject", 100, 4), ("none", 100, 6)],
+            state.PolicyHistory.Select(p => (p.P, p.Pct ?? 0, (p.AsOf - At(FirstDay)).Days)));
+        Assert.Equal("none", state.Policy!.P);
+    }
+
+    [Fact]
+    public void A_state_stored_before_the_history_starts_it_with_the_policy_it_knew()
+    {
+        var grain = Grain();
+        var known = grain.Apply(new DomainState(), Report(FirstDay, new DmarcPublishedPolicy("reject", Pct: 100), "google.com"), Arrival(FirstDay)).State
+            with { PolicyHistory = [] };
+
+        var next = grain.Apply(known, Report(FirstDay.AddDays(1), new DmarcPublishedPolicy("quarantine", Pct: 100), "google.com"), Arrival(FirstDay.AddDays(1))).State;
+
+        Assert.Equal(["reject", "quarantine"], next.PolicyHistory.Select(p => p.P));
+    }
+
+    [Fact]
     public void Policy_downgrade_stays_quiet_for_a_stricter_or_equal_policy()
     {
         var grain = Grain();
