@@ -93,6 +93,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<Jobs.JobRunEntity> JobRuns => Set<Jobs.JobRunEntity>();
 
+    public DbSet<global::DmarcSecurity.Data.Mailboxes.MailboxEntity> Mailboxes => Set<global::DmarcSecurity.Data.Mailboxes.MailboxEntity>();
+
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
 
     /// <summary>A context over an open connection, enlisted in <paramref name="transaction"/>: for code that writes with EF
@@ -169,6 +171,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Learning.SeverityPredictionConfiguration());
         modelBuilder.ApplyConfiguration(new Siem.SiemExportConfiguration());
         modelBuilder.ApplyConfiguration(new Jobs.JobRunConfiguration());
+        modelBuilder.ApplyConfiguration(new global::DmarcSecurity.Data.Mailboxes.MailboxConfiguration());
     }
 }
 

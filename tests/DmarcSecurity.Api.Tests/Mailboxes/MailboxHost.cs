@@ -31,6 +31,17 @@ public sealed class MailboxHost : IAsyncDisposable
 
     public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("The Api is stopped.");
 
+    /// <summary>The Api with the given settings (mailboxes or none) on a PostgreSQL or SQLite database of its own.</summary>
+    public static async Task<MailboxHost> StartAsync(Dictionary<string, string> settings, DbProvider provider = DbProvider.PostgreSql)
+    {
+        var host = new MailboxHost(await TestDatabases.CreateAsync(provider), settings);
+        host.Start();
+        return host;
+    }
+
+    /// <summary>An HttpClient signed in to this Api as an Admin (created on first use).</summary>
+    public async Task<HttpClient> AdminAsync() => await NotificationSeed.AdminAsync(Factory);
+
     public static async Task<MailboxHost> StartAsync(string mailbox, int port, string user, string password, TimeSpan? pollInterval = null, bool useIdle = true)
     {
         var prefix = $"Ingestion:Mailboxes:{mailbox}";
