@@ -106,10 +106,12 @@ public sealed class MailboxAdminTests
         Assert.DoesNotContain(Password, api.Logs.All, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Configured_mailboxes_are_listed_read_only_and_bad_requests_are_refused_by_field()
+    [Theory]
+    [InlineData(DbProvider.PostgreSql)]
+    [InlineData(DbProvider.Sqlite)]
+    public async Task Configured_mailboxes_are_listed_read_only_and_bad_requests_are_refused_by_field(DbProvider provider)
     {
-        await using var api = await MailboxHost.StartAsync(new Dictionary<string, string>
+        await using var api = await MailboxHost.StartAsync(provider: provider, settings: new Dictionary<string, string>
         {
             ["Ingestion:Mailboxes:rua:Host"] = "127.0.0.1",
             ["Ingestion:Mailboxes:rua:Port"] = "1",
@@ -140,7 +142,8 @@ public sealed class MailboxAdminTests
         var problem = (await bad.Content.ReadFromJsonAsync<ValidationProblemDetails>(Upload.Json))!;
         Assert.Equal(["archiveFolder", "certificateFingerprint", "host", "name", "password", "pollInterval", "port", "security"], problem.Errors.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("CertificateFingerprint must be the server certificate's SHA-256 fingerprint (64 hex digits).", Assert.Single(problem.Errors["certificateFingerprint"]));
-        Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM mailboxes"));
+        Assert.Equal([("rua", MailboxSources.Configuration), ("team", MailboxSources.Stored)],
+            (await Upload.GetAsync<List<MailboxStatus>>(admin, "/api/mailboxes")).Select(m => (m.Name, m.Source)));
     }
 
     [Fact]
@@ -199,5 +202,60 @@ public sealed class MailboxAdminTests
         Assert.Equal(wrong.Message, board.Find("wrong-password")!.LastError);
         Assert.NotNull(board.Find("wrong-password")!.LastErrorAt);
         Assert.DoesNotContain("Not-The-Password-3", api.Logs.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Another_api_replica_on_the_same_database_follows_the_changes_within_seconds()
+    {
+        await using var server = await DovecotServer.StartAsync((User, Password));
+        await using var mailbox = await MailboxClient.ConnectAsync(server.Port, User, Password);
+        await using var api = await MailboxHost.StartAsync([]);
+        await using var replica = api.Replica([]);
+        var replicaBoard = replica.Factory.Services.GetRequiredService<MailboxStatusBoard>();
+        using var admin = await api.AdminAsync();
+
+        using var created = await admin.PostAsJsonAsync("/api/mailboxes", Plain("shared", server.Port), Upload.Json);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // The replica reads the row within its refresh, unprotects the password with the shared key ring, and signs in.
+        var clock = Stopwatch.StartNew();
+        await WaitUntilAsync(() => Task.FromResult(replicaBoard.Find("shared") is { State: "Waiting" }), TimeSpan.FromSeconds(20), () => replica.Logs.All);
+        Assert.True(clock.Elapsed < MailboxSupervisor.RefreshInterval + TimeSpan.FromSeconds(5), $"picked up after {clock.Elapsed}");
+        Assert.Equal((MailboxSources.Stored, 0L), (replicaBoard.Find("shared")!.Source, replicaBoard.Find("shared")!.Errors));
+
+        // Both replicas read the mailbox: the report is stored once, the message archived once.
+        await mailbox.AppendAsync(Report("shared", "shared.example"));
+        await WaitUntilAsync(async () => await mailbox.CountAsync("Archive") >= 1, TimeSpan.FromSeconds(30), () => api.Logs.All + replica.Logs.All);
+        Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM reports WHERE policy_domain = 'shared.example'"));
+
+        using var deleted = await admin.DeleteAsync("/api/mailboxes/shared");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await WaitUntilAsync(() => Task.FromResult(replicaBoard.Find("shared") is null), TimeSpan.FromSeconds(20), () => replica.Logs.All);
+        Assert.Null(replica.Factory.Services.GetRequiredService<JobRegistry>().Find("mailbox:shared"));
+    }
+
+    [Fact]
+    public async Task A_stored_password_that_no_longer_unprotects_makes_the_mailbox_unusable_until_it_is_entered_again()
+    {
+        await using var server = await DovecotServer.StartAsync((User, Password));
+        await using var api = await MailboxHost.StartAsync([]);
+        using var admin = await api.AdminAsync();
+        var board = api.Factory.Services.GetRequiredService<MailboxStatusBoard>();
+        using var created = await admin.PostAsJsonAsync("/api/mailboxes", Plain("keys", server.Port), Upload.Json);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // As after the key ring was lost: the payload is no longer one these keys protected.
+        await api.ScalarAsync("WITH changed AS (UPDATE mailboxes SET password_protected = 'CfDJ8-not-a-payload' RETURNING 1) SELECT count(*) FROM changed");
+        await WaitUntilAsync(() => Task.FromResult(board.Find("keys") is { State: "Unusable" }), TimeSpan.FromSeconds(20), () => api.Logs.All);
+        Assert.Equal("Its password cannot be unprotected with this Api's Data Protection keys; enter it again.", board.Find("keys")!.LastError);
+        using var test = await admin.PostAsync("/api/mailboxes/keys/test", null);
+        Assert.Equal("Password", (await test.Content.ReadFromJsonAsync<MailboxTestResult>(Upload.Json))!.FailedStep);
+
+        // A change without the password cannot keep what cannot be read: it must be given again.
+        using var without = await admin.PutAsJsonAsync("/api/mailboxes/keys", new MailboxRequest(PollInterval: TimeSpan.FromSeconds(3)), Upload.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, without.StatusCode);
+        using var with = await admin.PutAsJsonAsync("/api/mailboxes/keys", new MailboxRequest(Password: Password), Upload.Json);
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+        await WaitUntilAsync(() => Task.FromResult(board.Find("keys") is { State: "Waiting" }), TimeSpan.FromSeconds(20), () => api.Logs.All);
     }
 }

@@ -18,6 +18,7 @@ public sealed class MailboxHost : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _settings;
     private WebApplicationFactory<Program>? _factory;
+    private bool _ownsDatabase = true;
 
     private MailboxHost(string connectionString, Dictionary<string, string> settings)
     {
@@ -37,6 +38,14 @@ public sealed class MailboxHost : IAsyncDisposable
         var host = new MailboxHost(await TestDatabases.CreateAsync(provider), settings);
         host.Start();
         return host;
+    }
+
+    /// <summary>A second Api on the same database, as another replica: its database is left to this one to drop.</summary>
+    public MailboxHost Replica(Dictionary<string, string> settings)
+    {
+        var replica = new MailboxHost(ConnectionString, settings) { _ownsDatabase = false };
+        replica.Start();
+        return replica;
     }
 
     /// <summary>An HttpClient signed in to this Api as an Admin (created on first use).</summary>
@@ -98,7 +107,10 @@ public sealed class MailboxHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await TestDatabases.DropAsync(ConnectionString);
+        if (_ownsDatabase)
+        {
+            await TestDatabases.DropAsync(ConnectionString);
+        }
     }
 }
 
