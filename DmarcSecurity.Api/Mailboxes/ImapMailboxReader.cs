@@ -7,7 +7,6 @@ using DmarcSecurity.Data.Ingestion;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
-using MailKit.Security;
 using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Api.Mailboxes;

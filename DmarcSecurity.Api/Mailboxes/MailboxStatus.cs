@@ -10,7 +10,7 @@ public static class MailboxSources
     public const string Stored = "Stored";
 }
 
-/// <summary>What a mailbox reader is doing and has done since the Api started (or since its settings last changed).</summary>
+/// <summary>What a mailbox reader is doing and has done since the Api started (a change of settings keeps the counts).</summary>
 /// <param name="State">Starting, Connecting, Polling, Waiting (between polls, IDLE or timer), Retrying (after an error) or
 /// Unusable (a stored mailbox whose password cannot be unprotected: no reader runs).</param>
 /// <param name="MessagesSeen">Messages read from the folder, whatever became of them.</param>
