@@ -7,12 +7,13 @@ using DmarcSecurity.Api.Tests.Infrastructure;
 using DmarcSecurity.Testing;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace DmarcSecurity.Api.Tests.Mailboxes;
 
 /// <summary>Mailboxes an Admin adds, changes, tests and removes through the API, read by the running Api without a
 /// restart, against a real Dovecot; the configured ones listed beside them, read-only.</summary>
-public sealed class MailboxAdminTests
+public sealed class MailboxAdminTests(ITestOutputHelper output)
 {
     private const string User = "dmarc";
     private const string Password = "Imap-Secret-5d1e8b";
@@ -46,7 +47,9 @@ public sealed class MailboxAdminTests
         var board = api.Factory.Services.GetRequiredService<MailboxStatusBoard>();
         var jobs = api.Factory.Services.GetRequiredService<JobRegistry>();
 
+        var added = Stopwatch.StartNew();
         using var created = await admin.PostAsJsonAsync("/api/mailboxes", Plain("reports", server.Port), Upload.Json);
+        output.WriteLine($"POST answered in {added.ElapsedMilliseconds} ms");
         var createdText = await created.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("/api/mailboxes/reports", created.Headers.Location?.OriginalString);
@@ -58,6 +61,7 @@ public sealed class MailboxAdminTests
 
         // Read at once by the running Api: the report stored, the message archived.
         await WaitUntilAsync(async () => await mailbox.CountAsync("Archive") == 1, TimeSpan.FromSeconds(30), () => api.Logs.All);
+        output.WriteLine($"the waiting message stored and archived {added.ElapsedMilliseconds} ms after the POST was sent");
         Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM reports WHERE policy_domain = 'first.example'"));
         Assert.Equal(1, await api.ScalarAsync("SELECT count(*) FROM ingestion_history WHERE source = 'imap:reports' AND outcome = 'Stored'"));
         await WaitUntilAsync(() => Task.FromResult(board.Find("reports")!.MessagesArchived == 1), TimeSpan.FromSeconds(10), () => api.Logs.All);
@@ -220,6 +224,7 @@ public sealed class MailboxAdminTests
         // The replica reads the row within its refresh, unprotects the password with the shared key ring, and signs in.
         var clock = Stopwatch.StartNew();
         await WaitUntilAsync(() => Task.FromResult(replicaBoard.Find("shared") is { State: "Waiting" }), TimeSpan.FromSeconds(20), () => replica.Logs.All);
+        output.WriteLine($"the other replica signed in and waited on the new mailbox {clock.ElapsedMilliseconds} ms after the POST was answered");
         Assert.True(clock.Elapsed < MailboxSupervisor.RefreshInterval + TimeSpan.FromSeconds(5), $"picked up after {clock.Elapsed}");
         Assert.Equal((MailboxSources.Stored, 0L), (replicaBoard.Find("shared")!.Source, replicaBoard.Find("shared")!.Errors));
 
