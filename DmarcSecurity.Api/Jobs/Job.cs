@@ -57,6 +57,15 @@ public sealed class JobRegistry(
 
         return loop;
     }
+
+    /// <summary>Stops listing a loop whose work ended (a mailbox removed or changed).</summary>
+    public void RemoveLoop(LoopJob loop)
+    {
+        lock (_lock)
+        {
+            _loops.Remove(loop);
+        }
+    }
 }
 
 /// <summary>Records runs in <c>job_runs</c>: each with its trigger, start, end, outcome, and what it did or why it failed;

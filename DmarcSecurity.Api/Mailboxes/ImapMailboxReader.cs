@@ -7,7 +7,6 @@ using DmarcSecurity.Data.Ingestion;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
-using MailKit.Security;
 using Microsoft.Extensions.Options;
 
 namespace DmarcSecurity.Api.Mailboxes;
@@ -58,8 +57,8 @@ internal sealed partial class ImapMailboxReader(
                         if (client is not { IsConnected: true } || opened is null)
                         {
                             client?.Dispose();
-                            client = new ImapClient();
-                            await ConnectAsync(client, ct);
+                            client = null;
+                            client = await ConnectAsync(ct);
                             opened = await OpenAsync(client, ct);
                         }
 
@@ -89,7 +88,7 @@ internal sealed partial class ImapMailboxReader(
                 catch (Exception e)
                 {
                     // The message only: exceptions from the mail stack never carry the password, but their data might echo server text.
-                    var error = $"{e.GetType().Name}: {e.Message}";
+                    var error = MailboxConnection.Describe(e, options);
                     board.Update(name, s => s with { State = "Retrying", Errors = s.Errors + 1, LastError = error, LastErrorAt = time.GetUtcNow(), NextPollAt = time.GetUtcNow() + retry });
                     LogConnectionFailed(logger, name, options.Host, options.EffectivePort, error, retry);
                     client?.Dispose();
@@ -108,19 +107,12 @@ internal sealed partial class ImapMailboxReader(
 
     private sealed record Opened(IMailFolder Folder, IMailFolder Archive, IMailFolder Invalid, bool Idle);
 
-    private async Task ConnectAsync(ImapClient client, CancellationToken cancellationToken)
+    private async Task<ImapClient> ConnectAsync(CancellationToken cancellationToken)
     {
         board.Update(name, s => s with { State = "Connecting" });
-        client.Timeout = (int)TimeSpan.FromMinutes(2).TotalMilliseconds;
-        var security = options.Security switch
-        {
-            MailboxSecurity.None => SecureSocketOptions.None,
-            MailboxSecurity.StartTls => SecureSocketOptions.StartTls,
-            _ => SecureSocketOptions.SslOnConnect,
-        };
-        await client.ConnectAsync(options.Host, options.EffectivePort, security, cancellationToken);
-        await client.AuthenticateAsync(options.UserName, options.Password, cancellationToken);
+        var (client, _) = await MailboxConnection.ConnectAsync(options, TimeSpan.FromMinutes(2), cancellationToken);
         LogConnected(logger, name, options.Host, options.EffectivePort, client.IsSecure);
+        return client;
     }
 
     private async Task<Opened> OpenAsync(ImapClient client, CancellationToken cancellationToken)

@@ -45,6 +45,11 @@ public sealed class MailboxOptions
     /// <summary>Wait with IMAP IDLE between polls where the server offers it, so new mail is read at once.</summary>
     public bool UseIdle { get; set; } = true;
 
+    /// <summary>SHA-256 fingerprint of the server's certificate (64 hex digits, <c>AB:CD:...</c> as openssl prints it
+    /// will do): that one certificate is trusted, and no other. Unset, the certificate must be valid for the host by
+    /// the system's trusted authorities.</summary>
+    public string? CertificateFingerprint { get; set; }
+
     public int EffectivePort => Port != 0 ? Port : Security == MailboxSecurity.SslOnConnect ? 993 : 143;
 
     /// <summary>Without the password, so an accidental log line cannot leak it.</summary>
@@ -59,52 +64,63 @@ internal sealed class MailboxOptionsValidator : IValidateOptions<Ingestion.Inges
         var failures = new List<string>();
         foreach (var (mailbox, settings) in options.Mailboxes)
         {
-            var prefix = $"Ingestion:Mailboxes:{mailbox}";
-            if (string.IsNullOrWhiteSpace(settings.Host))
-            {
-                failures.Add($"{prefix}:Host is required.");
-            }
-
-            if (settings.Port is < 0 or > 65535)
-            {
-                failures.Add($"{prefix}:Port must be between 1 and 65535 (0 for the default of its Security).");
-            }
-
-            if (!Enum.IsDefined(settings.Security))
-            {
-                failures.Add($"{prefix}:Security must be None, StartTls or SslOnConnect.");
-            }
-
-            if (string.IsNullOrWhiteSpace(settings.UserName))
-            {
-                failures.Add($"{prefix}:UserName is required.");
-            }
-
-            if (string.IsNullOrEmpty(settings.Password))
-            {
-                failures.Add($"{prefix}:Password is required.");
-            }
-
-            foreach (var (setting, folder) in new[] { ("Folder", settings.Folder), ("ArchiveFolder", settings.ArchiveFolder), ("InvalidFolder", settings.InvalidFolder) })
-            {
-                if (string.IsNullOrWhiteSpace(folder))
-                {
-                    failures.Add($"{prefix}:{setting} is required.");
-                }
-            }
-
-            if (string.Equals(settings.Folder, settings.ArchiveFolder, StringComparison.OrdinalIgnoreCase)
-                || string.Equals(settings.Folder, settings.InvalidFolder, StringComparison.OrdinalIgnoreCase))
-            {
-                failures.Add($"{prefix}:ArchiveFolder and {prefix}:InvalidFolder must differ from {prefix}:Folder.");
-            }
-
-            if (settings.PollInterval < TimeSpan.FromSeconds(1) || settings.PollInterval > TimeSpan.FromDays(1))
-            {
-                failures.Add($"{prefix}:PollInterval must be between 00:00:01 and 1.00:00:00.");
-            }
+            Check(settings, $"Ingestion:Mailboxes:{mailbox}:", (_, message) => failures.Add(message));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Reports each bad setting of one mailbox to <paramref name="fail"/> (the setting's name, and a message
+    /// that starts with <paramref name="prefix"/>: where the mailbox is declared, or nothing for the API).</summary>
+    public static void Check(MailboxOptions settings, string prefix, Action<string, string> fail)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Host))
+        {
+            fail(nameof(settings.Host), $"{prefix}Host is required.");
+        }
+
+        if (settings.Port is < 0 or > 65535)
+        {
+            fail(nameof(settings.Port), $"{prefix}Port must be between 1 and 65535 (0 for the default of its Security).");
+        }
+
+        if (!Enum.IsDefined(settings.Security))
+        {
+            fail(nameof(settings.Security), $"{prefix}Security must be None, StartTls or SslOnConnect.");
+        }
+
+        if (string.IsNullOrWhiteSpace(settings.UserName))
+        {
+            fail(nameof(settings.UserName), $"{prefix}UserName is required.");
+        }
+
+        if (string.IsNullOrEmpty(settings.Password))
+        {
+            fail(nameof(settings.Password), $"{prefix}Password is required.");
+        }
+
+        foreach (var (setting, folder) in new[] { ("Folder", settings.Folder), ("ArchiveFolder", settings.ArchiveFolder), ("InvalidFolder", settings.InvalidFolder) })
+        {
+            if (string.IsNullOrWhiteSpace(folder))
+            {
+                fail(setting, $"{prefix}{setting} is required.");
+            }
+        }
+
+        if (string.Equals(settings.Folder, settings.ArchiveFolder, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(settings.Folder, settings.InvalidFolder, StringComparison.OrdinalIgnoreCase))
+        {
+            fail(nameof(settings.ArchiveFolder), $"{prefix}ArchiveFolder and {prefix}InvalidFolder must differ from {prefix}Folder.");
+        }
+
+        if (settings.PollInterval < TimeSpan.FromSeconds(1) || settings.PollInterval > TimeSpan.FromDays(1))
+        {
+            fail(nameof(settings.PollInterval), $"{prefix}PollInterval must be between 00:00:01 and 1.00:00:00.");
+        }
+
+        if (settings.CertificateFingerprint is { Length: > 0 } fingerprint && MailboxConnection.Fingerprint(fingerprint) is null)
+        {
+            fail(nameof(settings.CertificateFingerprint), $"{prefix}CertificateFingerprint must be the server certificate's SHA-256 fingerprint (64 hex digits).");
+        }
     }
 }

@@ -20,7 +20,8 @@ public sealed record IngestionHistoryDto(
     IReadOnlyList<long> DuplicateOfFailureReportIds,
     IReadOnlyList<long> ConflictIds);
 
-/// <summary>A mailbox reader's live status (<c>GET /api/mailboxes</c>, Admin).</summary>
+/// <summary>A mailbox with its live status (<c>GET /api/mailboxes</c>, Admin); <see cref="Source"/> Configuration
+/// (read-only) or Stored (added by an Admin); <see cref="Settings"/> null for mailboxes other than IMAP.</summary>
 public sealed record MailboxStatusDto(
     string Name,
     string Server,
@@ -34,4 +35,24 @@ public sealed record MailboxStatusDto(
     long MessagesInvalid,
     long Errors,
     string? LastError,
-    DateTimeOffset? LastErrorAt);
+    DateTimeOffset? LastErrorAt,
+    string Source = "Configuration",
+    MailboxSettingsDto? Settings = null)
+{
+    public bool IsConfigured => Source == "Configuration";
+}
+
+/// <summary>An IMAP mailbox's settings as the Api shows them: never the password, only whether one is set.</summary>
+public sealed record MailboxSettingsDto(
+    string Host, int Port, int EffectivePort, string Security, string UserName, bool HasPassword, string Folder, string ArchiveFolder,
+    string InvalidFolder, TimeSpan PollInterval, bool UseIdle, string? CertificateFingerprint,
+    DateTimeOffset? CreatedAt, string? CreatedBy, DateTimeOffset? UpdatedAt, string? UpdatedBy);
+
+/// <summary>A mailbox to add, or the changes to a stored one (<c>POST /api/mailboxes</c>, <c>PUT /api/mailboxes/{name}</c>):
+/// null keeps a value; an empty password keeps the stored one.</summary>
+public sealed record MailboxRequest(
+    string? Name, string? Host, int? Port, string? Security, string? UserName, string? Password, string? Folder, string? ArchiveFolder,
+    string? InvalidFolder, TimeSpan? PollInterval, bool? UseIdle, string? CertificateFingerprint);
+
+/// <summary>What a test of a mailbox found (<c>POST /api/mailboxes/{name}/test</c>).</summary>
+public sealed record MailboxTestResultDto(bool Succeeded, string? FailedStep, string Message, string? ServerCertificateFingerprint);

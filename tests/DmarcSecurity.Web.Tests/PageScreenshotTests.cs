@@ -110,6 +110,7 @@ public sealed class PageScreenshotTests(Platform platform)
             ("ingestion", "/ingestion"),
             ("api-keys", "/api-keys"),
             ("users", "/admin/users"),
+            ("mailboxes", "/admin/mailboxes"),
             ("notifications", "/admin/notifications"),
             ("models", "/admin/models"),
             ("jobs", "/admin/jobs"),

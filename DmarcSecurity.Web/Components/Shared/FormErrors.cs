@@ -22,6 +22,13 @@ public sealed class FormErrors
         _fields = new Dictionary<string, string[]>();
     }
 
+    /// <summary>An error the page finds before asking the Api (a value it cannot even send).</summary>
+    public void Set(string field, string message)
+    {
+        Message = null;
+        _fields = new Dictionary<string, string[]> { [field] = [message] };
+    }
+
     internal void Set(ApiException e)
     {
         Message = e.Message;

@@ -18,6 +18,7 @@ public sealed class MailboxHost : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _settings;
     private WebApplicationFactory<Program>? _factory;
+    private bool _ownsDatabase = true;
 
     private MailboxHost(string connectionString, Dictionary<string, string> settings)
     {
@@ -30,6 +31,25 @@ public sealed class MailboxHost : IAsyncDisposable
     public CapturedLogs Logs { get; } = new();
 
     public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("The Api is stopped.");
+
+    /// <summary>The Api with the given settings (mailboxes or none) on a PostgreSQL or SQLite database of its own.</summary>
+    public static async Task<MailboxHost> StartAsync(Dictionary<string, string> settings, DbProvider provider = DbProvider.PostgreSql)
+    {
+        var host = new MailboxHost(await TestDatabases.CreateAsync(provider), settings);
+        host.Start();
+        return host;
+    }
+
+    /// <summary>A second Api on the same database, as another replica: its database is left to this one to drop.</summary>
+    public MailboxHost Replica(Dictionary<string, string> settings)
+    {
+        var replica = new MailboxHost(ConnectionString, settings) { _ownsDatabase = false };
+        replica.Start();
+        return replica;
+    }
+
+    /// <summary>An HttpClient signed in to this Api as an Admin (created on first use).</summary>
+    public async Task<HttpClient> AdminAsync() => await NotificationSeed.AdminAsync(Factory);
 
     public static async Task<MailboxHost> StartAsync(string mailbox, int port, string user, string password, TimeSpan? pollInterval = null, bool useIdle = true)
     {
@@ -87,7 +107,10 @@ public sealed class MailboxHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await TestDatabases.DropAsync(ConnectionString);
+        if (_ownsDatabase)
+        {
+            await TestDatabases.DropAsync(ConnectionString);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DmarcSecurity.Api.Tests.Infrastructure;
+using DmarcSecurity.Testing;
 using Xunit.Abstractions;
 
 namespace DmarcSecurity.Api.Tests.Mailboxes;

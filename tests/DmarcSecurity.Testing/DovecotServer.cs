@@ -1,15 +1,19 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace DmarcSecurity.Api.Tests.Mailboxes;
+namespace DmarcSecurity.Testing;
 
 /// <summary>
 /// A Dovecot IMAP server of the test's own: Debian's <c>/usr/sbin/dovecot</c> with a configuration, mail and users
 /// in a temporary folder, listening on 127.0.0.1 only, plain-text login against a passwd file. It runs as an
 /// unprivileged user (the <c>dovecot</c> account when the tests run as root, the current user otherwise) and can be
-/// stopped and started again on the same port and mail, as a server restart.
+/// stopped and started again on the same port and mail, as a server restart. Started with <see cref="DovecotTls"/> it
+/// offers STARTTLS on <see cref="Port"/> and TLS from the first byte on <see cref="TlsPort"/>, with a self-signed
+/// certificate generated for the test (for 127.0.0.1 and localhost); without it, neither.
 /// </summary>
 public sealed class DovecotServer : IAsyncDisposable
 {
@@ -18,15 +22,28 @@ public sealed class DovecotServer : IAsyncDisposable
     private readonly string _root;
     private Process? _process;
 
-    private DovecotServer(string root, int port)
+    private DovecotServer(string root, int port, int tlsPort)
     {
         _root = root;
         Port = port;
+        TlsPort = tlsPort;
     }
 
+    /// <summary>Plain IMAP, with STARTTLS offered when the server has a certificate.</summary>
     public int Port { get; }
 
-    public static async Task<DovecotServer> StartAsync(params (string User, string Password)[] users)
+    /// <summary>IMAP over TLS from the first byte (imaps); 0 without a certificate.</summary>
+    public int TlsPort { get; }
+
+    /// <summary>The server's certificate, when it has one.</summary>
+    public X509Certificate2? Certificate { get; private set; }
+
+    /// <summary>SHA-256 fingerprint of <see cref="Certificate"/>, as 64 upper-case hex digits.</summary>
+    public string? CertificateFingerprint => Certificate is null ? null : Convert.ToHexString(SHA256.HashData(Certificate.RawData));
+
+    public static Task<DovecotServer> StartAsync(params (string User, string Password)[] users) => StartAsync(DovecotTls.None, users);
+
+    public static async Task<DovecotServer> StartAsync(DovecotTls tls, params (string User, string Password)[] users)
     {
         if (!File.Exists(Binary))
         {
@@ -38,7 +55,16 @@ public sealed class DovecotServer : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(root, "run"));
         Directory.CreateDirectory(Path.Combine(root, "state"));
         Directory.CreateDirectory(Path.Combine(root, "mail"));
-        var server = new DovecotServer(root, FreePort());
+        var server = new DovecotServer(root, FreePort(), tls == DovecotTls.SelfSigned ? FreePort() : 0);
+        var ssl = "ssl = no";
+        var imaps = "port = 0";
+        if (tls == DovecotTls.SelfSigned)
+        {
+            server.Certificate = await WriteCertificateAsync(root);
+            ssl = $"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem";
+            imaps = $"address = 127.0.0.1\nport = {server.TlsPort}\nssl = yes";
+        }
+
         var account = IsRoot ? "dovecot" : Environment.UserName;
         await File.WriteAllTextAsync(Path.Combine(root, "users"), string.Concat(users.Select(u => $"{u.User}:{{PLAIN}}{u.Password}::::::\n")));
         await File.WriteAllTextAsync(Path.Combine(root, "dovecot.conf"), $$"""
@@ -47,7 +73,7 @@ public sealed class DovecotServer : IAsyncDisposable
             instance_name = dmarc-tests-{{server.Port}}
             listen = 127.0.0.1
             protocols = imap
-            ssl = no
+            {{ssl}}
             disable_plaintext_auth = no
             auth_mechanisms = plain login
             first_valid_uid = 1
@@ -72,7 +98,7 @@ public sealed class DovecotServer : IAsyncDisposable
                 port = {{server.Port}}
               }
               inet_listener imaps {
-                port = 0
+                {{imaps}}
               }
             }
             service anvil {
@@ -92,6 +118,42 @@ public sealed class DovecotServer : IAsyncDisposable
 
         await server.StartAsync();
         return server;
+    }
+
+    /// <summary>Delivers a message to the user's INBOX as a local delivery agent does: a file in the Maildir's <c>new/</c>.</summary>
+    public async Task DeliverAsync(string user, byte[] message)
+    {
+        var maildir = Path.Combine(_root, "mail", user);
+        foreach (var folder in new[] { "tmp", "new", "cur" })
+        {
+            Directory.CreateDirectory(Path.Combine(maildir, folder));
+        }
+
+        var name = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.M{Random.Shared.Next(1_000_000)}P{Environment.ProcessId}.dmarc-tests";
+        var temporary = Path.Combine(maildir, "tmp", name);
+        await File.WriteAllBytesAsync(temporary, message);
+        if (IsRoot)
+        {
+            await RunAsync("chown", "-R", "dovecot:dovecot", maildir);
+        }
+
+        File.Move(temporary, Path.Combine(maildir, "new", name));
+    }
+
+    /// <summary>A self-signed certificate for 127.0.0.1 and localhost, valid from yesterday for a week, as PEM files.</summary>
+    private static async Task<X509Certificate2> WriteCertificateAsync(string root)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=dovecot.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        await File.WriteAllTextAsync(Path.Combine(root, "cert.pem"), certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(root, "key.pem"), key.ExportPkcs8PrivateKeyPem());
+        return X509CertificateLoader.LoadCertificate(certificate.RawData);
     }
 
     /// <summary>Starts the server (again) on the same port, mail and users.</summary>
@@ -274,4 +336,14 @@ public sealed class DovecotServer : IAsyncDisposable
         }
     }
 
+}
+
+/// <summary>Whether the test's Dovecot speaks TLS.</summary>
+public enum DovecotTls
+{
+    /// <summary>Plain IMAP only: no STARTTLS offered, no imaps port.</summary>
+    None,
+
+    /// <summary>STARTTLS on the plain port and TLS on its own port, with a self-signed certificate.</summary>
+    SelfSigned,
 }
