@@ -53,6 +53,16 @@ public sealed class WorldMapTests
     }
 
     [Fact]
+    public void A_ring_across_the_antimeridian_is_made_continuous_and_drawn_again_a_turn_the_other_way()
+    {
+        var copies = WorldMap.AcrossTheAntimeridian([(179, 0), (-179, 0), (-179, 1), (179, 1)]).ToList();
+        var inside = WorldMap.AcrossTheAntimeridian([(10, 0), (20, 0), (20, 1)]).ToList();
+
+        Assert.Equal([[(179, 0), (181, 0), (181, 1), (179, 1)], [(-181, 0), (-179, 0), (-179, 1), (-181, 1)]], copies);
+        Assert.Equal([[(10, 0), (20, 0), (20, 1)]], inside);
+    }
+
+    [Fact]
     public void The_projection_is_Natural_Earth_and_the_map_fills_its_view_box()
     {
         var (x, y) = WorldMap.Project(180, 0);

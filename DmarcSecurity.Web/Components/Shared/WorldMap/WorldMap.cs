@@ -18,11 +18,14 @@ public sealed record CountryShape(string? Code, string Name, string Path);
 public static class WorldMap
 {
     private const double Width = 960;
-    private static readonly Lazy<(IReadOnlyList<CountryShape> Shapes, string ViewBox)> s_map = new(Build);
+    private static readonly Lazy<(IReadOnlyList<CountryShape> Shapes, string ViewBox, string Outline)> s_map = new(Build);
 
     public static IReadOnlyList<CountryShape> Shapes => s_map.Value.Shapes;
 
     public static string ViewBox => s_map.Value.ViewBox;
+
+    /// <summary>The edge of the projected globe, as SVG path data: drawn behind the countries and clipping them.</summary>
+    public static string Outline => s_map.Value.Outline;
 
     /// <summary>The English name world-atlas gives a country code; the code itself when the map has no such country.</summary>
     public static string NameOf(string code) => s_names.Value.GetValueOrDefault(code, code);
@@ -42,7 +45,39 @@ public static class WorldMap
         return (x, y);
     }
 
-    private static (IReadOnlyList<CountryShape>, string) Build()
+    /// <summary>
+    /// A ring that crosses the antimeridian (Russia's Chukotka, Fiji) jumps from +180° to -180° in its data; drawn as
+    /// is, it would stripe across the whole map. Its longitudes are made continuous instead (a ring may then reach
+    /// past ±180°), and it is drawn a second time a full turn the other way; the globe's outline clips both copies.
+    /// </summary>
+    public static IEnumerable<List<(double Lon, double Lat)>> AcrossTheAntimeridian(List<(double Lon, double Lat)> ring)
+    {
+        var continuous = new List<(double Lon, double Lat)>(ring.Count);
+        var turn = 0.0;
+        for (var i = 0; i < ring.Count; i++)
+        {
+            if (i > 0)
+            {
+                var step = ring[i].Lon - ring[i - 1].Lon;
+                turn += step > 180 ? -360 : step < -180 ? 360 : 0;
+            }
+
+            continuous.Add((ring[i].Lon + turn, ring[i].Lat));
+        }
+
+        yield return continuous;
+        if (continuous.Max(p => p.Lon) > 180)
+        {
+            yield return continuous.Select(p => (p.Lon - 360, p.Lat)).ToList();
+        }
+
+        if (continuous.Min(p => p.Lon) < -180)
+        {
+            yield return continuous.Select(p => (p.Lon + 360, p.Lat)).ToList();
+        }
+    }
+
+    private static (IReadOnlyList<CountryShape>, string, string) Build()
     {
         var alpha2 = ReadNumericToAlpha2();
         using var json = JsonDocument.Parse(Resource("countries-110m.json"));
@@ -51,8 +86,8 @@ public static class WorldMap
         var (scaleX, scaleY) = (transform.GetProperty("scale")[0].GetDouble(), transform.GetProperty("scale")[1].GetDouble());
         var (moveX, moveY) = (transform.GetProperty("translate")[0].GetDouble(), transform.GetProperty("translate")[1].GetDouble());
 
-        // Every arc decoded once into projected points.
-        var arcs = new List<(double X, double Y)[]>();
+        // Every arc decoded once into longitude and latitude.
+        var arcs = new List<(double Lon, double Lat)[]>();
         foreach (var arc in root.GetProperty("arcs").EnumerateArray())
         {
             var points = new (double, double)[arc.GetArrayLength()];
@@ -62,7 +97,7 @@ public static class WorldMap
             {
                 qx += delta[0].GetInt64();
                 qy += delta[1].GetInt64();
-                points[i++] = Project(qx * scaleX + moveX, qy * scaleY + moveY);
+                points[i++] = (qx * scaleX + moveX, qy * scaleY + moveY);
             }
 
             arcs.Add(points);
@@ -70,6 +105,12 @@ public static class WorldMap
 
         var xMax = Project(180, 0).X;
         var scale = Width / (2 * xMax);
+        (double X, double Y) Screen(double lon, double lat)
+        {
+            var (x, y) = Project(lon, lat);
+            return ((x + xMax) * scale, -y * scale);
+        }
+
         var countries = new List<(string? Code, string Name, List<List<(double X, double Y)>> Rings)>();
         double top = double.MaxValue, bottom = double.MinValue;
         foreach (var geometry in root.GetProperty("objects").GetProperty("countries").GetProperty("geometries").EnumerateArray())
@@ -89,26 +130,34 @@ public static class WorldMap
             var rings = new List<List<(double X, double Y)>>();
             foreach (var ring in polygons.SelectMany(p => p.EnumerateArray()))
             {
-                var points = new List<(double X, double Y)>();
+                var points = new List<(double Lon, double Lat)>();
                 foreach (var index in ring.EnumerateArray().Select(a => a.GetInt32()))
                 {
                     var arc = index >= 0 ? arcs[index] : arcs[~index].Reverse().ToArray();
                     points.AddRange(points.Count == 0 ? arc : arc.Skip(1));
                 }
 
-                var screen = points.Select(p => ((p.X + xMax) * scale, -p.Y * scale)).ToList();
-                top = Math.Min(top, screen.Min(p => p.Item2));
-                bottom = Math.Max(bottom, screen.Max(p => p.Item2));
-                rings.Add(screen);
+                foreach (var copy in AcrossTheAntimeridian(points))
+                {
+                    var screen = copy.Select(p => Screen(p.Lon, Math.Clamp(p.Lat, -90, 90))).ToList();
+                    top = Math.Min(top, screen.Min(p => p.Y));
+                    bottom = Math.Max(bottom, screen.Max(p => p.Y));
+                    rings.Add(screen);
+                }
             }
 
             countries.Add((id is null ? null : alpha2.GetValueOrDefault(id), geometry.GetProperty("properties").GetProperty("name").GetString() ?? "", rings));
         }
 
+        // The globe's outline (the meridians of ±180°): the map's background and its clip.
+        var outline = Enumerable.Range(0, 181).Select(lat => Screen(180, 90 - lat))
+            .Concat(Enumerable.Range(0, 181).Select(lat => Screen(-180, lat - 90))).ToList();
+        top = Math.Max(top, outline.Min(p => p.Y));
+        bottom = Math.Min(bottom, outline.Max(p => p.Y));
         // Shift so the northernmost point is at y = 0.
         var shapes = countries.Select(c => new CountryShape(c.Code, c.Name, PathData(c.Rings, top))).ToList();
         var viewBox = string.Create(CultureInfo.InvariantCulture, $"0 0 {Width:0} {Math.Ceiling(bottom - top):0}");
-        return (shapes, viewBox);
+        return (shapes, viewBox, PathData([outline], top));
     }
 
     private static string PathData(List<List<(double X, double Y)>> rings, double top)
