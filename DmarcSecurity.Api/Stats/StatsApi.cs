@@ -22,6 +22,8 @@ public static class StatsApi
             .WithSummary("Summary, timeline, alignment, top sources by messages and by failing messages, reporters and domains in one answer (lists top long, default 20).");
         group.MapGet("/extent", GetExtent).WithName(nameof(GetExtent))
             .WithSummary("The period the reports cover (earliest begin, latest end, how many), for a domain or reporter or for all; from and to are not applied.");
+        group.MapGet("/countries", GetCountries).WithName(nameof(GetCountries))
+            .WithSummary("Per country (ISO 3166-1 alpha-2, by the geolocation databases; 'unknown' for the rest): sources, messages and failing messages of every source of the period.");
         group.MapGet("/reporters", GetReporters).WithName(nameof(GetReporters)).WithSummary("Volume by reporting organisation.");
         return endpoints;
     }
@@ -51,6 +53,10 @@ public static class StatsApi
     public static Task<Results<Ok<AlignmentDto>, ValidationProblem>> GetAlignment(
         [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
         Run(filter, null, (f, _) => stats.AlignmentAsync(f, cancellationToken));
+
+    public static Task<Results<Ok<CountryMapDto>, ValidationProblem>> GetCountries(
+        [AsParameters] ReportFilterParameters filter, CountryStats countries, CancellationToken cancellationToken) =>
+        Run(filter, null, (f, _) => countries.CountriesAsync(f, cancellationToken));
 
     public static Task<Results<Ok<IReadOnlyList<ReporterStatsDto>>, ValidationProblem>> GetReporters(
         [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, CancellationToken cancellationToken) =>

@@ -96,7 +96,7 @@ public sealed partial class StatsGeneration(ILogger<StatsGeneration> logger, ICo
 /// the reports' generation, so a view is never stale after an upload.</summary>
 internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache, StatsGeneration generation) : IStatsQueries
 {
-    private static readonly HybridCacheEntryOptions s_entry = new() { Expiration = TimeSpan.FromMinutes(10), LocalCacheExpiration = TimeSpan.FromMinutes(10) };
+    private static readonly HybridCacheEntryOptions s_entry = StatsCaching.Entry;
 
     public Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken) =>
         CachedAsync("extent", filter with { From = null, To = null }, 0, ct => inner.ExtentAsync(filter, ct), cancellationToken);
@@ -115,6 +115,10 @@ internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache,
 
     public Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken) =>
         CachedAsync($"sources-page-{ranking}-{page.Page}", filter, page.PageSize, ct => inner.SourcesPageAsync(filter, page, ranking, ct), cancellationToken);
+
+    /// <summary>One row per source: the country map keeps its own, much smaller, answer instead.</summary>
+    public Task<IReadOnlyList<SourceTotalDto>> SourceTotalsAsync(ReportFilter filter, CancellationToken cancellationToken) =>
+        inner.SourceTotalsAsync(filter, cancellationToken);
 
     public Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken) =>
         CachedAsync("alignment", filter, 0, ct => inner.AlignmentAsync(filter, ct), cancellationToken);
@@ -136,14 +140,19 @@ internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache,
             return await query(cancellationToken);
         }
 
-        var key = string.Create(CultureInfo.InvariantCulture,
-            $"stats:{current}:{what}:{top}:{filter.Domain}:{filter.Reporter}:{filter.From?.UtcTicks}:{filter.To?.UtcTicks}");
+        var key = StatsCaching.Key(current, what, top, filter);
         return await cache.GetOrCreateAsync(key, query, static async (q, ct) => await q(ct), s_entry, cancellationToken: cancellationToken);
     }
 }
 
 internal static class StatsCaching
 {
+    /// <summary>The cache key of one statistics answer in one generation.</summary>
+    public static string Key(string generation, string what, int top, ReportFilter filter) => string.Create(CultureInfo.InvariantCulture,
+        $"stats:{generation}:{what}:{top}:{filter.Domain}:{filter.Reporter}:{filter.From?.UtcTicks}:{filter.To?.UtcTicks}");
+
+    public static readonly HybridCacheEntryOptions Entry = new() { Expiration = TimeSpan.FromMinutes(10), LocalCacheExpiration = TimeSpan.FromMinutes(10) };
+
     /// <summary>Caches the statistics queries (registered by the data layer) for the Api.</summary>
     public static WebApplicationBuilder AddStatsCache(this WebApplicationBuilder builder)
     {
@@ -154,6 +163,7 @@ internal static class StatsCaching
             services.AddSharedRedisCache("dmarcsecurity:cache:");
         }
 
+        services.AddSingleton<CountryStats>();
         services.AddSingleton(sp => new StatsGeneration(sp.GetRequiredService<ILogger<StatsGeneration>>(), sp.GetService<IConnectionMultiplexer>()));
         var queries = services.Single(d => d.ServiceType == typeof(IStatsQueries));
         services.Remove(queries);

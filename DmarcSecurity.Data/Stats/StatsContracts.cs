@@ -50,6 +50,10 @@ public sealed record DashboardDto(
 /// ranged figure) and whether it had sent as that domain in a report that began before the range.</summary>
 public sealed record DomainSourceDto(string Domain, string SourceIp, long Messages, bool SeenBefore);
 
+/// <summary>One source address of a period with its messages and failing messages (weighted like every ranged figure,
+/// not rounded): what the country map adds up.</summary>
+public sealed record SourceTotalDto(string SourceIp, double Messages, double Failing);
+
 /// <summary>How the top source IPs are ranked: by messages sent, or by messages failing DMARC.</summary>
 public enum SourceRanking
 {
@@ -80,6 +84,10 @@ public interface IStatsQueries
     /// counts the sources that ranking lists (for <see cref="SourceRanking.Failing"/>, those with a failure no
     /// forwarder explains).</summary>
     Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken);
+
+    /// <summary>Every source the filter selects, unordered, with its messages and failing messages: one aggregation of
+    /// the selected records, one row per address.</summary>
+    Task<IReadOnlyList<SourceTotalDto>> SourceTotalsAsync(ReportFilter filter, CancellationToken cancellationToken);
 
     Task<AlignmentDto> AlignmentAsync(ReportFilter filter, CancellationToken cancellationToken);
 

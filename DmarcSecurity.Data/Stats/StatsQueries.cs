@@ -107,6 +107,16 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         return new PagedResult<SourceStatsDto>(items, number, size, total);
     }
 
+    public async Task<IReadOnlyList<SourceTotalDto>> SourceTotalsAsync(ReportFilter filter, CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+        var weight = selection.Weighted("r.count");
+        return await QueryAsync(context, selection,
+            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip",
+            r => new SourceTotalDto(Text(r, 0), Double(r, 1), Double(r, 2)), cancellationToken);
+    }
+
     /// <summary>The sources a ranking lists: for failing, those with a failure no forwarder explains.</summary>
     private static string Listed(SourceRanking ranking) =>
         ranking == SourceRanking.Failing ? $" HAVING SUM(CASE WHEN {RecordFailsUnforwarded} THEN 1 ELSE 0 END) > 0" : "";

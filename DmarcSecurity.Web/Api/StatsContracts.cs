@@ -48,3 +48,12 @@ public sealed record DataExtentDto(long Reports, DateTimeOffset? First, DateTime
 public sealed record DomainPage(IReadOnlyList<DomainListItem> Items, long TotalCount);
 
 public sealed record DomainListItem(string Domain);
+
+/// <summary>One country's sources (<c>GET /api/stats/countries</c>): an ISO 3166-1 alpha-2 code, or <c>unknown</c>.</summary>
+public sealed record CountryRow(string Country, long Sources, long Messages, long Failing)
+{
+    public const string Unknown = "unknown";
+}
+
+/// <param name="Note">Why every source is unknown, when the Api has no geolocation database.</param>
+public sealed record CountryMapData(IReadOnlyList<CountryRow> Countries, string? Note);

@@ -41,6 +41,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/stats/dashboard"] = UserRole.Viewer,
         ["GET /api/stats/alignment"] = UserRole.Viewer,
         ["GET /api/stats/reporters"] = UserRole.Viewer,
+        ["GET /api/stats/countries"] = UserRole.Viewer,
         ["POST /api/ingest/files"] = UserRole.Analyst,
         ["POST /api/ingest/ids"] = UserRole.Analyst,
         ["GET /api/ingest/ids"] = UserRole.Viewer,

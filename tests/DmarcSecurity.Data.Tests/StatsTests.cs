@@ -171,6 +171,33 @@ public abstract class StatsTests(DataFixture fixture)
     }
 
     [Fact]
+    public async Task Source_totals_give_every_address_its_messages_and_failing_weighted_by_the_range()
+    {
+        // Few failing messages: the other tests rank the failing sources of the whole database.
+        var domain = ReportBuilder.UniqueDomain("totals");
+        var builder = ReportBuilder.For(domain).Covering(Day0, TimeSpan.FromDays(1))
+            .Record("192.0.2.1", 100, "none", "pass", "fail")
+            .Record("192.0.2.1", 4, "reject", "fail", "fail")
+            .Record("2001:db8::25", 6, "reject", "fail", "fail");
+        for (var i = 10; i < 15; i++)
+        {
+            builder.Record($"198.51.100.{i}", 2, "none", "pass", "pass");
+        }
+
+        await StoreAsync(builder);
+
+        var all = await fixture.Stats.SourceTotalsAsync(new ReportFilter(Domain: domain), CancellationToken.None);
+        var half = await fixture.Stats.SourceTotalsAsync(new ReportFilter(Domain: domain, From: Day0.AddHours(12)), CancellationToken.None);
+
+        Assert.Equal(7, all.Count);
+        Assert.Equal(
+            [("192.0.2.1", 104.0, 4.0), ("198.51.100.10", 2.0, 0.0), ("198.51.100.11", 2.0, 0.0), ("198.51.100.12", 2.0, 0.0),
+                ("198.51.100.13", 2.0, 0.0), ("198.51.100.14", 2.0, 0.0), ("2001:db8::25", 6.0, 6.0)],
+            all.OrderBy(s => s.SourceIp, StringComparer.Ordinal).Select(s => (s.SourceIp, s.Messages, s.Failing)));
+        Assert.Equal((52.0, 2.0), half.Where(s => s.SourceIp == "192.0.2.1").Select(s => (s.Messages, s.Failing)).Single());
+    }
+
+    [Fact]
     public async Task Alignment_splits_messages_by_dkim_and_spf_results()
     {
         var s = await SeedAsync();

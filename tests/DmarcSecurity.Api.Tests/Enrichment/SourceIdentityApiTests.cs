@@ -136,6 +136,35 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
     }
 
     [Fact]
+    public async Task Countries_add_up_every_source_of_the_period_by_geolocation_with_the_rest_unknown()
+    {
+        var map = await Upload.GetAsync<Stats.CountryMapDto>(_client, $"/api/stats/countries?domain={Domain}&from=2000-01-01&to=2100-01-01");
+        var none = await Upload.GetAsync<Stats.CountryMapDto>(_client, $"/api/stats/countries?domain={Domain}&from=2000-01-01&to=2000-01-02");
+        using var bad = await _client.GetAsync($"/api/stats/countries?domain={Domain}&from=2025-02-01&to=2025-01-01");
+
+        // Three US networks, the IPv6 Berlin source, and the documentation address no database places.
+        Assert.Equal(
+            [new("US", 3, 1000, 0), new("DE", 1, 40, 40), new(Stats.CountryStats.Unknown, 1, 10, 10)],
+            map.Countries);
+        Assert.Null(map.Note);
+        Assert.Empty(none.Countries);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_a_geolocation_database_every_country_is_unknown_and_the_map_says_where_to_get_one()
+    {
+        await using var factory = fixture.CreateFactory([]);
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", fixture.AdminApiKey);
+
+        var map = await Upload.GetAsync<Stats.CountryMapDto>(client, $"/api/stats/countries?domain={Domain}");
+
+        Assert.Equal([new(Stats.CountryStats.Unknown, 5, 1050, 50)], map.Countries);
+        Assert.Contains("Enrichment__GeoIp__CityDatabase", map.Note);
+    }
+
+    [Fact]
     public async Task A_view_that_does_not_wait_shows_pending_and_the_next_view_the_name()
     {
         var settings = world.Settings();
