@@ -58,7 +58,8 @@ internal sealed class PreparedReport
     {
         var report = Report;
         var policy = report.Policy;
-        var entity = new ReportEntity
+        var totals = Totals.Of(report.Records);
+        return new ReportEntity
         {
             File = file,
             IdentityKey = IdentityKey,
@@ -90,26 +91,14 @@ internal sealed class PreparedReport
             RecordCount = report.Records.Count,
             RawXmlSize = Extracted.Xml.Length,
             RawXmlStored = XmlGzip is not null,
+            MessageCount = totals.Messages,
+            DkimPassCount = totals.DkimPass,
+            SpfPassCount = totals.SpfPass,
+            BothPassCount = totals.BothPass,
+            NoneCount = totals.None,
+            QuarantineCount = totals.Quarantine,
+            RejectCount = totals.Reject,
         };
-
-        // checked: a count near long.MaxValue is refused rather than stored as a wrapped negative total.
-        checked
-        {
-            foreach (var record in report.Records)
-            {
-                var dkim = record.DkimAligned;
-                var spf = record.SpfAligned;
-                entity.MessageCount += record.Count;
-                entity.DkimPassCount += dkim ? record.Count : 0;
-                entity.SpfPassCount += spf ? record.Count : 0;
-                entity.BothPassCount += dkim && spf ? record.Count : 0;
-                entity.NoneCount += Is(record.Disposition, "none") ? record.Count : 0;
-                entity.QuarantineCount += Is(record.Disposition, "quarantine") ? record.Count : 0;
-                entity.RejectCount += Is(record.Disposition, "reject") ? record.Count : 0;
-            }
-        }
-
-        return entity;
     }
 
     /// <summary>This report kept as a conflicting copy of the stored report it repeats with different content.</summary>
@@ -117,7 +106,8 @@ internal sealed class PreparedReport
     {
         var report = Report;
         var policy = report.Policy;
-        var conflict = new ReportConflictEntity
+        var totals = Totals.Of(report.Records);
+        return new ReportConflictEntity
         {
             ReportId = storedReportId,
             Report = storedInThisFile,
@@ -132,21 +122,41 @@ internal sealed class PreparedReport
             PolicyPct = policy.Pct,
             RecordCount = report.Records.Count,
             RecordsGzip = ReportContent.Compress(report.Records.Select(ComparedRecord.Of)),
+            MessageCount = totals.Messages,
+            DkimPassCount = totals.DkimPass,
+            SpfPassCount = totals.SpfPass,
         };
-        checked
-        {
-            foreach (var record in report.Records)
-            {
-                conflict.MessageCount += record.Count;
-                conflict.DkimPassCount += record.DkimAligned ? record.Count : 0;
-                conflict.SpfPassCount += record.SpfAligned ? record.Count : 0;
-            }
-        }
-
-        return conflict;
     }
 
     private static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A report's message counts, summed once for the report and for a conflicting copy alike.</summary>
+    private readonly record struct Totals(long Messages, long DkimPass, long SpfPass, long BothPass, long None, long Quarantine, long Reject)
+    {
+        public static Totals Of(IReadOnlyList<ReportRecord> records)
+        {
+            var totals = default(Totals);
+            // checked: a count near long.MaxValue is refused rather than stored as a wrapped negative total.
+            checked
+            {
+                foreach (var record in records)
+                {
+                    var dkim = record.DkimAligned;
+                    var spf = record.SpfAligned;
+                    totals = new Totals(
+                        totals.Messages + record.Count,
+                        totals.DkimPass + (dkim ? record.Count : 0),
+                        totals.SpfPass + (spf ? record.Count : 0),
+                        totals.BothPass + (dkim && spf ? record.Count : 0),
+                        totals.None + (Is(record.Disposition, "none") ? record.Count : 0),
+                        totals.Quarantine + (Is(record.Disposition, "quarantine") ? record.Count : 0),
+                        totals.Reject + (Is(record.Disposition, "reject") ? record.Count : 0));
+                }
+            }
+
+            return totals;
+        }
+    }
 
     // Fastest: ingestion throughput matters more than the last few percent of archive size (XML still shrinks ~10x).
     private static byte[] Compress(ReadOnlySpan<byte> xml)
