@@ -7,7 +7,8 @@ namespace DmarcSecurity.Core.Grains;
 /// <param name="SpfAligned">policy_evaluated spf == pass.</param>
 /// <param name="HeaderFrom">The record's header_from domain.</param>
 /// <param name="Forwarding">The receiver's override reason naming a forwarder (<c>mailing_list</c>, <c>forwarded</c>,
-/// <c>trusted_forwarder</c>), else null; absent from events written before it was sent.</param>
+/// <c>trusted_forwarder</c>), else null, and then left out of the event: most records name none, and the inbox holds an
+/// event per record.</param>
 public sealed record DmarcRecordEvent(
     string ReportId,
     string PolicyDomain,
@@ -19,4 +20,4 @@ public sealed record DmarcRecordEvent(
     bool DkimAligned,
     bool SpfAligned,
     string HeaderFrom,
-    string? Forwarding = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Forwarding = null);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -23,39 +25,90 @@ public sealed record ComparedRecord(
         record.HeaderFrom, record.EnvelopeFrom, record.EnvelopeTo);
 
     /// <summary>Everything but the count: records that agree on this are the same row of a comparison.</summary>
-    public string RowKey() => Line(withCount: false);
-
-    internal string Line(bool withCount)
+    public string RowKey()
     {
         var text = new StringBuilder();
-        foreach (var part in (string?[])[SourceIp, Disposition, DkimPolicyResult, SpfPolicyResult, HeaderFrom, EnvelopeFrom, EnvelopeTo])
+        foreach (var part in Parts())
         {
             // Length-prefixed, so no two records collide however their fields are cut.
             text.Append(part is null ? -1 : part.Length).Append(':').Append(part).Append('|');
         }
 
-        return withCount ? text.Append(Count).ToString() : text.ToString();
+        return text.ToString();
     }
+
+    /// <summary>The record as bytes for its hash: each field length-prefixed (-1 for null) in UTF-8, then the count;
+    /// grows <paramref name="buffer"/> (a pooled array) when the fields need more room.</summary>
+    internal int Write(ref byte[] buffer)
+    {
+        var parts = Parts();
+        var needed = 8;
+        foreach (var part in parts)
+        {
+            needed += 4 + (part is null ? 0 : Encoding.UTF8.GetMaxByteCount(part.Length));
+        }
+
+        if (buffer.Length < needed)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = ArrayPool<byte>.Shared.Rent(needed);
+        }
+
+        var at = 0;
+        foreach (var part in parts)
+        {
+            var length = part is null ? -1 : Encoding.UTF8.GetBytes(part, buffer.AsSpan(at + 4));
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(at), length);
+            at += 4 + Math.Max(0, length);
+        }
+
+        BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(at), Count);
+        return at + 8;
+    }
+
+    private string?[] Parts() => [SourceIp, Disposition, DkimPolicyResult, SpfPolicyResult, HeaderFrom, EnvelopeFrom, EnvelopeTo];
 }
 
 /// <summary>The fingerprint of what a report says, and the compact form a conflicting copy's records are kept in.</summary>
 public static class ReportContent
 {
-    /// <summary>Hex SHA-256 of the published policy and of the records in a fixed order: two copies of a report have
-    /// the same fingerprint when they say the same, whatever order their records come in.</summary>
+    /// <summary>Hex SHA-256 of the published policy, the number of records and the sum of the records' own SHA-256
+    /// (four 64-bit lanes, wrapping): two copies of a report have the same fingerprint when they say the same, whatever
+    /// order their records come in, and no sort or string is made per record (every report is fingerprinted at ingestion).</summary>
     public static string Fingerprint(string adkim, string aspf, string p, string sp, string? np, int? pct, IEnumerable<ComparedRecord> records)
     {
-        var lines = records.Select(r => r.Line(withCount: true)).ToList();
-        lines.Sort(StringComparer.Ordinal);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"{adkim}|{aspf}|{p}|{sp}|{np}|{pct}\n"));
-        foreach (var line in lines)
+        Span<ulong> sum = stackalloc ulong[4];
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        var buffer = ArrayPool<byte>.Shared.Rent(1024);
+        long count = 0;
+        try
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(line));
-            hash.AppendData("\n"u8);
+            foreach (var record in records)
+            {
+                var length = record.Write(ref buffer);
+                SHA256.HashData(buffer.AsSpan(0, length), digest);
+                for (var lane = 0; lane < 4; lane++)
+                {
+                    sum[lane] = unchecked(sum[lane] + BinaryPrimitives.ReadUInt64LittleEndian(digest[(lane * 8)..]));
+                }
+
+                count++;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        var head = Encoding.UTF8.GetBytes($"{adkim}|{aspf}|{p}|{sp}|{np}|{pct}|{count}|");
+        var all = new byte[head.Length + 32];
+        head.CopyTo(all, 0);
+        for (var lane = 0; lane < 4; lane++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(all.AsSpan(head.Length + lane * 8), sum[lane]);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(all));
     }
 
     public static string Fingerprint(AggregateReport report)
