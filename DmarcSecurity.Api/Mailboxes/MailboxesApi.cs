@@ -33,7 +33,7 @@ public sealed record MailboxRequest(
             }
             else
             {
-                Add(errors, "security", NamedValue.Message("security", NamedValue.Of<MailboxSecurity>()));
+                FieldErrors.Add(errors, "security", NamedValue.Message("security", NamedValue.Of<MailboxSecurity>()));
             }
         }
 
@@ -52,59 +52,27 @@ public sealed record MailboxRequest(
             mailbox.UseIdle = idle;
         }
 
-        mailbox.Host = Text(Host, "host", mailbox.Host, errors) ?? "";
-        mailbox.UserName = Text(UserName, "userName", mailbox.UserName, errors) ?? "";
-        mailbox.Folder = Text(Folder, "folder", mailbox.Folder, errors) ?? "";
-        mailbox.ArchiveFolder = Text(ArchiveFolder, "archiveFolder", mailbox.ArchiveFolder, errors) ?? "";
-        mailbox.InvalidFolder = Text(InvalidFolder, "invalidFolder", mailbox.InvalidFolder, errors) ?? "";
-        mailbox.CertificateFingerprint = Text(CertificateFingerprint, "certificateFingerprint", mailbox.CertificateFingerprint, errors);
+        mailbox.Host = FieldErrors.Text(Host, "host", mailbox.Host, MaxFieldLength, errors) ?? "";
+        mailbox.UserName = FieldErrors.Text(UserName, "userName", mailbox.UserName, MaxFieldLength, errors) ?? "";
+        mailbox.Folder = FieldErrors.Text(Folder, "folder", mailbox.Folder, MaxFieldLength, errors) ?? "";
+        mailbox.ArchiveFolder = FieldErrors.Text(ArchiveFolder, "archiveFolder", mailbox.ArchiveFolder, MaxFieldLength, errors) ?? "";
+        mailbox.InvalidFolder = FieldErrors.Text(InvalidFolder, "invalidFolder", mailbox.InvalidFolder, MaxFieldLength, errors) ?? "";
+        mailbox.CertificateFingerprint = FieldErrors.Text(CertificateFingerprint, "certificateFingerprint", mailbox.CertificateFingerprint, MaxFieldLength, errors);
         if (!string.IsNullOrEmpty(Password))
         {
             if (Password.Length > MaxFieldLength || Password.Any(char.IsControl))
             {
-                Add(errors, "password", $"password must be one line of at most {MaxFieldLength} characters.");
+                FieldErrors.Add(errors, "password", $"password must be one line of at most {MaxFieldLength} characters.");
             }
 
             mailbox.Password = Password;
         }
 
-        MailboxOptionsValidator.Check(mailbox, "", (field, message) => Add(errors, char.ToLowerInvariant(field[0]) + field[1..], message));
+        MailboxOptionsValidator.Check(mailbox, "", (field, message) => FieldErrors.Add(errors, FieldErrors.JsonName(field), message));
     }
 
     /// <summary>null keeps <paramref name="current"/>; blank clears it; otherwise the trimmed value, if it is one line of reasonable length.</summary>
-    private static string? Text(string? value, string field, string? current, Dictionary<string, List<string>> errors)
-    {
-        if (value is null)
-        {
-            return current;
-        }
 
-        var text = value.Trim();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-
-        if (text.Length > MaxFieldLength || text.Any(char.IsControl))
-        {
-            Add(errors, field, $"{field} must be one line of at most {MaxFieldLength} characters.");
-        }
-
-        return text;
-    }
-
-    internal static void Add(Dictionary<string, List<string>> errors, string field, string message)
-    {
-        if (!errors.TryGetValue(field, out var messages))
-        {
-            errors[field] = messages = [];
-        }
-
-        if (!messages.Contains(message, StringComparer.Ordinal))
-        {
-            messages.Add(message);
-        }
-    }
 }
 
 /// <summary>What a test of a mailbox found: whether it connected, signed in and opened its folder, the step that failed
@@ -151,7 +119,7 @@ public static partial class MailboxesApi
         var name = request.Name?.Trim() ?? "";
         if (!IsMailboxName(name))
         {
-            MailboxRequest.Add(errors, "name", $"name is required: 1-{TextField.MaxNameLength} letters, digits, '.', '-' and '_', starting with a letter or digit.");
+            FieldErrors.Add(errors, "name", $"name is required: 1-{TextField.MaxNameLength} letters, digits, '.', '-' and '_', starting with a letter or digit.");
         }
 
         var mailbox = new MailboxOptions();
@@ -215,7 +183,7 @@ public static partial class MailboxesApi
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (request.Name is { } renamed && renamed.Trim() != row.Name)
         {
-            MailboxRequest.Add(errors, "name", "A mailbox cannot be renamed: add one under the new name, then remove this one.");
+            FieldErrors.Add(errors, "name", "A mailbox cannot be renamed: add one under the new name, then remove this one.");
         }
 
         string password;

@@ -31,7 +31,7 @@ public sealed record ChannelRequest(
         {
             if (creating)
             {
-                Add(errors, "kind", $"kind is required: one of {string.Join(", ", NamedValue.Of<ChannelKind>())}.");
+                FieldErrors.Add(errors, "kind", $"kind is required: one of {string.Join(", ", NamedValue.Of<ChannelKind>())}.");
                 kindKnown = false;
             }
         }
@@ -41,7 +41,7 @@ public sealed record ChannelRequest(
         }
         else
         {
-            Add(errors, "kind", NamedValue.Message("kind", NamedValue.Of<ChannelKind>()));
+            FieldErrors.Add(errors, "kind", NamedValue.Message("kind", NamedValue.Of<ChannelKind>()));
             kindKnown = false;
         }
 
@@ -53,7 +53,7 @@ public sealed record ChannelRequest(
             }
             else
             {
-                Add(errors, "minimumSeverity", NamedValue.Message("minimumSeverity", NamedValue.Of<Severity>()));
+                FieldErrors.Add(errors, "minimumSeverity", NamedValue.Message("minimumSeverity", NamedValue.Of<Severity>()));
             }
         }
 
@@ -65,7 +65,7 @@ public sealed record ChannelRequest(
             }
             else
             {
-                Add(errors, "security", NamedValue.Message("security", NamedValue.Of<EmailSecurity>()));
+                FieldErrors.Add(errors, "security", NamedValue.Message("security", NamedValue.Of<EmailSecurity>()));
             }
         }
 
@@ -96,13 +96,13 @@ public sealed record ChannelRequest(
             channel.Url = Uri.TryCreate(Url.Trim(), UriKind.Absolute, out var url) ? url : null;
         }
 
-        channel.Secret = Text(Secret, "secret", channel.Secret, errors, trim: false);
-        channel.Password = Text(Password, "password", channel.Password, errors, trim: false);
-        channel.Host = Text(Host, "host", channel.Host, errors);
-        channel.UserName = Text(UserName, "userName", channel.UserName, errors);
-        channel.From = Text(From, "from", channel.From, errors);
-        channel.To = Text(To, "to", channel.To, errors);
-        channel.CertificateFingerprint = Text(CertificateFingerprint, "certificateFingerprint", channel.CertificateFingerprint, errors);
+        channel.Secret = FieldErrors.Text(Secret, "secret", channel.Secret, MaxFieldLength, errors, trim: false);
+        channel.Password = FieldErrors.Text(Password, "password", channel.Password, MaxFieldLength, errors, trim: false);
+        channel.Host = FieldErrors.Text(Host, "host", channel.Host, MaxFieldLength, errors);
+        channel.UserName = FieldErrors.Text(UserName, "userName", channel.UserName, MaxFieldLength, errors);
+        channel.From = FieldErrors.Text(From, "from", channel.From, MaxFieldLength, errors);
+        channel.To = FieldErrors.Text(To, "to", channel.To, MaxFieldLength, errors);
+        channel.CertificateFingerprint = FieldErrors.Text(CertificateFingerprint, "certificateFingerprint", channel.CertificateFingerprint, MaxFieldLength, errors);
 
         // What the kind does not use is not kept: a Slack channel turned into an Email channel keeps no webhook address.
         if (channel.Kind == ChannelKind.Email)
@@ -122,46 +122,13 @@ public sealed record ChannelRequest(
 
         if (kindKnown)
         {
-            ChannelValidator.Check(channel, "", (field, message) => Add(errors, JsonName(field), message));
+            ChannelValidator.Check(channel, "", (field, message) => FieldErrors.Add(errors, FieldErrors.JsonName(field), message));
         }
     }
 
     /// <summary>null keeps <paramref name="current"/>; blank clears it; otherwise the value, if it is one line of reasonable length.</summary>
-    private static string? Text(string? value, string field, string? current, Dictionary<string, List<string>> errors, bool trim = true)
-    {
-        if (value is null)
-        {
-            return current;
-        }
 
-        var text = trim ? value.Trim() : value;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
 
-        if (text.Length > MaxFieldLength || text.Any(char.IsControl))
-        {
-            Add(errors, field, $"{field} must be one line of at most {MaxFieldLength} characters.");
-        }
-
-        return text;
-    }
-
-    internal static void Add(Dictionary<string, List<string>> errors, string field, string message)
-    {
-        if (!errors.TryGetValue(field, out var messages))
-        {
-            errors[field] = messages = [];
-        }
-
-        if (!messages.Contains(message, StringComparer.Ordinal))
-        {
-            messages.Add(message);
-        }
-    }
-
-    private static string JsonName(string property) => char.ToLowerInvariant(property[0]) + property[1..];
 }
 
 public static partial class NotificationsApi
@@ -186,7 +153,7 @@ public static partial class NotificationsApi
         var name = request.Name?.Trim() ?? "";
         if (!IsChannelName(name))
         {
-            ChannelRequest.Add(errors, "name", $"name is required: 1-{TextField.MaxNameLength} letters, digits, '.', '-' and '_', starting with a letter or digit.");
+            FieldErrors.Add(errors, "name", $"name is required: 1-{TextField.MaxNameLength} letters, digits, '.', '-' and '_', starting with a letter or digit.");
         }
 
         var settings = new ChannelSettings();
@@ -256,7 +223,7 @@ public static partial class NotificationsApi
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (request.Name is { } renamed && renamed.Trim() != row.Name)
         {
-            ChannelRequest.Add(errors, "name", "A channel cannot be renamed: add one under the new name, then delete this one.");
+            FieldErrors.Add(errors, "name", "A channel cannot be renamed: add one under the new name, then delete this one.");
         }
 
         var settings = Settings(row, secrets);
