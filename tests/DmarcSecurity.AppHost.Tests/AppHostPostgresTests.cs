@@ -91,8 +91,21 @@ public sealed class AppHostPostgresTests
         await dashboard.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard-traces.png") });
         Assert.True(await spanning.CountAsync() > 0, "no trace of the Web app reached the Api and the database:\n" + await dashboard.Locator("body").InnerTextAsync());
 
-        await spanning.First.GetByText("web: GET /").First.ClickAsync();
-        await dashboard.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal), new() { Timeout = 30_000 });
+        // The dashboard is interactive: a click on a freshly loaded list can land before its circuit has connected, and then
+        // opens nothing. Click again until the trace's page opens.
+        for (var attempt = 0; ; attempt++)
+        {
+            await spanning.First.GetByText("web: GET /").First.ClickAsync();
+            try
+            {
+                await dashboard.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal), new() { Timeout = 3_000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 10)
+            {
+            }
+        }
+
         await Expect(dashboard.GetByText("GET /api/").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await dashboard.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard-trace.png"), FullPage = true });
         var detail = await dashboard.Locator("body").InnerTextAsync();
