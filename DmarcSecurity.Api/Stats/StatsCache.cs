@@ -153,7 +153,7 @@ internal static class StatsCaching
 
     public static readonly HybridCacheEntryOptions Entry = new() { Expiration = TimeSpan.FromMinutes(10), LocalCacheExpiration = TimeSpan.FromMinutes(10) };
 
-    /// <summary>Caches the statistics queries (registered by the data layer) for the Api.</summary>
+    /// <summary>Caches the statistics queries (registered by the data layer) for the Api, and keeps their rollups up to date.</summary>
     public static WebApplicationBuilder AddStatsCache(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -170,6 +170,7 @@ internal static class StatsCaching
         services.AddSingleton<IStatsQueries>(sp => new CachedStatsQueries(
             (IStatsQueries)ActivatorUtilities.CreateInstance(sp, queries.ImplementationType!),
             sp.GetRequiredService<HybridCache>(), sp.GetRequiredService<StatsGeneration>()));
+        services.AddHostedService<SourceRollupService>();
         return builder;
     }
 }

@@ -4,20 +4,21 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace DmarcSecurity.Data.Stats;
 
-/// <summary>Dashboard statistics. Totals, timeline, alignment, domains and reporters read the per-report counters
-/// (reports table only); source counts and dispositions read the selected reports' records (index-only scans on
-/// PostgreSQL). Every method costs a fixed number of round trips whatever the data volume.</summary>
+/// <summary>Dashboard statistics. Totals, timeline, alignment, dispositions, domains and reporters read the per-report
+/// counters (reports table only); source counts and rankings read <see cref="ReportSelection"/>'s <c>src</c>: the
+/// rollups by day and month where the period allows, else the selected reports' records. Every method costs a fixed
+/// number of round trips whatever the data volume.</summary>
 internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFactory, ISqlDialect dialect) : IStatsQueries
 {
     private const string Passing = "(dkim_pass_count + spf_pass_count - both_pass_count)";
-    private const string RecordFails = "NOT (r.dkim_policy_result = 'pass' OR r.spf_policy_result = 'pass')";
 
-    /// <summary>Failed DMARC through a forwarder, as the receiver said (records.forwarding).</summary>
-    private const string RecordForwarded = RecordFails + " AND r.forwarding IS NOT NULL";
+    /// <summary>Distinct source addresses of the selection.</summary>
+    private const string CountSources = "SELECT COUNT(*) FROM (SELECT ip FROM src GROUP BY ip) s";
 
-    /// <summary>Failed DMARC with no forwarder named: what "most failing" ranks by.</summary>
-    private const string RecordFailsUnforwarded = RecordFails + " AND r.forwarding IS NULL";
-    private const string JoinedRecords = "FROM records r JOIN sel ON sel.id = r.report_id";
+    /// <summary>Per domain and address, then per address: messages, failing, forwarded and the number of domains.</summary>
+    private const string PerAddress =
+        "SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM (SELECT d, ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw " +
+        "FROM src GROUP BY d, ip) pairs GROUP BY ip";
 
     public async Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken)
     {
@@ -36,13 +37,10 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         await using var context = await OpenAsync(cancellationToken);
 
         var totals = await TotalsAsync(context, selection, cancellationToken);
-        var sources = (await QueryAsync(context, selection,
-            $"SELECT COUNT(*) FROM (SELECT r.source_ip {selection.Records} GROUP BY r.source_ip) s",
-            r => Long(r, 0), cancellationToken)).Single();
-        var dispositions = await QueryAsync(context, selection,
-            $"SELECT r.disposition, SUM({selection.Weighted("r.count")}) {selection.Records} GROUP BY r.disposition",
-            r => (Disposition: r.GetString(0), Messages: Round(Double(r, 1))), cancellationToken);
-        return totals.ToSummary(sources, dispositions.ToDictionary(d => d.Disposition, d => d.Messages));
+        var sources = (await QueryAsync(context, selection, CountSources, r => Long(r, 0), cancellationToken)).Single();
+        // The summary names the dispositions that occurred.
+        var dispositions = await DispositionsAsync(context, selection, cancellationToken);
+        return totals.ToSummary(sources, dispositions.Where(d => d.Value > 0).ToDictionary());
     }
 
     public Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken) =>
@@ -80,8 +78,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 
         var names = domains.Select((d, i) => (Name: $"@d{i}", Value: (object)d.Domain)).ToArray();
         var sources = (await QueryAsync(context, selection,
-            $"SELECT lower(sel.policy_domain), COUNT(DISTINCT r.source_ip) {JoinedRecords} " +
-            $"WHERE lower(sel.policy_domain) IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY lower(sel.policy_domain)",
+            $"SELECT d, COUNT(DISTINCT ip) FROM src WHERE d IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY d",
             r => (Domain: r.GetString(0), Sources: Long(r, 1)), cancellationToken, names))
             .ToDictionary(s => s.Domain, s => s.Sources);
         return domains.Select(d => d.ToDto(sources.GetValueOrDefault(d.Domain))).ToList();
@@ -100,8 +97,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
         var total = (await QueryAsync(context, selection,
-            $"SELECT COUNT(*) FROM (SELECT r.source_ip {selection.Records} GROUP BY r.source_ip{Listed(ranking)}) s",
-            r => Long(r, 0), cancellationToken)).Single();
+            $"SELECT COUNT(*) FROM (SELECT ip, SUM(f) AS f, SUM(fw) AS fw FROM src GROUP BY ip) a{Listed(ranking)}", r => Long(r, 0), cancellationToken)).Single();
         var items = total <= (long)(number - 1) * size ? []
             : await SourcesAsync(context, selection, size, (long)(number - 1) * size, ranking, cancellationToken);
         return new PagedResult<SourceStatsDto>(items, number, size, total);
@@ -111,47 +107,21 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     {
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
-        var weight = selection.Weighted("r.count");
-        return await QueryAsync(context, selection,
-            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip",
+        return await QueryAsync(context, selection, "SELECT ip, SUM(m), SUM(f) FROM src GROUP BY ip",
             r => new SourceTotalDto(Text(r, 0), Double(r, 1), Double(r, 2)), cancellationToken);
     }
 
     /// <summary>The sources a ranking lists: for failing, those with a failure no forwarder explains.</summary>
-    private static string Listed(SourceRanking ranking) =>
-        ranking == SourceRanking.Failing ? $" HAVING SUM(CASE WHEN {RecordFailsUnforwarded} THEN 1 ELSE 0 END) > 0" : "";
+    private static string Listed(SourceRanking ranking) => ranking == SourceRanking.Failing ? " WHERE f - fw > 0" : "";
 
     private async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(
-        DmarcDbContext context, ReportSelection selection, int top, long skip, SourceRanking ranking, CancellationToken cancellationToken)
-    {
-        var weight = selection.Weighted("r.count");
-        var sources = await QueryAsync(context, selection,
-            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END), " +
-            $"SUM(CASE WHEN {RecordForwarded} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip{Listed(ranking)} " +
-            (ranking == SourceRanking.Failing
-                ? $"ORDER BY SUM(CASE WHEN {RecordFailsUnforwarded} THEN {weight} ELSE 0 END) DESC, 2 DESC"
-                : "ORDER BY 2 DESC") + ", 1 LIMIT @top OFFSET @skip",
-            r => (Address: r.GetValue(0), Messages: Double(r, 1), Failing: Double(r, 2), Forwarded: Double(r, 3)),
-            cancellationToken, ("@top", top), ("@skip", skip));
-        if (sources.Count == 0)
-        {
-            return [];
-        }
-
-        // Distinct domains only for the top addresses: an index lookup each, not a second pass over every record.
-        var addresses = sources.Select((s, i) => (Name: $"@s{i}", Value: s.Address)).ToArray();
-        var domains = (await QueryAsync(context, selection,
-            $"SELECT r.source_ip, COUNT(DISTINCT lower(sel.policy_domain)) {JoinedRecords} " +
-            $"WHERE r.source_ip IN ({string.Join(", ", addresses.Select(a => a.Name))}) GROUP BY r.source_ip",
-            r => (Address: Text(r, 0), Domains: Long(r, 1)), cancellationToken, addresses))
-            .ToDictionary(d => d.Address, d => d.Domains);
-
-        return sources
-            .Select(s => new SourceStatsDto(
-                Text(s.Address), Round(s.Messages), Round(s.Failing), Rate(s.Failing, s.Messages), domains.GetValueOrDefault(Text(s.Address)),
-                Forwarded: Round(s.Forwarded)))
-            .ToList();
-    }
+        DmarcDbContext context, ReportSelection selection, int top, long skip, SourceRanking ranking, CancellationToken cancellationToken) =>
+        (await QueryAsync(context, selection,
+            $"SELECT ip, m, f, fw, n FROM ({PerAddress}) a{Listed(ranking)} " +
+            (ranking == SourceRanking.Failing ? "ORDER BY f - fw DESC, m DESC" : "ORDER BY m DESC") + ", ip LIMIT @top OFFSET @skip",
+            r => new SourceStatsDto(Text(r, 0), Round(Double(r, 1)), Round(Double(r, 2)), Rate(Double(r, 2), Double(r, 1)), Long(r, 4),
+                Forwarded: Round(Double(r, 3))),
+            cancellationToken, ("@top", top), ("@skip", skip))).ToList();
 
     private static async Task<AlignmentDto> AlignmentAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken)
     {
@@ -181,28 +151,19 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var alignment = await AlignmentAsync(context, selection, cancellationToken);
         var reporters = await ReportersAsync(context, selection, top, cancellationToken);
         var totals = await TotalsAsync(context, selection, cancellationToken);
-        var dispositions = (await QueryAsync(context, selection,
-            "SELECT COALESCE(SUM(none_count * w), 0), COALESCE(SUM(quarantine_count * w), 0), COALESCE(SUM(reject_count * w), 0) FROM sel",
-            r => new Dictionary<string, long> { ["none"] = Round(Double(r, 0)), ["quarantine"] = Round(Double(r, 1)), ["reject"] = Round(Double(r, 2)) },
-            cancellationToken)).Single();
+        var dispositions = await DispositionsAsync(context, selection, cancellationToken);
         var domains = await DomainTotalsAsync(context, selection, top, cancellationToken);
 
-        // One aggregation of the records by (domain, address), then by address: the distinct sources overall and per
-        // domain, and the top addresses by messages and by failing messages. Domains are grouped by a small integer key,
-        // which PostgreSQL hashes far faster than lower(text) over hundreds of thousands of rows.
-        const string Weight = "r.count * keyed.w";
+        // One aggregation of the sources by (domain, address), then by address: the distinct sources overall and per
+        // domain, and the top addresses by messages and by failing messages.
         var rows = await QueryAsync(context, selection,
-            ", doms AS (SELECT lower(policy_domain) AS d, ROW_NUMBER() OVER (ORDER BY lower(policy_domain)) AS k FROM sel GROUP BY lower(policy_domain)), " +
-            "keyed AS (SELECT sel.id, sel.w, doms.k FROM sel JOIN doms ON doms.d = lower(sel.policy_domain)), " +
-            $"pairs AS (SELECT keyed.k AS k, r.source_ip AS ip, SUM({Weight}) AS m, SUM(CASE WHEN {RecordFails} THEN {Weight} ELSE 0 END) AS f, " +
-            $"SUM(CASE WHEN {RecordForwarded} THEN {Weight} ELSE 0 END) AS fw " +
-            "FROM records r JOIN keyed ON keyed.id = r.report_id GROUP BY keyed.k, r.source_ip), " +
+            ", pairs AS (SELECT d, ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw FROM src GROUP BY d, ip), " +
             "ips AS (SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM pairs GROUP BY ip) " +
             "SELECT 0 AS kind, ip, CAST(NULL AS TEXT) AS d, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips ORDER BY m DESC, ip LIMIT @top) t " +
             // Top failing: by the failures no forwarder explains, so a mailing list does not rank as a spoofer.
             "UNION ALL SELECT 1, ip, NULL, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips WHERE f - fw > 0 ORDER BY f - fw DESC, m DESC, ip LIMIT @top) u " +
             "UNION ALL SELECT 2, NULL, NULL, 0, 0, 0, COUNT(*) FROM ips " +
-            "UNION ALL SELECT 3, NULL, doms.d, 0, 0, 0, c.n FROM (SELECT k, COUNT(*) AS n FROM pairs GROUP BY k) c JOIN doms ON doms.k = c.k",
+            "UNION ALL SELECT 3, NULL, d, 0, 0, 0, COUNT(*) FROM pairs GROUP BY d",
             r => (Kind: Long(r, 0), Address: r.IsDBNull(1) ? null : Text(r, 1), Domain: r.IsDBNull(2) ? null : r.GetString(2),
                 Messages: Double(r, 3), Failing: Double(r, 4), Forwarded: Double(r, 5), Count: Long(r, 6)),
             cancellationToken, ("@top", Top(top)));
@@ -227,11 +188,17 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         return await QueryAsync(context, selection,
             $"SELECT g.d, g.ip, g.m, CASE WHEN EXISTS (SELECT 1 FROM records r2 JOIN reports p2 ON p2.id = r2.report_id " +
             "WHERE r2.source_ip = g.ip AND lower(p2.policy_domain) = g.d AND p2.begin_at < @from) THEN 1 ELSE 0 END " +
-            $"FROM (SELECT lower(sel.policy_domain) AS d, r.source_ip AS ip, SUM({selection.Weighted("r.count")}) AS m {JoinedRecords} " +
-            "GROUP BY lower(sel.policy_domain), r.source_ip) g ORDER BY 1, 3 DESC, 2",
+            "FROM (SELECT d, ip, SUM(m) AS m FROM src GROUP BY d, ip) g ORDER BY 1, 3 DESC, 2",
             r => new DomainSourceDto(r.GetString(0), Text(r, 1), Round(Double(r, 2)), Long(r, 3) == 1),
             cancellationToken);
     }
+
+    private static async Task<IReadOnlyDictionary<string, long>> DispositionsAsync(
+        DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken) =>
+        (await QueryAsync(context, selection,
+            "SELECT COALESCE(SUM(none_count * w), 0), COALESCE(SUM(quarantine_count * w), 0), COALESCE(SUM(reject_count * w), 0) FROM sel",
+            r => new Dictionary<string, long> { ["none"] = Round(Double(r, 0)), ["quarantine"] = Round(Double(r, 1)), ["reject"] = Round(Double(r, 2)) },
+            cancellationToken)).Single();
 
     private async Task<Totals> TotalsAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken) =>
         (await QueryAsync(context, selection,
