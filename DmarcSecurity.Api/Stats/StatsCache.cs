@@ -116,6 +116,10 @@ internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache,
     public Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken) =>
         CachedAsync($"sources-page-{ranking}-{page.Page}", filter, page.PageSize, ct => inner.SourcesPageAsync(filter, page, ranking, ct), cancellationToken);
 
+    /// <summary>Exports stream every source; nothing to keep.</summary>
+    public IAsyncEnumerable<SourceStatsDto> StreamSourcesAsync(ReportFilter filter, SourceRanking ranking, CancellationToken cancellationToken) =>
+        inner.StreamSourcesAsync(filter, ranking, cancellationToken);
+
     /// <summary>One row per source: the country map keeps its own, much smaller, answer instead.</summary>
     public Task<IReadOnlyList<SourceTotalDto>> SourceTotalsAsync(ReportFilter filter, CancellationToken cancellationToken) =>
         inner.SourceTotalsAsync(filter, cancellationToken);

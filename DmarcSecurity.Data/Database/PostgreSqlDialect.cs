@@ -40,6 +40,8 @@ internal sealed class PostgreSqlDialect : ISqlDialect
 
     public string Least(string a, string b) => $"LEAST({a}, {b})";
 
+    public string Position(string text, string search) => $"strpos({text}, {search})";
+
     public string Greatest(string a, string b) => $"GREATEST({a}, {b})";
 
     public object TimestampValue(DateTimeOffset value) => value.ToUniversalTime();

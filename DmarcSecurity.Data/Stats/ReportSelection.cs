@@ -37,7 +37,7 @@ internal sealed class ReportSelection
         var reporter = ReportFilters.Normalise(filter.Reporter);
         if (reporter is not null)
         {
-            where.Add("lower(p.org_name) = @reporter");
+            where.Add($"(lower(p.org_name) = @reporter OR {Reporter(dialect, "p")} = @reporter)");
             _parameters.Add(("@reporter", reporter));
         }
 
@@ -70,11 +70,20 @@ internal sealed class ReportSelection
             ? string.Join(" UNION ALL ", Rolled(from, to, domain, dialect).Append(
                 $"SELECT {Record} FROM rollup_queue q JOIN sel ON sel.id = q.report_id JOIN records r ON r.report_id = q.report_id"))
             : $"SELECT {Record} FROM records r JOIN sel ON sel.id = r.report_id";
-        Cte = $"WITH sel AS (SELECT {Columns}, {weight} AS w FROM reports p{whereClause}),\n" +
+        Cte = $"WITH sel AS (SELECT {Columns}, {Reporter(dialect, "p")} AS reporter, {weight} AS w FROM reports p{whereClause}),\n" +
               $"src (d, ip, m, f, fw) AS ({sources})\n";
     }
 
     public string Cte { get; }
+
+    /// <summary>Who sent a report, as the views count reporters: the domain of the reporter's address (so the names one
+    /// reporter goes by, "Outlook.com" and "Enterprise Outlook", are one), else its lower-case name.</summary>
+    public static string Reporter(ISqlDialect dialect, string alias)
+    {
+        var at = dialect.Position($"{alias}.reporter_email", "'@'");
+        return $"CASE WHEN {at} > 0 AND {at} < length({alias}.reporter_email) THEN lower(substr({alias}.reporter_email, {at} + 1)) " +
+               $"ELSE lower({alias}.org_name) END";
+    }
 
     public IReadOnlyList<(string Name, object Value)> Parameters => _parameters;
 

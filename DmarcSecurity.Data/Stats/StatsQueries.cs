@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using DmarcSecurity.Data.Reports;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -116,12 +117,29 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 
     private async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(
         DmarcDbContext context, ReportSelection selection, int top, long skip, SourceRanking ranking, CancellationToken cancellationToken) =>
-        (await QueryAsync(context, selection,
-            $"SELECT ip, m, f, fw, n FROM ({PerAddress}) a{Listed(ranking)} " +
-            (ranking == SourceRanking.Failing ? "ORDER BY f - fw DESC, m DESC" : "ORDER BY m DESC") + ", ip LIMIT @top OFFSET @skip",
-            r => new SourceStatsDto(Text(r, 0), Round(Double(r, 1)), Round(Double(r, 2)), Rate(Double(r, 2), Double(r, 1)), Long(r, 4),
-                Forwarded: Round(Double(r, 3))),
+        (await QueryAsync(context, selection, Ranked(ranking) + " LIMIT @top OFFSET @skip", SourceRow,
             cancellationToken, ("@top", top), ("@skip", skip))).ToList();
+
+    public async IAsyncEnumerable<SourceStatsDto> StreamSourcesAsync(
+        ReportFilter filter, SourceRanking ranking, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+        await using var command = Command(context, selection, Ranked(ranking), []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return SourceRow(reader);
+        }
+    }
+
+    /// <summary>Every listed source in the ranking's order: ip, messages, failing, forwarded, domains.</summary>
+    private static string Ranked(SourceRanking ranking) =>
+        $"SELECT ip, m, f, fw, n FROM ({PerAddress}) a{Listed(ranking)} " +
+        (ranking == SourceRanking.Failing ? "ORDER BY f - fw DESC, m DESC" : "ORDER BY m DESC") + ", ip";
+
+    private static SourceStatsDto SourceRow(DbDataReader r) =>
+        new(Text(r, 0), Round(Double(r, 1)), Round(Double(r, 2)), Rate(Double(r, 2), Double(r, 1)), Long(r, 4), Forwarded: Round(Double(r, 3)));
 
     private static async Task<AlignmentDto> AlignmentAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken)
     {
@@ -134,13 +152,26 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             Math.Max(0, Round(messages - dkim - spf + both)));
     }
 
+    /// <summary>Reporters merged by the domain of their address (<see cref="ReportSelection.Reporter"/>), named by the
+    /// name that carried most of their messages, with every name they used.</summary>
     private static async Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(
-        DmarcDbContext context, ReportSelection selection, int top, CancellationToken cancellationToken) =>
-        await QueryAsync(context, selection,
-            $"SELECT MIN(org_name), COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
-            "GROUP BY lower(org_name) ORDER BY 3 DESC, 1 LIMIT @top",
-            r => new ReporterStatsDto(r.GetString(0), Long(r, 1), Round(Double(r, 2)), Round(Double(r, 3)), Round(Double(r, 2)) - Round(Double(r, 3))),
+        DmarcDbContext context, ReportSelection selection, int top, CancellationToken cancellationToken)
+    {
+        var names = (await QueryAsync(context, selection,
+                "SELECT reporter, org_name, SUM(message_count * w) FROM sel GROUP BY reporter, org_name",
+                r => (Reporter: r.GetString(0), Name: r.GetString(1), Messages: Double(r, 2)), cancellationToken))
+            .ToLookup(n => n.Reporter, StringComparer.Ordinal);
+        return await QueryAsync(context, selection,
+            $"SELECT reporter, COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
+            "GROUP BY reporter ORDER BY 3 DESC, 1 LIMIT @top",
+            r =>
+            {
+                var used = names[r.GetString(0)].OrderByDescending(n => n.Messages).ThenBy(n => n.Name, StringComparer.Ordinal).ToList();
+                return new ReporterStatsDto(used[0].Name, Long(r, 1), Round(Double(r, 2)), Round(Double(r, 3)), Round(Double(r, 2)) - Round(Double(r, 3)),
+                    r.GetString(0), [.. used.Select(n => n.Name).Order(StringComparer.OrdinalIgnoreCase)]);
+            },
             cancellationToken, ("@top", Top(top)));
+    }
 
     public async Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
     {
@@ -203,7 +234,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     private async Task<Totals> TotalsAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken) =>
         (await QueryAsync(context, selection,
             "SELECT COUNT(*), COALESCE(SUM(record_count), 0), COALESCE(SUM(message_count * w), 0), " +
-            $"COALESCE(SUM({Passing} * w), 0), COUNT(DISTINCT lower(policy_domain)), COUNT(DISTINCT lower(org_name)) FROM sel",
+            $"COALESCE(SUM({Passing} * w), 0), COUNT(DISTINCT lower(policy_domain)), COUNT(DISTINCT reporter) FROM sel",
             r => new Totals(Long(r, 0), Long(r, 1), Double(r, 2), Double(r, 3), Long(r, 4), Long(r, 5)),
             cancellationToken)).Single();
 
@@ -256,7 +287,20 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         DmarcDbContext context, ReportSelection selection, string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken,
         params (string Name, object Value)[] parameters)
     {
-        await using var command = context.Database.GetDbConnection().CreateCommand();
+        await using var command = Command(context, selection, sql, parameters);
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    private static DbCommand Command(DmarcDbContext context, ReportSelection selection, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = context.Database.GetDbConnection().CreateCommand();
         command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
         command.CommandText = selection.Cte + sql;
         foreach (var (name, value) in selection.Parameters.Concat(parameters))
@@ -267,14 +311,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             command.Parameters.Add(parameter);
         }
 
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(map(reader));
-        }
-
-        return rows;
+        return command;
     }
 
     /// <summary>Addresses come back as IPAddress (PostgreSQL inet) or text (SQLite).</summary>
