@@ -16,10 +16,9 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     /// <summary>Distinct source addresses of the selection.</summary>
     private const string CountSources = "SELECT COUNT(*) FROM (SELECT ip FROM src GROUP BY ip) s";
 
-    /// <summary>Per domain and address, then per address: messages, failing, forwarded and the number of domains.</summary>
-    private const string PerAddress =
-        "SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM (SELECT d, ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw " +
-        "FROM src GROUP BY d, ip) pairs GROUP BY ip";
+    /// <summary>Per address: messages, failing, forwarded (one aggregation; the number of domains is looked up for the
+    /// addresses shown, <see cref="WithDomainsAsync"/>).</summary>
+    private const string PerAddress = "SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw FROM src GROUP BY ip";
 
     public async Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken)
     {
@@ -97,11 +96,13 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var (number, size) = Paging.Clamp(page);
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
-        var total = (await QueryAsync(context, selection,
-            $"SELECT COUNT(*) FROM (SELECT ip, SUM(f) AS f, SUM(fw) AS fw FROM src GROUP BY ip) a{Listed(ranking)}", r => Long(r, 0), cancellationToken)).Single();
-        var items = total <= (long)(number - 1) * size ? []
-            : await SourcesAsync(context, selection, size, (long)(number - 1) * size, ranking, cancellationToken);
-        return new PagedResult<SourceStatsDto>(items, number, size, total);
+        // The page and the total from one aggregation; a page past the end counts on its own.
+        var rows = await QueryAsync(context, selection,
+            $"SELECT ip, m, f, fw, COUNT(*) OVER () FROM ({PerAddress}) a{Listed(ranking)} {Order(ranking)} LIMIT @top OFFSET @skip",
+            r => (Row: SourceRow(r), Total: Long(r, 4)), cancellationToken, ("@top", size), ("@skip", (long)(number - 1) * size));
+        var total = rows.Count > 0 ? rows[0].Total : (await QueryAsync(context, selection,
+            $"SELECT COUNT(*) FROM ({PerAddress}) a{Listed(ranking)}", r => Long(r, 0), cancellationToken)).Single();
+        return new PagedResult<SourceStatsDto>(await WithDomainsAsync(context, selection, [.. rows.Select(r => r.Row)], cancellationToken), number, size, total);
     }
 
     public async Task<IReadOnlyList<SourceTotalDto>> SourceTotalsAsync(ReportFilter filter, CancellationToken cancellationToken)
@@ -117,29 +118,54 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 
     private async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(
         DmarcDbContext context, ReportSelection selection, int top, long skip, SourceRanking ranking, CancellationToken cancellationToken) =>
-        (await QueryAsync(context, selection, Ranked(ranking) + " LIMIT @top OFFSET @skip", SourceRow,
-            cancellationToken, ("@top", top), ("@skip", skip))).ToList();
+        await WithDomainsAsync(context, selection,
+            await QueryAsync(context, selection, Ranked(ranking) + " LIMIT @top OFFSET @skip", SourceRow, cancellationToken, ("@top", top), ("@skip", skip)),
+            cancellationToken);
+
+    /// <summary>The rows with the number of domains each address sent for: an index lookup per address shown, not a second
+    /// aggregation of every address.</summary>
+    private async Task<IReadOnlyList<SourceStatsDto>> WithDomainsAsync(
+        DmarcDbContext context, ReportSelection selection, List<SourceStatsDto> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return rows;
+        }
+
+        // Addresses are inet on PostgreSQL, text on SQLite.
+        var addresses = rows.Select((s, i) => (Name: $"@s{i}", Value: dialect.Provider == DatabaseProvider.PostgreSql ? IPAddress.Parse(s.SourceIp) : (object)s.SourceIp))
+            .ToArray();
+        var domains = (await QueryAsync(context, selection,
+                $"SELECT ip, COUNT(DISTINCT d) FROM src WHERE ip IN ({string.Join(", ", addresses.Select(a => a.Name))}) GROUP BY ip",
+                r => (Address: Text(r, 0), Domains: Long(r, 1)), cancellationToken, addresses))
+            .ToDictionary(d => d.Address, d => d.Domains);
+        return [.. rows.Select(s => s with { Domains = domains.GetValueOrDefault(s.SourceIp) })];
+    }
 
     public async IAsyncEnumerable<SourceStatsDto> StreamSourcesAsync(
         ReportFilter filter, SourceRanking ranking, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
-        await using var command = Command(context, selection, Ranked(ranking), []);
+        // With the number of domains of every address: one aggregation per domain and address, then per address.
+        await using var command = Command(context, selection,
+            "SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM (SELECT d, ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw " +
+            $"FROM src GROUP BY d, ip) pairs GROUP BY ip{(ranking == SourceRanking.Failing ? " HAVING SUM(f) - SUM(fw) > 0" : "")} {Order(ranking)}", []);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return SourceRow(reader);
+            yield return SourceRow(reader) with { Domains = Long(reader, 4) };
         }
     }
 
-    /// <summary>Every listed source in the ranking's order: ip, messages, failing, forwarded, domains.</summary>
-    private static string Ranked(SourceRanking ranking) =>
-        $"SELECT ip, m, f, fw, n FROM ({PerAddress}) a{Listed(ranking)} " +
-        (ranking == SourceRanking.Failing ? "ORDER BY f - fw DESC, m DESC" : "ORDER BY m DESC") + ", ip";
+    /// <summary>Every listed source in the ranking's order: ip, messages, failing, forwarded.</summary>
+    private static string Ranked(SourceRanking ranking) => $"SELECT ip, m, f, fw FROM ({PerAddress}) a{Listed(ranking)} {Order(ranking)}";
 
+    private static string Order(SourceRanking ranking) => (ranking == SourceRanking.Failing ? "ORDER BY f - fw DESC, m DESC" : "ORDER BY m DESC") + ", ip";
+
+    /// <summary>ip, messages, failing, forwarded; the number of domains is added apart.</summary>
     private static SourceStatsDto SourceRow(DbDataReader r) =>
-        new(Text(r, 0), Round(Double(r, 1)), Round(Double(r, 2)), Rate(Double(r, 2), Double(r, 1)), Long(r, 4), Forwarded: Round(Double(r, 3)));
+        new(Text(r, 0), Round(Double(r, 1)), Round(Double(r, 2)), Rate(Double(r, 2), Double(r, 1)), 0, Forwarded: Round(Double(r, 3)));
 
     private static async Task<AlignmentDto> AlignmentAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken)
     {

@@ -20,6 +20,7 @@ CREATE TABLE source_days (
 );
 
 CREATE INDEX ix_source_days_domain_day ON source_days (domain, day);
+CREATE INDEX ix_source_days_source_ip ON source_days (source_ip);
 
 CREATE TABLE source_months (
     month timestamptz NOT NULL,
@@ -32,5 +33,6 @@ CREATE TABLE source_months (
 );
 
 CREATE INDEX ix_source_months_domain_month ON source_months (domain, month);
+CREATE INDEX ix_source_months_source_ip ON source_months (source_ip);
 
 INSERT INTO rollup_queue (report_id) SELECT id FROM reports;
