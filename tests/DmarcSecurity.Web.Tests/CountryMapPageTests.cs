@@ -23,26 +23,13 @@ public sealed class CountryMapPageTests(Platform platform)
         await Expect(map.Locator("path[data-country=RU]")).ToHaveAttributeAsync("data-step", "5");
         await Expect(map.Locator("path[data-country=US]")).ToHaveAttributeAsync("data-step", "2");
         await Expect(map.Locator("path[data-country=FR]")).ToHaveAttributeAsync("data-step", "0");
-        // Retried like every expectation: the interactive page may render the map again once its circuit starts.
         await Expect(map.Locator("path[data-country=RU]")).ToHaveCSSAsync("fill", "rgb(8, 81, 156)");
         await Expect(map.Locator("path[data-country=US]")).ToHaveCSSAsync("fill", "rgb(158, 202, 225)");
         await Expect(map.Locator("path[data-country=RU] title")).ToHaveTextAsync("Russia (RU): 1,000 messages from 1 sources, 1,000 failing");
         await Expect(map.Locator("path[data-country=US] title")).ToHaveTextAsync("United States of America (US): 300 messages from 1 sources, 0 failing");
         await Expect(page.GetByTestId("country-map-legend")).ToContainTextAsync("801 – 1,000");
         Directory.CreateDirectory(Platform.ScreenshotDirectory);
-        // The circuit's first render replaces the prerendered card: a screenshot that started on the old one is taken again.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await card.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, $"country-map-{name}.png") });
-                break;
-            }
-            catch (PlaywrightException e) when (attempt < 5 && e.Message.Contains("not attached", StringComparison.Ordinal))
-            {
-                await Task.Delay(200);
-            }
-        }
+        await card.ScreenshotAsync(new() { Path = Path.Combine(Platform.ScreenshotDirectory, $"country-map-{name}.png") });
 
         await card.Locator("summary").ClickAsync();
         var rows = page.GetByTestId("country-figures").Locator("tbody tr");

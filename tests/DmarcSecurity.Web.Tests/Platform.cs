@@ -233,9 +233,10 @@ public sealed class Platform : IAsyncLifetime
         }
     }
 
-    /// <summary>Waits until the page's circuit is connected, so clicks reach the server.</summary>
+    /// <summary>Waits until the page's circuit has rendered it (the layout says so), so clicks reach the server and the
+    /// elements found are the interactive ones, not prerendered markup about to be replaced.</summary>
     public static Task WaitForInteractiveAsync(IPage page) =>
-        page.WaitForFunctionAsync("() => window.Blazor !== undefined && document.querySelector('.rz-layout') !== null");
+        page.WaitForFunctionAsync("() => document.querySelector('.rz-layout[data-interactive=true]') !== null");
 
     /// <summary>Polls the Api until <paramref name="ready"/> holds for the JSON at <paramref name="path"/> (the silo works
     /// asynchronously).</summary>
