@@ -149,8 +149,8 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         await using var context = await OpenAsync(cancellationToken);
         // With the number of domains of every address: one aggregation per domain and address, then per address.
         await using var command = Command(context, selection,
-            "SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM (SELECT d, ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw " +
-            $"FROM src GROUP BY d, ip) pairs GROUP BY ip{(ranking == SourceRanking.Failing ? " HAVING SUM(f) - SUM(fw) > 0" : "")} {Order(ranking)}", []);
+            "SELECT ip, m, f, fw, n FROM (SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM (SELECT d, ip, SUM(m) AS m, " +
+            $"SUM(f) AS f, SUM(fw) AS fw FROM src GROUP BY d, ip) pairs GROUP BY ip) a{Listed(ranking)} {Order(ranking)}", []);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
