@@ -2,12 +2,16 @@ using DmarcSecurity.Data.Stats;
 
 namespace DmarcSecurity.Api.Stats;
 
-/// <summary>Keeps the views' rollups up to date: rolls up the reports ingestion queued, as soon as this process stored
-/// some and at least every <see cref="Idle"/> (for reports stored by another process, and for those queued by the
-/// schema script that introduced the rollups). The views are exact whether or not it has run.</summary>
+/// <summary>Keeps the views' rollups up to date: rolls up the reports ingestion queued once this process has stored no
+/// new report for <see cref="Settle"/> (reports come in bursts: a burst is stored at full speed, then rolled up in large
+/// batches), at the latest <see cref="MaxDelay"/> after the first, and at least every <see cref="Idle"/> (for reports
+/// another process stored, and those the schema script that introduced the rollups queued). The views are exact
+/// whether or not it has run: they add the records of the reports still queued.</summary>
 internal sealed partial class SourceRollupService(ISourceRollups rollups, ILogger<SourceRollupService> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(60);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,7 +30,13 @@ internal sealed partial class SourceRollupService(ISourceRollups rollups, ILogge
                     LogRolledUp(logger, reports);
                 }
 
-                await rollups.WaitForReportsAsync(Idle, stoppingToken);
+                if (await rollups.WaitForReportsAsync(Idle, stoppingToken))
+                {
+                    var first = DateTime.UtcNow;
+                    while (DateTime.UtcNow - first < MaxDelay && await rollups.WaitForReportsAsync(Settle, stoppingToken))
+                    {
+                    }
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

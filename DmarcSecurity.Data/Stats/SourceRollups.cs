@@ -15,8 +15,9 @@ public interface ISourceRollups
     /// process is rolling up).</summary>
     Task<int> RollUpAsync(CancellationToken cancellationToken);
 
-    /// <summary>Completes when this process has stored a report since the last call, or after <paramref name="timeout"/>.</summary>
-    Task WaitForReportsAsync(TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>True when this process has stored a report since the last call; false after <paramref name="timeout"/>
+    /// without one.</summary>
+    Task<bool> WaitForReportsAsync(TimeSpan timeout, CancellationToken cancellationToken);
 }
 
 internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFactory, ISqlDialect dialect) : ISourceRollups
@@ -44,7 +45,7 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
         }
     }
 
-    public Task WaitForReportsAsync(TimeSpan timeout, CancellationToken cancellationToken) => _stored.WaitAsync(timeout, cancellationToken);
+    public Task<bool> WaitForReportsAsync(TimeSpan timeout, CancellationToken cancellationToken) => _stored.WaitAsync(timeout, cancellationToken);
 
     public static DateTimeOffset MonthOf(DateTimeOffset at) => new(at.Year, at.Month, 1, 0, 0, 0, TimeSpan.Zero);
 
