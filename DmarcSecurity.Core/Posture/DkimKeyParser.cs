@@ -157,10 +157,9 @@ public static class SmtpTlsRecordParser
             findings.Add(PostureFinding.Error("mta-sts.id", "id= must appear once and be 1 to 32 letters and digits."));
         }
 
-        foreach (var (name, value) in tags.Where(t => t.Value is null))
+        foreach (var (name, _) in tags.Where(t => t.Value is null))
         {
             findings.Add(PostureFinding.Error("mta-sts.syntax", $"'{TagList.Quote(name, 40)}' is not a tag=value pair."));
-            _ = value;
         }
 
         if (findings.Count == 0)
