@@ -28,7 +28,7 @@ public sealed class DnsPostureJob(
         int errors = 0, changed = 0, incomplete = 0;
         foreach (var domain in domains)
         {
-            var check = await posture.CheckAsync(domain, "schedule", cancellationToken);
+            var check = await posture.CheckAsync(domain, $"job:{Name}", cancellationToken);
             errors += check.Worst == Core.Posture.FindingSeverity.Error ? 1 : 0;
             changed += check.Changes.Count > 0 ? 1 : 0;
             incomplete += check.Incomplete ? 1 : 0;
