@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
-using DmarcSecurity.Api.Enrichment;
 using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Core.Addresses;
 
