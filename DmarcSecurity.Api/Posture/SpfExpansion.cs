@@ -23,14 +23,21 @@ internal sealed class SpfExpansion(PostureLookups lookups)
     public async Task<SpfNodeDto> ExpandAsync(string domain, string via, IReadOnlyList<string> path, int depth)
     {
         var findings = new List<PostureFinding>();
-        var (records, problem) = await DnsPostureChecker.TxtAsync(domain, SpfRecordParser.IsSpf, lookups);
-        if (problem is not null)
+        var answer = await lookups.QueryAsync(domain, QueryType.TXT);
+        if (answer.Outcome == DnsOutcome.Failed)
         {
-            return new SpfNodeDto(domain, via, null, [], [], DnsPostureChecker.Dtos([problem]));
+            return new SpfNodeDto(domain, via, null, [], [], DnsPostureChecker.Dtos([PostureFinding.Error("dns.failed", $"{domain} could not be checked: {answer.Problem}.")]));
         }
 
+        var records = answer.Values.Where(SpfRecordParser.IsSpf).ToList();
         if (records.Count == 0)
         {
+            // An include or redirect whose lookup finds no records at all is also a void lookup (RFC 7208 section 4.6.4).
+            if (via.Length > 0 && answer.IsVoid)
+            {
+                VoidLookups++;
+            }
+
             findings.Add(via.Length == 0
                 ? PostureFinding.Error("spf.missing", $"No SPF record (v=spf1) at {domain}: receivers cannot tell which servers may send as it.")
                 : PostureFinding.Error("spf.include-missing", $"{via} points at {domain}, which has no SPF record: receivers fail SPF (permerror)."));
@@ -126,13 +133,7 @@ internal sealed class SpfExpansion(PostureLookups lookups)
             return new SpfNodeDto(target, via, null, [], [], []);
         }
 
-        var child = await ExpandAsync(target, via, path, depth + 1);
-        if (child.Record is null && child.Findings.All(f => f.Code != "dns.failed"))
-        {
-            VoidLookups++;
-        }
-
-        return child;
+        return await ExpandAsync(target, via, path, depth + 1);
     }
 
     private bool Count()

@@ -127,6 +127,27 @@ public sealed class DnsPostureCheckerTests(PostureWorld world) : IClassFixture<P
     }
 
     [Fact]
+    public async Task An_include_of_a_name_that_does_not_exist_is_void_and_an_include_without_SPF_is_an_error()
+    {
+        var check = await world.Checker().CheckAsync("gap.test", [], default);
+
+        Assert.Equal((2, 1), (check.Spf.Lookups, check.Spf.VoidLookups));
+        Assert.Equal(["spf.include-missing", "spf.include-missing"], check.Spf.Tree!.Children.SelectMany(c => c.Findings).Select(f => f.Code));
+        Assert.Contains("spf.void-lookups", Codes(check.Spf.Findings, FindingSeverity.Warning));
+    }
+
+    [Fact]
+    public async Task A_long_CNAME_chain_is_a_finding_not_an_exception()
+    {
+        var check = await world.Checker().CheckAsync("chain.test", [], default);
+
+        var finding = Assert.Single(check.Dmarc.Findings);
+        Assert.Equal(("dns.failed", FindingSeverity.Error), (finding.Code, finding.Severity));
+        Assert.Contains("more than 8 CNAMEs", finding.Message, StringComparison.Ordinal);
+        Assert.True(check.Incomplete);
+    }
+
+    [Fact]
     public async Task An_SPF_loop_is_found_and_not_followed()
     {
         var check = await world.Checker().CheckAsync("loop.test", [], default);

@@ -95,6 +95,19 @@ public sealed class PostureWorld : IAsyncLifetime
         yield return Txt("twospf.test", "v=spf1 ip4:192.0.2.1 -all");
         yield return Txt("twospf.test", "v=spf1 +all");
 
+        // The DMARC name leads through ten CNAMEs.
+        yield return "cname=_dmarc.chain.test,c1.chain.test";
+        foreach (var i in Enumerable.Range(1, 9))
+        {
+            yield return $"cname=c{i}.chain.test,c{i + 1}.chain.test";
+        }
+
+        yield return "host-record=c10.chain.test,192.0.2.1";
+
+        // An include of a name that does not exist, next to one that exists without SPF.
+        yield return Txt("gap.test", "v=spf1 include:nx.gap.test include:nospf.gap.test -all");
+        yield return Txt("nospf.gap.test", "some-verification=1");
+
         // A TXT record of garbage too large for a UDP answer (dnsmasq reads lines of about 1,000 characters at most).
         yield return Txt("_dmarc.huge.test", "v=DMARC1; p=reject; " + new string('x', 950));
     }
