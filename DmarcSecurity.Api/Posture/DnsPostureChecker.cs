@@ -232,8 +232,10 @@ public sealed class DnsPostureChecker(PostureResolver resolver, PublicSuffixList
             return ([], PostureFinding.Error("dns.failed", $"{name} could not be checked: {answer.Problem}."));
         }
 
-        // A hostile answer (a TXT record of megabytes) is read cut short; its parse reports what is wrong with it.
-        return ([.. answer.Values.Where(isRecord)], null);
+        var records = answer.Values.Where(isRecord).ToList();
+        return records.Count == 0 && answer.Problem is { } oversized
+            ? (records, PostureFinding.Error("dns.txt-too-large", $"{char.ToUpperInvariant(oversized[0])}{oversized[1..]}."))
+            : (records, null);
     }
 
     internal static List<PostureFindingDto> Dtos(IEnumerable<PostureFinding> findings) => [.. findings.Select(PostureFindingDto.From)];

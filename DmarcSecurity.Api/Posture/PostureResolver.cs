@@ -31,7 +31,7 @@ public sealed record DnsAnswer(DnsOutcome Outcome, IReadOnlyList<string> Values,
 /// check shows what is published now), TCP when an answer does not fit in UDP.</summary>
 public sealed class PostureResolver
 {
-    /// <summary>One TXT record longer than this is reported and cut: no email-authentication record needs more.</summary>
+    /// <summary>A TXT record longer than this is reported and left unread: no email-authentication record needs more.</summary>
     public const int MaxTxtLength = 8192;
 
     /// <summary>CNAMEs followed in one answer before it counts as hostile.</summary>
@@ -103,8 +103,9 @@ public sealed class PostureResolver
                     var text = string.Concat(txt.Text);
                     if (text.Length > MaxTxtLength)
                     {
-                        problem = $"a TXT record at {name} is {text.Length} characters long; only the first {MaxTxtLength} were read";
-                        text = text[..MaxTxtLength];
+                        // Far more than any email-authentication record needs: left unread rather than parsed cut short.
+                        problem = $"a TXT record at {name} is {text.Length:N0} characters long, more than any email-authentication record needs; it was not read";
+                        continue;
                     }
 
                     values.Add(text);

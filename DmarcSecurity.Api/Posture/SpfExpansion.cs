@@ -30,6 +30,11 @@ internal sealed class SpfExpansion(PostureLookups lookups)
         }
 
         var records = answer.Values.Where(SpfRecordParser.IsSpf).ToList();
+        if (records.Count == 0 && answer.Problem is { } oversized)
+        {
+            return new SpfNodeDto(domain, via, null, [], [], DnsPostureChecker.Dtos([PostureFinding.Error("dns.txt-too-large", $"{oversized}.")]));
+        }
+
         if (records.Count == 0)
         {
             // An include or redirect whose lookup finds no records at all is also a void lookup (RFC 7208 section 4.6.4).

@@ -179,6 +179,22 @@ public sealed class DnsPostureCheckerTests(PostureWorld world) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_TXT_record_of_40000_characters_is_left_unread_with_a_finding()
+    {
+        using var hostile = new HostileResolver(40_000);
+        var checker = PostureWorld.Checker(hostile.Server, TimeSpan.FromSeconds(1));
+
+        var check = await checker.CheckAsync("hostile.test", [], default);
+
+        Assert.Null(check.Dmarc.Record);
+        var finding = Assert.Single(check.Dmarc.Findings);
+        Assert.Equal(("dns.txt-too-large", FindingSeverity.Error), (finding.Code, finding.Severity));
+        Assert.Contains("40,000 characters", finding.Message, StringComparison.Ordinal);
+        Assert.Equal("dns.txt-too-large", check.Spf.Findings.Single().Code);
+        Assert.False(check.Incomplete);
+    }
+
+    [Fact]
     public async Task The_lookup_cap_ends_the_check_as_incomplete()
     {
         var check = await world.Checker(maxLookups: 10).CheckAsync("many.test", [], default);
