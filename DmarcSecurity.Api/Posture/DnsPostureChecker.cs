@@ -128,7 +128,7 @@ public sealed class DnsPostureChecker(PostureResolver resolver, PublicSuffixList
 
             authorisations.Add(new ExternalAuthorisationDto(target, authorisation, granted.Count > 0, granted.FirstOrDefault()));
             findings.Add(granted.Count > 0
-                ? PostureFinding.Ok("dmarc.external-authorised", $"{target} accepts reports for {policyDomain} ({authorisation})." )
+                ? PostureFinding.Ok("dmarc.external-authorised", $"{target} accepts reports for {policyDomain} ({authorisation}).")
                 : PostureFinding.Error("dmarc.external-unauthorised",
                     $"Reports go to {target}, which does not publish {authorisation} (v=DMARC1): receivers will not send it reports for {policyDomain}."));
         }
