@@ -44,6 +44,8 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<Ids.IIdsIngestor, Ids.IdsIngestor>();
         services.AddSingleton<IReportQueries, ReportQueries>();
         services.AddSingleton<IStatsQueries, StatsQueries>();
+        services.AddSingleton<SourceRollups>();
+        services.AddSingleton<ISourceRollups>(sp => sp.GetRequiredService<SourceRollups>());
 
         services.AddOptions<GrainClusterOptions>()
             .BindConfiguration(GrainClusterOptions.SectionName)

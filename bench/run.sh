@@ -4,7 +4,8 @@
 # PostgreSQL through the real Api (records/s) with the Api's peak memory, the DMARC grains through the real Api and
 # Orleans silo processes (events/s with one silo and two, upload-to-decision lag, failover after SIGKILL, the silo's
 # memory idle and after 1,000,000 events), the dashboard with 1,000,000 records stored (the Api's answer uncached and
-# cached, with Redis as the shared layer, and the Web app's server-side render),
+# cached, with Redis as the shared layer, and the Web app's server-side render), the views over 10,000,000 records
+# rolled up by day and month (the dashboard and the sources page uncached, for 30 days, a year and all time),
 # notification delivery to a webhook that fails half its requests and then goes down for a minute, the anomaly
 # detectors' training and scoring times with their ROC AUC on generated data with known outliers, and IDS log read
 # throughput (events/s for Suricata EVE, Snort fast, Zeek conn TSV and JSON, generated in memory), and source identity
@@ -13,7 +14,7 @@
 # worst of 20 runs; needs root for nftables).
 # Starts a throwaway PostgreSQL server with default durability settings on 127.0.0.1 (and Redis, for the silos'
 # cluster) and stops them at the end.
-# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich] [act]
+# Usage: bench/run.sh [parse] [email] [handlers] [ingest] [silo] [dashboard] [views] [notify] [anomaly] [ids] [enrich] [act]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -38,7 +39,7 @@ fi
 if [ $# -eq 0 ] || [[ " $* " =~ " "(silo|dashboard)" " ]]; then
     ensure_redis && start_redis || exit 1
 fi
-if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard|notify|act)" " ]]; then
+if [ $# -eq 0 ] || [[ " $* " =~ " "(ingest|silo|dashboard|views|notify|act)" " ]]; then
     ensure_postgres && PG_DURABLE=1 start_postgres || exit 1
     export DMARC_API_DLL="$ROOT/DmarcSecurity.Api/bin/Release/net10.0/DmarcSecurity.Api.dll"
     export DMARC_SILO_DLL="$ROOT/DmarcSecurity.Grains/bin/Release/net10.0/$RID/publish/DmarcSecurity.Grains.dll"

@@ -5,6 +5,7 @@ using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Enrichment;
 using DmarcSecurity.Api.Grains;
 using DmarcSecurity.Api.Reports;
+using DmarcSecurity.Api.Stats;
 using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Stats;
 using Microsoft.EntityFrameworkCore;
@@ -34,6 +35,8 @@ public static class ExportsApi
             .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         group.MapGet("/domains/{domain}/senders.csv", ExportDomainSenders).WithName(nameof(ExportDomainSenders))
             .WithSummary("A domain's senders over a period (from, to) grouped by service, as on GET /api/domains/{domain}/senders, as CSV.");
+        group.MapGet("/sources.csv", ExportSources).WithName(nameof(ExportSources))
+            .WithSummary("Every source address the filters select (domain, reporter, from, to), ranked as GET /api/sources ranks them (order=messages or failing), with who each one is, as CSV.");
         group.MapGet("/records.csv", ExportRecords).WithName(nameof(ExportRecords))
             .WithSummary("Every record the filters select (domain, sourceIp, disposition, dkim, spf, from, to), as CSV.");
         return endpoints;
@@ -122,6 +125,48 @@ public static class ExportsApi
                 csv.WriteField(r.Format);
                 csv.WriteField(r.ReceivedAt.ToString("O", CultureInfo.InvariantCulture));
                 await csv.EndRecordAsync(cancellationToken);
+            }
+        });
+    }
+
+    public static Results<PushStreamHttpResult, ValidationProblem> ExportSources(
+        [AsParameters] ReportFilterParameters filter, string? order, IStatsQueries stats, SourceIdentities identities, CancellationToken cancellationToken)
+    {
+        if (Validation.Check(filter, new SourceOrderParameter(order)) is { } problem)
+        {
+            return problem;
+        }
+
+        return Csv("sources.csv", async csv =>
+        {
+            csv.WriteHeader(
+            [
+                "source_ip", "messages", "failing", "forwarded", "failure_rate", "domains", "service", "kind", "reverse_dns", "base_domain",
+                "country", "city", "asn", "as_org",
+            ]);
+            // Who each source is, looked up a chunk at a time under the enrichment's bound and wait.
+            await foreach (var chunk in stats.StreamSourcesAsync(filter.ToFilter(), SourceOrderParameter.Parse(order), cancellationToken)
+                               .Chunk(500).WithCancellation(cancellationToken))
+            {
+                foreach (var s in await StatsApi.WithIdentitiesAsync(chunk, identities, cancellationToken))
+                {
+                    var who = s.Identity;
+                    csv.WriteField(s.SourceIp);
+                    csv.WriteField(s.Messages.ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(s.Failing.ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(s.Forwarded.ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(s.FailureRate.ToString("0.####", CultureInfo.InvariantCulture));
+                    csv.WriteField(s.Domains.ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(who?.Service);
+                    csv.WriteField(who?.ServiceKind);
+                    csv.WriteField(who?.Ptr);
+                    csv.WriteField(who?.BaseDomain);
+                    csv.WriteField(who?.Country);
+                    csv.WriteField(who?.City);
+                    csv.WriteField(who?.Asn?.ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(who?.AsOrg);
+                    await csv.EndRecordAsync(cancellationToken);
+                }
             }
         });
     }

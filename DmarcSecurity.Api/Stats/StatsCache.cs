@@ -116,6 +116,10 @@ internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache,
     public Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken) =>
         CachedAsync($"sources-page-{ranking}-{page.Page}", filter, page.PageSize, ct => inner.SourcesPageAsync(filter, page, ranking, ct), cancellationToken);
 
+    /// <summary>Exports stream every source; nothing to keep.</summary>
+    public IAsyncEnumerable<SourceStatsDto> StreamSourcesAsync(ReportFilter filter, SourceRanking ranking, CancellationToken cancellationToken) =>
+        inner.StreamSourcesAsync(filter, ranking, cancellationToken);
+
     /// <summary>One row per source: the country map keeps its own, much smaller, answer instead.</summary>
     public Task<IReadOnlyList<SourceTotalDto>> SourceTotalsAsync(ReportFilter filter, CancellationToken cancellationToken) =>
         inner.SourceTotalsAsync(filter, cancellationToken);
@@ -153,7 +157,7 @@ internal static class StatsCaching
 
     public static readonly HybridCacheEntryOptions Entry = new() { Expiration = TimeSpan.FromMinutes(10), LocalCacheExpiration = TimeSpan.FromMinutes(10) };
 
-    /// <summary>Caches the statistics queries (registered by the data layer) for the Api.</summary>
+    /// <summary>Caches the statistics queries (registered by the data layer) for the Api, and keeps their rollups up to date.</summary>
     public static WebApplicationBuilder AddStatsCache(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -170,6 +174,7 @@ internal static class StatsCaching
         services.AddSingleton<IStatsQueries>(sp => new CachedStatsQueries(
             (IStatsQueries)ActivatorUtilities.CreateInstance(sp, queries.ImplementationType!),
             sp.GetRequiredService<HybridCache>(), sp.GetRequiredService<StatsGeneration>()));
+        services.AddHostedService<SourceRollupService>();
         return builder;
     }
 }

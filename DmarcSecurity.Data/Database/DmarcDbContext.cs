@@ -145,6 +145,9 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new ReportConflictConfiguration());
         modelBuilder.ApplyConfiguration(new DuplicateReportConfiguration());
         modelBuilder.ApplyConfiguration(new RecordConfiguration(provider));
+        modelBuilder.ApplyConfiguration(new Stats.RollupQueueConfiguration());
+        Stats.SourceRollupConfiguration.Configure(modelBuilder, "source_days", "day");
+        Stats.SourceRollupConfiguration.Configure(modelBuilder, "source_months", "month");
         modelBuilder.ApplyConfiguration(new TlsReports.TlsReportConfiguration());
         modelBuilder.ApplyConfiguration(new TlsReports.TlsPolicyConfiguration());
         modelBuilder.ApplyConfiguration(new TlsReports.TlsFailureDetailConfiguration());

@@ -21,6 +21,9 @@ internal interface ISqlDialect
 
     string Greatest(string a, string b);
 
+    /// <summary>The 1-based position of <paramref name="search"/> in <paramref name="text"/>, 0 when absent.</summary>
+    string Position(string text, string search);
+
     /// <summary>A double-precision 1.</summary>
     string One { get; }
 

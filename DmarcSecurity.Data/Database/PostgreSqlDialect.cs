@@ -11,7 +11,8 @@ internal sealed class PostgreSqlDialect : ISqlDialect
 
     // Aggregates over up to millions of records: JIT compilation costs more than it saves at this size, and hashing
     // a million source addresses spills to disk at the default 4 MB work_mem. SET LOCAL ends with the transaction.
-    public string? StatsSettings => "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'";
+    // A year of rollups can hold a few million rows of (domain, address): their aggregation fits in memory at 256 MB.
+    public string? StatsSettings => "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'";
 
     public bool IsUniqueViolation(Exception exception)
     {
@@ -39,6 +40,8 @@ internal sealed class PostgreSqlDialect : ISqlDialect
     public string Seconds(string later, string earlier) => $"EXTRACT(EPOCH FROM ({later}) - ({earlier}))::float8";
 
     public string Least(string a, string b) => $"LEAST({a}, {b})";
+
+    public string Position(string text, string search) => $"strpos({text}, {search})";
 
     public string Greatest(string a, string b) => $"GREATEST({a}, {b})";
 

@@ -52,6 +52,8 @@ internal sealed class SqliteDialect : ISqlDialect
 
     public string Least(string a, string b) => $"MIN({a}, {b})";
 
+    public string Position(string text, string search) => $"instr({text}, {search})";
+
     public string Greatest(string a, string b) => $"MAX({a}, {b})";
 
     public object TimestampValue(DateTimeOffset value) => value.ToUnixTimeMilliseconds();

@@ -2,6 +2,7 @@ using DmarcSecurity.Core.Ingestion;
 using DmarcSecurity.Data.FailureReports;
 using DmarcSecurity.Data.Grains;
 using DmarcSecurity.Data.Reports;
+using DmarcSecurity.Data.Stats;
 using DmarcSecurity.Data.TlsReports;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,7 @@ internal sealed partial class ReportIngestor(
     IDbContextFactory<DmarcDbContext> contextFactory,
     IRecordBulkWriter recordWriter,
     IGrainInboxWriter inbox,
+    SourceRollups rollups,
     ISqlDialect dialect,
     IOptions<DataOptions> options,
     ILogger<ReportIngestor> logger) : IReportIngestor
@@ -208,7 +210,12 @@ internal sealed partial class ReportIngestor(
             .Concat(failures.Stored.Select(PreparedFailureReport.EventFor))
             .ToList();
         await inbox.EnqueueAsync(connection, transaction.GetDbTransaction(), events, cancellationToken);
+        await SourceRollups.QueueAsync(connection, transaction.GetDbTransaction(), newByKey.Values.Select(n => n.Entity.Id).ToList(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (newByKey.Count > 0)
+        {
+            rollups.ReportsStored();
+        }
 
         var storedIds = newByKey.Values.Select(n => n.Entity.Id).ToList();
         var firstSeen = new HashSet<ReportEntity>(ReferenceEqualityComparer.Instance);

@@ -16,7 +16,9 @@ internal static class ReportFilters
 
         if (Normalise(filter.Reporter) is { } reporter)
         {
-            reports = reports.Where(r => r.OrgName.ToLower() == reporter);
+            // As ReportSelection.Reporter: the name, or the domain of the reporter's address.
+            reports = reports.Where(r => r.OrgName.ToLower() == reporter
+                || (r.ReporterEmail != null && r.ReporterEmail.IndexOf("@") >= 0 && r.ReporterEmail.Substring(r.ReporterEmail.IndexOf("@") + 1).ToLower() == reporter));
         }
 
         if (filter.To?.ToUniversalTime() is { } to)

@@ -34,7 +34,11 @@ public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing
 
 public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
 
-public sealed record ReporterStatsDto(string OrgName, long Reports, long Messages, long Passing, long Failing);
+/// <summary>A reporter: <paramref name="Reporter"/> is the domain of its address (its name when it gave none), which
+/// the reporter filter also takes; <paramref name="OrgName"/> the name that carried most of its messages;
+/// <paramref name="Names"/> every name it reported under.</summary>
+public sealed record ReporterStatsDto(
+    string OrgName, long Reports, long Messages, long Passing, long Failing, string Reporter = "", IReadOnlyList<string>? Names = null);
 
 /// <summary>Everything the dashboard shows for one filter, computed in one pass over the selected records.</summary>
 public sealed record DashboardDto(
@@ -84,6 +88,10 @@ public interface IStatsQueries
     /// counts the sources that ranking lists (for <see cref="SourceRanking.Failing"/>, those with a failure no
     /// forwarder explains).</summary>
     Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken);
+
+    /// <summary>Every source the filter selects in the order of <paramref name="ranking"/>, streamed as the database
+    /// returns them (for exports: no page, no total).</summary>
+    IAsyncEnumerable<SourceStatsDto> StreamSourcesAsync(ReportFilter filter, SourceRanking ranking, CancellationToken cancellationToken);
 
     /// <summary>Every source the filter selects, unordered, with its messages and failing messages: one aggregation of
     /// the selected records, one row per address.</summary>

@@ -1,23 +1,24 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using DmarcSecurity.Data.Reports;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace DmarcSecurity.Data.Stats;
 
-/// <summary>Dashboard statistics. Totals, timeline, alignment, domains and reporters read the per-report counters
-/// (reports table only); source counts and dispositions read the selected reports' records (index-only scans on
-/// PostgreSQL). Every method costs a fixed number of round trips whatever the data volume.</summary>
+/// <summary>Dashboard statistics. Totals, timeline, alignment, dispositions, domains and reporters read the per-report
+/// counters (reports table only); source counts and rankings read <see cref="ReportSelection"/>'s <c>src</c>: the
+/// rollups by day and month where the period allows, else the selected reports' records. Every method costs a fixed
+/// number of round trips whatever the data volume.</summary>
 internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFactory, ISqlDialect dialect) : IStatsQueries
 {
     private const string Passing = "(dkim_pass_count + spf_pass_count - both_pass_count)";
-    private const string RecordFails = "NOT (r.dkim_policy_result = 'pass' OR r.spf_policy_result = 'pass')";
 
-    /// <summary>Failed DMARC through a forwarder, as the receiver said (records.forwarding).</summary>
-    private const string RecordForwarded = RecordFails + " AND r.forwarding IS NOT NULL";
+    /// <summary>Distinct source addresses of the selection.</summary>
+    private const string CountSources = "SELECT COUNT(*) FROM (SELECT ip FROM src GROUP BY ip) s";
 
-    /// <summary>Failed DMARC with no forwarder named: what "most failing" ranks by.</summary>
-    private const string RecordFailsUnforwarded = RecordFails + " AND r.forwarding IS NULL";
-    private const string JoinedRecords = "FROM records r JOIN sel ON sel.id = r.report_id";
+    /// <summary>Per address: messages, failing, forwarded (one aggregation; the number of domains is looked up for the
+    /// addresses shown, <see cref="WithDomainsAsync"/>).</summary>
+    private const string PerAddress = "SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw FROM src GROUP BY ip";
 
     public async Task<DataExtentDto> ExtentAsync(ReportFilter filter, CancellationToken cancellationToken)
     {
@@ -36,13 +37,10 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         await using var context = await OpenAsync(cancellationToken);
 
         var totals = await TotalsAsync(context, selection, cancellationToken);
-        var sources = (await QueryAsync(context, selection,
-            $"SELECT COUNT(*) FROM (SELECT r.source_ip {selection.Records} GROUP BY r.source_ip) s",
-            r => Long(r, 0), cancellationToken)).Single();
-        var dispositions = await QueryAsync(context, selection,
-            $"SELECT r.disposition, SUM({selection.Weighted("r.count")}) {selection.Records} GROUP BY r.disposition",
-            r => (Disposition: r.GetString(0), Messages: Round(Double(r, 1))), cancellationToken);
-        return totals.ToSummary(sources, dispositions.ToDictionary(d => d.Disposition, d => d.Messages));
+        var sources = (await QueryAsync(context, selection, CountSources, r => Long(r, 0), cancellationToken)).Single();
+        // The summary names the dispositions that occurred.
+        var dispositions = await DispositionsAsync(context, selection, cancellationToken);
+        return totals.ToSummary(sources, dispositions.Where(d => d.Value > 0).ToDictionary());
     }
 
     public Task<IReadOnlyList<TimelinePointDto>> TimelineAsync(ReportFilter filter, CancellationToken cancellationToken) =>
@@ -80,8 +78,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 
         var names = domains.Select((d, i) => (Name: $"@d{i}", Value: (object)d.Domain)).ToArray();
         var sources = (await QueryAsync(context, selection,
-            $"SELECT lower(sel.policy_domain), COUNT(DISTINCT r.source_ip) {JoinedRecords} " +
-            $"WHERE lower(sel.policy_domain) IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY lower(sel.policy_domain)",
+            $"SELECT d, COUNT(DISTINCT ip) FROM src WHERE d IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY d",
             r => (Domain: r.GetString(0), Sources: Long(r, 1)), cancellationToken, names))
             .ToDictionary(s => s.Domain, s => s.Sources);
         return domains.Select(d => d.ToDto(sources.GetValueOrDefault(d.Domain))).ToList();
@@ -99,59 +96,76 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var (number, size) = Paging.Clamp(page);
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
-        var total = (await QueryAsync(context, selection,
-            $"SELECT COUNT(*) FROM (SELECT r.source_ip {selection.Records} GROUP BY r.source_ip{Listed(ranking)}) s",
-            r => Long(r, 0), cancellationToken)).Single();
-        var items = total <= (long)(number - 1) * size ? []
-            : await SourcesAsync(context, selection, size, (long)(number - 1) * size, ranking, cancellationToken);
-        return new PagedResult<SourceStatsDto>(items, number, size, total);
+        // The page and the total from one aggregation; a page past the end counts on its own.
+        var rows = await QueryAsync(context, selection,
+            $"SELECT ip, m, f, fw, COUNT(*) OVER () FROM ({PerAddress}) a{Listed(ranking)} {Order(ranking)} LIMIT @top OFFSET @skip",
+            r => (Row: SourceRow(r), Total: Long(r, 4)), cancellationToken, ("@top", size), ("@skip", (long)(number - 1) * size));
+        var total = rows.Count > 0 ? rows[0].Total : (await QueryAsync(context, selection,
+            $"SELECT COUNT(*) FROM ({PerAddress}) a{Listed(ranking)}", r => Long(r, 0), cancellationToken)).Single();
+        return new PagedResult<SourceStatsDto>(await WithDomainsAsync(context, selection, [.. rows.Select(r => r.Row)], cancellationToken), number, size, total);
     }
 
     public async Task<IReadOnlyList<SourceTotalDto>> SourceTotalsAsync(ReportFilter filter, CancellationToken cancellationToken)
     {
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
-        var weight = selection.Weighted("r.count");
-        return await QueryAsync(context, selection,
-            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip",
+        return await QueryAsync(context, selection, "SELECT ip, SUM(m), SUM(f) FROM src GROUP BY ip",
             r => new SourceTotalDto(Text(r, 0), Double(r, 1), Double(r, 2)), cancellationToken);
     }
 
     /// <summary>The sources a ranking lists: for failing, those with a failure no forwarder explains.</summary>
-    private static string Listed(SourceRanking ranking) =>
-        ranking == SourceRanking.Failing ? $" HAVING SUM(CASE WHEN {RecordFailsUnforwarded} THEN 1 ELSE 0 END) > 0" : "";
+    private static string Listed(SourceRanking ranking) => ranking == SourceRanking.Failing ? " WHERE f - fw > 0" : "";
 
     private async Task<IReadOnlyList<SourceStatsDto>> SourcesAsync(
-        DmarcDbContext context, ReportSelection selection, int top, long skip, SourceRanking ranking, CancellationToken cancellationToken)
+        DmarcDbContext context, ReportSelection selection, int top, long skip, SourceRanking ranking, CancellationToken cancellationToken) =>
+        await WithDomainsAsync(context, selection,
+            await QueryAsync(context, selection, Ranked(ranking) + " LIMIT @top OFFSET @skip", SourceRow, cancellationToken, ("@top", top), ("@skip", skip)),
+            cancellationToken);
+
+    /// <summary>The rows with the number of domains each address sent for: an index lookup per address shown, not a second
+    /// aggregation of every address.</summary>
+    private async Task<IReadOnlyList<SourceStatsDto>> WithDomainsAsync(
+        DmarcDbContext context, ReportSelection selection, List<SourceStatsDto> rows, CancellationToken cancellationToken)
     {
-        var weight = selection.Weighted("r.count");
-        var sources = await QueryAsync(context, selection,
-            $"SELECT r.source_ip, SUM({weight}), SUM(CASE WHEN {RecordFails} THEN {weight} ELSE 0 END), " +
-            $"SUM(CASE WHEN {RecordForwarded} THEN {weight} ELSE 0 END) {selection.Records} GROUP BY r.source_ip{Listed(ranking)} " +
-            (ranking == SourceRanking.Failing
-                ? $"ORDER BY SUM(CASE WHEN {RecordFailsUnforwarded} THEN {weight} ELSE 0 END) DESC, 2 DESC"
-                : "ORDER BY 2 DESC") + ", 1 LIMIT @top OFFSET @skip",
-            r => (Address: r.GetValue(0), Messages: Double(r, 1), Failing: Double(r, 2), Forwarded: Double(r, 3)),
-            cancellationToken, ("@top", top), ("@skip", skip));
-        if (sources.Count == 0)
+        if (rows.Count == 0)
         {
-            return [];
+            return rows;
         }
 
-        // Distinct domains only for the top addresses: an index lookup each, not a second pass over every record.
-        var addresses = sources.Select((s, i) => (Name: $"@s{i}", Value: s.Address)).ToArray();
+        // Addresses are inet on PostgreSQL, text on SQLite.
+        var addresses = rows.Select((s, i) => (Name: $"@s{i}", Value: dialect.Provider == DatabaseProvider.PostgreSql ? IPAddress.Parse(s.SourceIp) : (object)s.SourceIp))
+            .ToArray();
         var domains = (await QueryAsync(context, selection,
-            $"SELECT r.source_ip, COUNT(DISTINCT lower(sel.policy_domain)) {JoinedRecords} " +
-            $"WHERE r.source_ip IN ({string.Join(", ", addresses.Select(a => a.Name))}) GROUP BY r.source_ip",
-            r => (Address: Text(r, 0), Domains: Long(r, 1)), cancellationToken, addresses))
+                $"SELECT ip, COUNT(DISTINCT d) FROM src WHERE ip IN ({string.Join(", ", addresses.Select(a => a.Name))}) GROUP BY ip",
+                r => (Address: Text(r, 0), Domains: Long(r, 1)), cancellationToken, addresses))
             .ToDictionary(d => d.Address, d => d.Domains);
-
-        return sources
-            .Select(s => new SourceStatsDto(
-                Text(s.Address), Round(s.Messages), Round(s.Failing), Rate(s.Failing, s.Messages), domains.GetValueOrDefault(Text(s.Address)),
-                Forwarded: Round(s.Forwarded)))
-            .ToList();
+        return [.. rows.Select(s => s with { Domains = domains.GetValueOrDefault(s.SourceIp) })];
     }
+
+    public async IAsyncEnumerable<SourceStatsDto> StreamSourcesAsync(
+        ReportFilter filter, SourceRanking ranking, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var selection = new ReportSelection(filter, dialect);
+        await using var context = await OpenAsync(cancellationToken);
+        // With the number of domains of every address: one aggregation per domain and address, then per address.
+        await using var command = Command(context, selection,
+            "SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM (SELECT d, ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw " +
+            $"FROM src GROUP BY d, ip) pairs GROUP BY ip{(ranking == SourceRanking.Failing ? " HAVING SUM(f) - SUM(fw) > 0" : "")} {Order(ranking)}", []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return SourceRow(reader) with { Domains = Long(reader, 4) };
+        }
+    }
+
+    /// <summary>Every listed source in the ranking's order: ip, messages, failing, forwarded.</summary>
+    private static string Ranked(SourceRanking ranking) => $"SELECT ip, m, f, fw FROM ({PerAddress}) a{Listed(ranking)} {Order(ranking)}";
+
+    private static string Order(SourceRanking ranking) => (ranking == SourceRanking.Failing ? "ORDER BY f - fw DESC, m DESC" : "ORDER BY m DESC") + ", ip";
+
+    /// <summary>ip, messages, failing, forwarded; the number of domains is added apart.</summary>
+    private static SourceStatsDto SourceRow(DbDataReader r) =>
+        new(Text(r, 0), Round(Double(r, 1)), Round(Double(r, 2)), Rate(Double(r, 2), Double(r, 1)), 0, Forwarded: Round(Double(r, 3)));
 
     private static async Task<AlignmentDto> AlignmentAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken)
     {
@@ -164,13 +178,26 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             Math.Max(0, Round(messages - dkim - spf + both)));
     }
 
+    /// <summary>Reporters merged by the domain of their address (<see cref="ReportSelection.Reporter"/>), named by the
+    /// name that carried most of their messages, with every name they used.</summary>
     private static async Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(
-        DmarcDbContext context, ReportSelection selection, int top, CancellationToken cancellationToken) =>
-        await QueryAsync(context, selection,
-            $"SELECT MIN(org_name), COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
-            "GROUP BY lower(org_name) ORDER BY 3 DESC, 1 LIMIT @top",
-            r => new ReporterStatsDto(r.GetString(0), Long(r, 1), Round(Double(r, 2)), Round(Double(r, 3)), Round(Double(r, 2)) - Round(Double(r, 3))),
+        DmarcDbContext context, ReportSelection selection, int top, CancellationToken cancellationToken)
+    {
+        var names = (await QueryAsync(context, selection,
+                "SELECT reporter, org_name, SUM(message_count * w) FROM sel GROUP BY reporter, org_name",
+                r => (Reporter: r.GetString(0), Name: r.GetString(1), Messages: Double(r, 2)), cancellationToken))
+            .ToLookup(n => n.Reporter, StringComparer.Ordinal);
+        return await QueryAsync(context, selection,
+            $"SELECT reporter, COUNT(*), SUM(message_count * w), SUM({Passing} * w) FROM sel " +
+            "GROUP BY reporter ORDER BY 3 DESC, 1 LIMIT @top",
+            r =>
+            {
+                var used = names[r.GetString(0)].OrderByDescending(n => n.Messages).ThenBy(n => n.Name, StringComparer.Ordinal).ToList();
+                return new ReporterStatsDto(used[0].Name, Long(r, 1), Round(Double(r, 2)), Round(Double(r, 3)), Round(Double(r, 2)) - Round(Double(r, 3)),
+                    r.GetString(0), [.. used.Select(n => n.Name).Order(StringComparer.OrdinalIgnoreCase)]);
+            },
             cancellationToken, ("@top", Top(top)));
+    }
 
     public async Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
     {
@@ -181,28 +208,19 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var alignment = await AlignmentAsync(context, selection, cancellationToken);
         var reporters = await ReportersAsync(context, selection, top, cancellationToken);
         var totals = await TotalsAsync(context, selection, cancellationToken);
-        var dispositions = (await QueryAsync(context, selection,
-            "SELECT COALESCE(SUM(none_count * w), 0), COALESCE(SUM(quarantine_count * w), 0), COALESCE(SUM(reject_count * w), 0) FROM sel",
-            r => new Dictionary<string, long> { ["none"] = Round(Double(r, 0)), ["quarantine"] = Round(Double(r, 1)), ["reject"] = Round(Double(r, 2)) },
-            cancellationToken)).Single();
+        var dispositions = await DispositionsAsync(context, selection, cancellationToken);
         var domains = await DomainTotalsAsync(context, selection, top, cancellationToken);
 
-        // One aggregation of the records by (domain, address), then by address: the distinct sources overall and per
-        // domain, and the top addresses by messages and by failing messages. Domains are grouped by a small integer key,
-        // which PostgreSQL hashes far faster than lower(text) over hundreds of thousands of rows.
-        const string Weight = "r.count * keyed.w";
+        // One aggregation of the sources by (domain, address), then by address: the distinct sources overall and per
+        // domain, and the top addresses by messages and by failing messages.
         var rows = await QueryAsync(context, selection,
-            ", doms AS (SELECT lower(policy_domain) AS d, ROW_NUMBER() OVER (ORDER BY lower(policy_domain)) AS k FROM sel GROUP BY lower(policy_domain)), " +
-            "keyed AS (SELECT sel.id, sel.w, doms.k FROM sel JOIN doms ON doms.d = lower(sel.policy_domain)), " +
-            $"pairs AS (SELECT keyed.k AS k, r.source_ip AS ip, SUM({Weight}) AS m, SUM(CASE WHEN {RecordFails} THEN {Weight} ELSE 0 END) AS f, " +
-            $"SUM(CASE WHEN {RecordForwarded} THEN {Weight} ELSE 0 END) AS fw " +
-            "FROM records r JOIN keyed ON keyed.id = r.report_id GROUP BY keyed.k, r.source_ip), " +
+            ", pairs AS (SELECT d, ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw FROM src GROUP BY d, ip), " +
             "ips AS (SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM pairs GROUP BY ip) " +
             "SELECT 0 AS kind, ip, CAST(NULL AS TEXT) AS d, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips ORDER BY m DESC, ip LIMIT @top) t " +
             // Top failing: by the failures no forwarder explains, so a mailing list does not rank as a spoofer.
             "UNION ALL SELECT 1, ip, NULL, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips WHERE f - fw > 0 ORDER BY f - fw DESC, m DESC, ip LIMIT @top) u " +
             "UNION ALL SELECT 2, NULL, NULL, 0, 0, 0, COUNT(*) FROM ips " +
-            "UNION ALL SELECT 3, NULL, doms.d, 0, 0, 0, c.n FROM (SELECT k, COUNT(*) AS n FROM pairs GROUP BY k) c JOIN doms ON doms.k = c.k",
+            "UNION ALL SELECT 3, NULL, d, 0, 0, 0, COUNT(*) FROM pairs GROUP BY d",
             r => (Kind: Long(r, 0), Address: r.IsDBNull(1) ? null : Text(r, 1), Domain: r.IsDBNull(2) ? null : r.GetString(2),
                 Messages: Double(r, 3), Failing: Double(r, 4), Forwarded: Double(r, 5), Count: Long(r, 6)),
             cancellationToken, ("@top", Top(top)));
@@ -227,16 +245,22 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         return await QueryAsync(context, selection,
             $"SELECT g.d, g.ip, g.m, CASE WHEN EXISTS (SELECT 1 FROM records r2 JOIN reports p2 ON p2.id = r2.report_id " +
             "WHERE r2.source_ip = g.ip AND lower(p2.policy_domain) = g.d AND p2.begin_at < @from) THEN 1 ELSE 0 END " +
-            $"FROM (SELECT lower(sel.policy_domain) AS d, r.source_ip AS ip, SUM({selection.Weighted("r.count")}) AS m {JoinedRecords} " +
-            "GROUP BY lower(sel.policy_domain), r.source_ip) g ORDER BY 1, 3 DESC, 2",
+            "FROM (SELECT d, ip, SUM(m) AS m FROM src GROUP BY d, ip) g ORDER BY 1, 3 DESC, 2",
             r => new DomainSourceDto(r.GetString(0), Text(r, 1), Round(Double(r, 2)), Long(r, 3) == 1),
             cancellationToken);
     }
 
+    private static async Task<IReadOnlyDictionary<string, long>> DispositionsAsync(
+        DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken) =>
+        (await QueryAsync(context, selection,
+            "SELECT COALESCE(SUM(none_count * w), 0), COALESCE(SUM(quarantine_count * w), 0), COALESCE(SUM(reject_count * w), 0) FROM sel",
+            r => new Dictionary<string, long> { ["none"] = Round(Double(r, 0)), ["quarantine"] = Round(Double(r, 1)), ["reject"] = Round(Double(r, 2)) },
+            cancellationToken)).Single();
+
     private async Task<Totals> TotalsAsync(DmarcDbContext context, ReportSelection selection, CancellationToken cancellationToken) =>
         (await QueryAsync(context, selection,
             "SELECT COUNT(*), COALESCE(SUM(record_count), 0), COALESCE(SUM(message_count * w), 0), " +
-            $"COALESCE(SUM({Passing} * w), 0), COUNT(DISTINCT lower(policy_domain)), COUNT(DISTINCT lower(org_name)) FROM sel",
+            $"COALESCE(SUM({Passing} * w), 0), COUNT(DISTINCT lower(policy_domain)), COUNT(DISTINCT reporter) FROM sel",
             r => new Totals(Long(r, 0), Long(r, 1), Double(r, 2), Double(r, 3), Long(r, 4), Long(r, 5)),
             cancellationToken)).Single();
 
@@ -289,7 +313,20 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         DmarcDbContext context, ReportSelection selection, string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken,
         params (string Name, object Value)[] parameters)
     {
-        await using var command = context.Database.GetDbConnection().CreateCommand();
+        await using var command = Command(context, selection, sql, parameters);
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    private static DbCommand Command(DmarcDbContext context, ReportSelection selection, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = context.Database.GetDbConnection().CreateCommand();
         command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
         command.CommandText = selection.Cte + sql;
         foreach (var (name, value) in selection.Parameters.Concat(parameters))
@@ -300,14 +337,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             command.Parameters.Add(parameter);
         }
 
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(map(reader));
-        }
-
-        return rows;
+        return command;
     }
 
     /// <summary>Addresses come back as IPAddress (PostgreSQL inet) or text (SQLite).</summary>

@@ -19,7 +19,16 @@ public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing
 
 public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
 
-public sealed record ReporterStatsDto(string OrgName, long Reports, long Messages, long Passing, long Failing);
+/// <summary>A reporter, merged by the domain of its address (<paramref name="Reporter"/>, which the reporter filter
+/// takes): named by the name that carried most of its messages, with every name it used.</summary>
+public sealed record ReporterStatsDto(
+    string OrgName, long Reports, long Messages, long Passing, long Failing, string Reporter = "", IReadOnlyList<string>? Names = null)
+{
+    /// <summary>The name, and the other names the reporter used when it went by several.</summary>
+    public string Label => Names is { Count: > 1 } names
+        ? $"{OrgName} (also {string.Join(", ", names.Where(n => n != OrgName))})"
+        : OrgName;
+}
 
 /// <summary>Everything the dashboard shows for one period and domain: <c>GET /api/stats/dashboard</c>.</summary>
 public sealed record DashboardData(

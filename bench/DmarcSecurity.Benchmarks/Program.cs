@@ -1,8 +1,8 @@
 using DmarcSecurity.Benchmarks;
 
-// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [notify] [anomaly] [ids] [enrich] [act]  (all when none is named).
-// bench/run.sh sets up what ingest, silo, dashboard, notify and act need.
-var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "notify", "anomaly", "ids", "enrich", "act"] : args;
+// Usage: DmarcSecurity.Benchmarks [parse] [email] [handlers] [ingest] [silo] [dashboard] [views] [notify] [anomaly] [ids] [enrich] [act]
+// (all when none is named). bench/run.sh sets up what ingest, silo, dashboard, views, notify and act need.
+var which = args.Length == 0 ? ["parse", "email", "handlers", "ingest", "silo", "dashboard", "views", "notify", "anomaly", "ids", "enrich", "act"] : args;
 Console.WriteLine($"DmarcSecurity benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 if (which.Contains("parse"))
 {
@@ -32,6 +32,11 @@ if (which.Contains("silo"))
 if (which.Contains("dashboard"))
 {
     await DashboardBenchmark.RunAsync(Console.Out);
+}
+
+if (which.Contains("views"))
+{
+    await ViewsBenchmark.RunAsync(Console.Out);
 }
 
 if (which.Contains("notify"))

@@ -18,8 +18,11 @@ public static class ReportGenerator
     private static readonly string[] s_reasons = ["forwarded", "local_policy", "mailing_list", "trusted_forwarder"];
 
     /// <summary>A report with exactly <paramref name="records"/> records; the same seed always gives the same bytes;
-    /// <paramref name="day"/> (UTC midnight) dates it; by default a seeded day of the year from 2023-11-14 on.</summary>
-    public static byte[] Generate(int records, int seed, string domain = "example.com", string org = "google.com", DateTimeOffset? day = null)
+    /// <paramref name="day"/> (UTC midnight) dates it; by default a seeded day of the year from 2023-11-14 on.
+    /// <paramref name="address"/> picks each record's source address (given the record's random and whether it is a
+    /// legitimate sender); by default a fresh random one.</summary>
+    public static byte[] Generate(int records, int seed, string domain = "example.com", string org = "google.com", DateTimeOffset? day = null,
+        Func<Random, bool, string>? address = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(records);
         var random = new Random(seed);
@@ -46,7 +49,7 @@ public static class ReportGenerator
 
         for (var i = 0; i < records; i++)
         {
-            AppendRecord(xml, random, domain);
+            AppendRecord(xml, random, domain, address);
         }
 
         xml.Append("</feedback>\n");
@@ -78,7 +81,7 @@ public static class ReportGenerator
         return (letters.Length == 0 ? "reporter" : letters) + ".example";
     }
 
-    private static void AppendRecord(StringBuilder xml, Random random, string domain)
+    private static void AppendRecord(StringBuilder xml, Random random, string domain, Func<Random, bool, string>? address)
     {
         var legitimate = random.NextDouble() < 0.7;
         var thirdParty = s_thirdParties[random.Next(s_thirdParties.Length)];
@@ -88,7 +91,15 @@ public static class ReportGenerator
         var count = legitimate ? random.Next(1, 5000) : random.Next(1, 40);
 
         xml.Append("  <record>\n    <row>\n      <source_ip>");
-        AppendIp(xml, random, legitimate);
+        if (address is null)
+        {
+            AppendIp(xml, random, legitimate);
+        }
+        else
+        {
+            xml.Append(address(random, legitimate));
+        }
+
         xml.Append("</source_ip>\n      <count>").Append(count).Append("</count>\n      <policy_evaluated>\n")
             .Append("        <disposition>").Append(disposition).Append("</disposition>\n")
             .Append("        <dkim>").Append(dkimAligned ? "pass" : "fail").Append("</dkim>\n")

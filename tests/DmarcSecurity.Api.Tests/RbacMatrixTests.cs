@@ -31,6 +31,7 @@ public abstract class RbacMatrixTests(ApiFixture fixture) : IAsyncLifetime
         ["GET /api/records"] = UserRole.Viewer,
         ["GET /api/exports/reports.csv"] = UserRole.Viewer,
         ["GET /api/exports/records.csv"] = UserRole.Viewer,
+        ["GET /api/exports/sources.csv"] = UserRole.Viewer,
         ["GET /api/exports/domains/{domain}/summary.pdf"] = UserRole.Viewer,
         ["GET /api/exports/domains/{domain}/senders.csv"] = UserRole.Viewer,
         ["GET /api/stats/summary"] = UserRole.Viewer,

@@ -127,6 +127,26 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
     }
 
     [Fact]
+    public async Task Every_source_is_exported_as_CSV_in_the_ranking_order_with_who_it_is()
+    {
+        await Upload.GetAsync<List<SourceStatsDto>>(_client, $"/api/stats/sources?domain={Domain}&top=10"); // reverse DNS answers come in
+
+        var byMessages = (await _client.GetStringAsync($"/api/exports/sources.csv?domain={Domain}")).TrimEnd().Split("\r\n");
+        var failing = (await _client.GetStringAsync($"/api/exports/sources.csv?domain={Domain}&order=failing")).TrimEnd().Split("\r\n");
+
+        Assert.Equal("source_ip,messages,failing,forwarded,failure_rate,domains,service,kind,reverse_dns,base_domain,country,city,asn,as_org", byMessages[0]);
+        Assert.Equal(
+            [EnrichmentWorld.Gmail, EnrichmentWorld.Exchange, EnrichmentWorld.Ses, EnrichmentWorld.Berlin, EnrichmentWorld.Silent],
+            byMessages[1..].Select(l => l.Split(',')[0]));
+        Assert.Equal($"{EnrichmentWorld.Gmail},500,0,0,0,1,Google Workspace,mailbox-provider,mail-wr1-f54.google.com,google.com,US,Mountain View,15169,GOOGLE",
+            byMessages[1]);
+        Assert.Equal($"{EnrichmentWorld.Berlin},40,40,0,1,1,,,mail.example.co.uk,example.co.uk,DE,Berlin,3320,Deutsche Telekom AG", failing[1]);
+        Assert.Equal(3, failing.Length);
+        using var bad = await _client.GetAsync($"/api/exports/sources.csv?domain={Domain}&order=newest");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
     public async Task The_dashboard_top_sources_carry_the_service()
     {
         var dashboard = await Upload.GetAsync<DashboardDto>(_client, $"/api/stats/dashboard?domain={Domain}&top=5");

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace DmarcSecurity.Data.Stats;
+
+/// <summary>Rolls the records of stored reports up into source_days and source_months (schema 0025): ingestion queues
+/// each new report in rollup_queue in its own transaction, and <see cref="RollUpAsync"/> adds queued reports' records to
+/// the days their window covers, in proportion to time, and to those days' months, then dequeues them, all in one
+/// transaction. One roll-up runs at a time (an advisory lock on PostgreSQL, the write lock on SQLite), so a report is
+/// added exactly once.</summary>
+public interface ISourceRollups
+{
+    /// <summary>Rolls up one batch of queued reports; the number rolled up, 0 when none was waiting (or another
+    /// process is rolling up).</summary>
+    Task<int> RollUpAsync(CancellationToken cancellationToken);
+
+    /// <summary>Completes when this process has stored a report since the last call, or after <paramref name="timeout"/>.</summary>
+    Task WaitForReportsAsync(TimeSpan timeout, CancellationToken cancellationToken);
+}
+
+internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFactory, ISqlDialect dialect) : ISourceRollups
+{
+    /// <summary>Rows of (report, day) per batch: a report covers at most 367 UTC days, so a batch stays far below
+    /// SQLite's limit on parameters.</summary>
+    private const int MaxDaysPerBatch = 1_000;
+    private const int MaxReportsPerBatch = 200;
+
+    /// <summary>Any fixed key: the roll-up's advisory lock on PostgreSQL.</summary>
+    private const long LockKey = 0x526f6c6c7570;
+
+    private readonly SemaphoreSlim _stored = new(0, 1);
+
+    /// <summary>Wakes the roll-up: called by ingestion after it committed new reports.</summary>
+    public void ReportsStored()
+    {
+        try
+        {
+            _stored.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    public Task WaitForReportsAsync(TimeSpan timeout, CancellationToken cancellationToken) => _stored.WaitAsync(timeout, cancellationToken);
+
+    public static DateTimeOffset MonthOf(DateTimeOffset at) => new(at.Year, at.Month, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The UTC days of [begin, end) with each one's share of the window; a window without duration is all on
+    /// its first day (as <see cref="DaySpreader"/> and the views' weights count it).</summary>
+    public static IEnumerable<(DateTimeOffset Day, double Share)> Days(DateTimeOffset begin, DateTimeOffset end)
+    {
+        begin = begin.ToUniversalTime();
+        end = end.ToUniversalTime();
+        var duration = (end - begin).TotalSeconds;
+        var first = new DateTimeOffset(begin.UtcDateTime.Date, TimeSpan.Zero);
+        if (duration <= 0)
+        {
+            yield return (first, 1);
+            yield break;
+        }
+
+        for (var day = first; day < end; day = day.AddDays(1))
+        {
+            var overlap = ((day.AddDays(1) < end ? day.AddDays(1) : end) - (day > begin ? day : begin)).TotalSeconds;
+            if (overlap > 0)
+            {
+                yield return (day, overlap / duration);
+            }
+        }
+    }
+
+    /// <summary>Queues newly stored reports for the roll-up, in the transaction that stores them.</summary>
+    public static async Task QueueAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> reportIds, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in reportIds.Chunk(MaxReportsPerBatch))
+        {
+            var ids = chunk.Select((id, i) => ($"@q{i}", (object)id)).ToList();
+            await ExecuteAsync(connection, transaction,
+                $"INSERT INTO rollup_queue (report_id) VALUES {string.Join(", ", ids.Select(i => $"({i.Item1})"))}", ids, cancellationToken);
+        }
+    }
+
+    public async Task<int> RollUpAsync(CancellationToken cancellationToken)
+    {
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        var connection = context.Database.GetDbConnection();
+        var dbTransaction = transaction.GetDbTransaction();
+        // On SQLite the transaction began IMMEDIATE, holding the database's write lock from here on.
+        if (dialect.Provider == DatabaseProvider.PostgreSql
+            && !(bool)(await ScalarAsync(connection, dbTransaction, $"SELECT pg_try_advisory_xact_lock({LockKey})", cancellationToken))!)
+        {
+            return 0;
+        }
+
+        var shares = new List<(long ReportId, DateTimeOffset Day, double Share)>();
+        var reports = new List<long>();
+        await using (var command = Command(connection, dbTransaction,
+                         "SELECT q.report_id, p.begin_at, p.end_at FROM rollup_queue q JOIN reports p ON p.id = q.report_id " +
+                         $"ORDER BY q.report_id LIMIT {MaxReportsPerBatch}", []))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (shares.Count < MaxDaysPerBatch && await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetInt64(0);
+                reports.Add(id);
+                shares.AddRange(Days(dialect.ReadTimestamp(reader, 1), dialect.ReadTimestamp(reader, 2)).Select(d => (id, d.Day, d.Share)));
+            }
+        }
+
+        if (reports.Count == 0)
+        {
+            return 0;
+        }
+
+        var parameters = new List<(string Name, object Value)>();
+        var rows = new StringBuilder();
+        for (var i = 0; i < shares.Count; i++)
+        {
+            var (reportId, day, share) = shares[i];
+            rows.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@r{i}, @d{i}, @m{i}, @s{i})");
+            parameters.Add(($"@r{i}", reportId));
+            parameters.Add(($"@d{i}", dialect.TimestampValue(day)));
+            parameters.Add(($"@m{i}", dialect.TimestampValue(MonthOf(day))));
+            parameters.Add(($"@s{i}", share));
+        }
+
+        foreach (var (table, column) in new[] { ("source_days", "day"), ("source_months", "month") })
+        {
+            const string Weighted = "r.count * s.share";
+            await ExecuteAsync(connection, dbTransaction,
+                $"WITH s (report_id, day, month, share) AS (VALUES {rows}) " +
+                $"INSERT INTO {table} ({column}, domain, source_ip, messages, failing, forwarded) " +
+                $"SELECT s.{column}, lower(p.policy_domain), r.source_ip, SUM({Weighted}), " +
+                $"SUM(CASE WHEN {ReportSelection.RecordFails} THEN {Weighted} ELSE 0 END), " +
+                $"SUM(CASE WHEN {ReportSelection.RecordForwarded} THEN {Weighted} ELSE 0 END) " +
+                "FROM s JOIN reports p ON p.id = s.report_id JOIN records r ON r.report_id = s.report_id WHERE 1 = 1 " +
+                $"GROUP BY s.{column}, lower(p.policy_domain), r.source_ip " +
+                $"ON CONFLICT ({column}, domain, source_ip) DO UPDATE SET messages = {table}.messages + excluded.messages, " +
+                $"failing = {table}.failing + excluded.failing, forwarded = {table}.forwarded + excluded.forwarded",
+                parameters, cancellationToken);
+        }
+
+        var ids = reports.Select((id, i) => ($"@q{i}", (object)id)).ToList();
+        await ExecuteAsync(connection, dbTransaction,
+            $"DELETE FROM rollup_queue WHERE report_id IN ({string.Join(", ", ids.Select(i => i.Item1))})", ids, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return reports.Count;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, IEnumerable<(string Name, object Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql, []);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(
+        DbConnection connection, DbTransaction transaction, string sql, IEnumerable<(string Name, object Value)> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        command.CommandTimeout = 300;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
