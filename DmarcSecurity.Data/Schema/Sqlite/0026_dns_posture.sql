@@ -1,4 +1,4 @@
--- 0025: checks of each domain's published email-authentication DNS (DMARC, SPF, DKIM, MTA-STS, TLS-RPT), on demand and
+-- 0026: checks of each domain's published email-authentication DNS (DMARC, SPF, DKIM, MTA-STS, TLS-RPT), on demand and
 -- daily; the newest per domain are kept so a change can be told from the check before.
 -- Never edit once landed; add a later script instead. Timestamps are INTEGER Unix milliseconds (UTC).
 
