@@ -28,6 +28,7 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(LearnedSeverityEvent))]
 [JsonSerializable(typeof(IdsEvidenceEvent))]
 [JsonSerializable(typeof(AnomalyScoredEvent))]
+[JsonSerializable(typeof(DnsPostureChangedEvent))]
 [JsonSerializable(typeof(AlertOutput))]
 [JsonSerializable(typeof(DecisionOutput))]
 [JsonSerializable(typeof(OutboxOutput))]

@@ -14,4 +14,5 @@ namespace DmarcSecurity.Core.Grains;
 [JsonSerializable(typeof(LearnedSeverityEvent))]
 [JsonSerializable(typeof(IdsEvidenceEvent))]
 [JsonSerializable(typeof(AnomalyScoredEvent))]
+[JsonSerializable(typeof(DnsPostureChangedEvent))]
 public sealed partial class GrainEventJson : JsonSerializerContext;

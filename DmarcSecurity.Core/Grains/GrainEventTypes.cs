@@ -29,4 +29,7 @@ public static class GrainEventTypes
 
     /// <summary><see cref="AnomalyScoredEvent"/>, for the source-IP grain the anomaly detector scored.</summary>
     public const string AnomalyScored = "anomaly.scored";
+
+    /// <summary><see cref="DnsPostureChangedEvent"/>, for the domain grain whose published DNS changed.</summary>
+    public const string DnsPostureChanged = "dns.posture-changed";
 }

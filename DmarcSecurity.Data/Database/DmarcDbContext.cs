@@ -97,6 +97,8 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
 
     public DbSet<Senders.AuthorisedServiceEntity> AuthorisedServices => Set<Senders.AuthorisedServiceEntity>();
 
+    public DbSet<Posture.DnsPostureCheckEntity> DnsPostureChecks => Set<Posture.DnsPostureCheckEntity>();
+
     public DbSet<global::DmarcSecurity.Data.Mailboxes.MailboxEntity> Mailboxes => Set<global::DmarcSecurity.Data.Mailboxes.MailboxEntity>();
 
     public DatabaseProvider Provider => Database.IsNpgsql() ? DatabaseProvider.PostgreSql : DatabaseProvider.Sqlite;
@@ -180,6 +182,7 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Siem.SiemExportConfiguration());
         modelBuilder.ApplyConfiguration(new Jobs.JobRunConfiguration());
         modelBuilder.ApplyConfiguration(new Senders.AuthorisedServiceConfiguration());
+        modelBuilder.ApplyConfiguration(new Posture.DnsPostureCheckConfiguration());
         modelBuilder.ApplyConfiguration(new global::DmarcSecurity.Data.Mailboxes.MailboxConfiguration());
     }
 }

@@ -32,6 +32,9 @@ public static class AlertRules
     /// <summary>p or sp weaker than before, pct lowered, np weaker, or testing switched on.</summary>
     public const string PolicyDowngrade = "domain.policy-downgrade";
 
+    /// <summary>A DNS posture check found the domain's published DMARC, SPF, DKIM, MTA-STS or TLS-RPT changed.</summary>
+    public const string DnsPostureChange = "domain.dns-posture-change";
+
     /// <summary>A reporter that sent daily has gone silent.</summary>
     public const string ReporterGap = "domain.reporter-gap";
 
@@ -74,6 +77,8 @@ public static class AlertRules
             "A reporter that sent a report every day has gone silent."),
         new(SourceThreat, true, Severity.High, TimeSpan.FromHours(4), Numbers(),
             "A source IP scored high or critical; the alert carries the decision."),
+        new(DnsPostureChange, true, Severity.Medium, TimeSpan.FromHours(1), Numbers(),
+            "The domain's published DMARC, SPF, DKIM, MTA-STS or TLS-RPT records changed between two DNS posture checks."),
     ];
 
     public static AlertRule? Default(string key) => Defaults.FirstOrDefault(r => r.Key == key);

@@ -36,6 +36,19 @@ public sealed class DomainGrain(string domain, GrainSettings settings)
         return emit.Step(state with { Alerts = _gate.Prune(state.Alerts, now) });
     }
 
+    /// <summary>A DNS posture check found the published records changed: one alert per new posture, so the same change
+    /// found by the next checks repeats the open alert instead of raising another.</summary>
+    public GrainStep<DomainState> PostureChanged(DomainState state, DnsPostureChangedEvent changed, DateTimeOffset now)
+    {
+        var emit = new Emissions();
+        var detail = $"DNS posture check {changed.CheckId} at {changed.CheckedAt.ToString("u", CultureInfo.InvariantCulture)} found "
+            + $"{(changed.Weakened ? "the domain weaker" : "a change")}: {string.Join("; ", changed.Changes)}.";
+        var candidate = new AlertCandidate(AlertRules.DnsPostureChange,
+            changed.Weakened ? $"DNS posture of {domain} weakened" : $"DNS posture of {domain} changed", detail,
+            new Dictionary<string, string> { ["posture"] = changed.Posture }, domain);
+        return emit.Step(Raise(state with { Alerts = _gate.Prune(state.Alerts, now) }, candidate, now, emit));
+    }
+
     public GrainStep<DomainState> CloseAlert(DomainState state, AlertClosedEvent closed, DateTimeOffset now) =>
         new Emissions().Step(state with { Alerts = _gate.Close(state.Alerts, closed.Fingerprint, now) });
 

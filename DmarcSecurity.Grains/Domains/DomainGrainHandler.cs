@@ -22,6 +22,7 @@ public sealed class DomainGrainHandler(IGrainSettingsSource settings) : IGrainHa
             current = emit.Take(e.EventType switch
             {
                 GrainEventTypes.DmarcReport => grain.Apply(current, GrainJson.ReadEvent(e, json.DmarcReportEvent), now),
+                GrainEventTypes.DnsPostureChanged => grain.PostureChanged(current, GrainJson.ReadEvent(e, json.DnsPostureChangedEvent), now),
                 GrainEventTypes.AlertClosed => grain.CloseAlert(current, GrainJson.ReadEvent(e, json.AlertClosedEvent), now),
                 _ => throw GrainJson.Unknown(e),
             });

@@ -26,7 +26,7 @@ public abstract class AlertSettingsApiTests(ApiFixture fixture) : IAsyncLifetime
         var spike = await Upload.GetAsync<AlertRuleDto>(Client, "/api/alert-rules/domain.failure-spike");
 
         Assert.Equal(
-            ["domain.failure-spike", "domain.new-source", "domain.policy-downgrade", "domain.reporter-gap", "source.threat"],
+            ["domain.dns-posture-change", "domain.failure-spike", "domain.new-source", "domain.policy-downgrade", "domain.reporter-gap", "source.threat"],
             rules.Items.Select(r => r.Key).ToArray());
         Assert.Equal(["minBaselineDays", "minIncrease", "minMessages", "ratio"], spike.Thresholds.Keys.Order().ToArray());
         Assert.Equal(0.1, spike.Thresholds["minIncrease"]);

@@ -186,7 +186,16 @@ public sealed class Platform : IAsyncLifetime
             [Reports.KnownSender] = "mail-wr1-f54.google.com",
             ["192.0.2.10"] = "o1.ptr4613.sendgrid.net",
             [Reports.SeededHostile] = "198-51-100-66.static.bulk-sender.example",
-        });
+        }, localZones: [Reports.SeedDomain], configuration:
+        [
+            // What the seed domain publishes, for its DNS posture: DMARC reporting to a service that accepts it, SPF with
+            // an include, TLS-RPT; no MTA-STS.
+            $"txt-record=_dmarc.{Reports.SeedDomain},\"v=DMARC1; p=reject; rua=mailto:dmarc@{Reports.SeedDomain},mailto:agg@reports.example.net\"",
+            $"txt-record={Reports.SeedDomain}._report._dmarc.reports.example.net,\"v=DMARC1\"",
+            $"txt-record={Reports.SeedDomain},\"v=spf1 ip4:{Reports.KnownSender} include:_spf.{Reports.SeedDomain} -all\"",
+            $"txt-record=_spf.{Reports.SeedDomain},\"v=spf1 ip4:192.0.2.10 ?all\"",
+            $"txt-record=_smtp._tls.{Reports.SeedDomain},\"v=TLSRPTv1; rua=mailto:tls@{Reports.SeedDomain}\"",
+        ]);
         return new Dictionary<string, string>
         {
             ["Enrichment__GeoIp__CityDatabase"] = city,

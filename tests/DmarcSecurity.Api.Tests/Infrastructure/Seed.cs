@@ -45,7 +45,9 @@ public static class Seed
                 "A source sends as the domain, fails DKIM and SPF alignment, and has never passed."),
             Rule("domain.policy-downgrade", "High", 3600, "{}", "The published DMARC policy became weaker (p, sp, np, pct or testing)."),
             Rule("domain.reporter-gap", "Low", 24 * 3600, """{"dailyDays":7,"silentDays":3}""", "A reporter that sent a report every day has gone silent."),
-            Rule("source.threat", "High", 4 * 3600, "{}", "A source IP scored high or critical; the alert carries the decision."));
+            Rule("source.threat", "High", 4 * 3600, "{}", "A source IP scored high or critical; the alert carries the decision."),
+            Rule("domain.dns-posture-change", "Medium", 3600, "{}",
+                "The domain's published DMARC, SPF, DKIM, MTA-STS or TLS-RPT records changed between two DNS posture checks."));
     }
 
     public static AlertEntity Alert(

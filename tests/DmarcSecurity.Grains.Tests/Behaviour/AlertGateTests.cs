@@ -246,7 +246,7 @@ public class AlertGateTests
         var keys = AlertRules.Defaults.Select(r => r.Key).ToList();
 
         Assert.Equal(
-            [AlertRules.FailureSpike, AlertRules.NewSource, AlertRules.PolicyDowngrade, AlertRules.ReporterGap, AlertRules.SourceThreat], keys);
+            [AlertRules.FailureSpike, AlertRules.NewSource, AlertRules.PolicyDowngrade, AlertRules.ReporterGap, AlertRules.SourceThreat, AlertRules.DnsPostureChange], keys);
         Assert.All(AlertRules.Defaults, r => Assert.True(r.Enabled && r.Cooldown > TimeSpan.Zero && r.Description.Length > 0));
         Assert.Empty(GrainSettings.Default.Validate());
     }

@@ -57,6 +57,22 @@ public class HandlerTests
     }
 
     [Fact]
+    public void Domain_handler_reads_a_DNS_posture_change_as_the_Api_writes_it_and_raises_one_alert()
+    {
+        var changed = new DnsPostureChangedEvent(7, Arrival(FirstDay), ["DMARC p: reject -> none"], "0123456789abcdef", true);
+        var payload = JsonSerializer.Serialize(changed, GrainEventJson.Default.DnsPostureChangedEvent);
+        InboxEvent Posture(long id) => new(id, GrainTypes.Domain, Domain, GrainEventTypes.DnsPostureChanged, payload, Arrival(FirstDay));
+
+        var first = DomainHandler().Apply(Domain, null, [Posture(1)], Arrival(FirstDay));
+        var again = DomainHandler().Apply(Domain, first.State, [Posture(2)], Arrival(FirstDay).AddHours(1));
+
+        var alert = Output(first, GrainOutputKinds.Alert);
+        Assert.Equal(("domain.dns-posture-change", "Medium", false), ((string?)alert["ruleKey"], (string?)alert["severity"], (bool)alert["isRepeat"]!));
+        Assert.Equal("0123456789abcdef", (string?)alert["discriminators"]!["posture"]);
+        Assert.True((bool)Output(again, GrainOutputKinds.Alert)["isRepeat"]!);
+    }
+
+    [Fact]
     public void Domain_state_survives_serialization_between_batches()
     {
         var handler = DomainHandler();

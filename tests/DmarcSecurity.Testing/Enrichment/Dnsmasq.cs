@@ -8,12 +8,15 @@ namespace DmarcSecurity.Testing.Enrichment;
 /// A throwaway dnsmasq (Debian package dnsmasq) on 127.0.0.1 and a free port, serving the PTR records it is given and
 /// nothing else: no upstream, no hosts file, no configuration file. Zones named in <c>localZones</c> are answered
 /// locally, so an address there without a record is NXDOMAIN; zones in <c>forwardZones</c> are sent to the given
-/// resolver (a <see cref="SilentResolver"/> makes them time out). Stopped by its own PID when disposed.
+/// resolver (a <see cref="SilentResolver"/> makes them time out). Lines of <c>configuration</c> are read as a dnsmasq
+/// configuration file, where quoted values keep their commas (<c>txt-record=name,"v=DMARC1; rua=mailto:a@x,mailto:b@y"</c>),
+/// which the command line does not. Stopped by its own PID when disposed.
 /// </summary>
 public sealed class Dnsmasq : IDisposable
 {
     public const string Executable = "/usr/sbin/dnsmasq";
     private readonly Process _process;
+    private string? _configuration;
 
     private Dnsmasq(Process process, int port)
     {
@@ -37,8 +40,16 @@ public sealed class Dnsmasq : IDisposable
     /// by one without it.</param>
     public static async Task<Dnsmasq> StartAsync(
         IReadOnlyDictionary<string, string> ptr, int ttl = 600, IEnumerable<string>? localZones = null,
-        IReadOnlyDictionary<string, IPEndPoint>? forwardZones = null, IEnumerable<string>? extra = null, int cacheSize = 0)
+        IReadOnlyDictionary<string, IPEndPoint>? forwardZones = null, IEnumerable<string>? extra = null, int cacheSize = 0,
+        IEnumerable<string>? configuration = null)
     {
+        string? file = null;
+        if (configuration is not null)
+        {
+            file = Path.Combine(Path.GetTempPath(), $"dnsmasq-{Guid.NewGuid():N}.conf");
+            await File.WriteAllLinesAsync(file, configuration);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             var port = FreePort();
@@ -73,6 +84,11 @@ public sealed class Dnsmasq : IDisposable
                 start.ArgumentList.Add(argument);
             }
 
+            if (file is not null)
+            {
+                start.ArgumentList.Add($"--conf-file={file}");
+            }
+
             var process = Process.Start(start)!;
             var errors = new System.Text.StringBuilder();
             process.ErrorDataReceived += (_, e) => { lock (errors) { errors.AppendLine(e.Data); } };
@@ -82,12 +98,18 @@ public sealed class Dnsmasq : IDisposable
             var server = new Dnsmasq(process, port);
             if (await server.ListeningAsync())
             {
+                server._configuration = file;
                 return server;
             }
 
             server.Dispose();
             if (attempt == 5)
             {
+                if (file is not null)
+                {
+                    File.Delete(file);
+                }
+
                 lock (errors)
                 {
                     throw new InvalidOperationException($"dnsmasq did not start on 127.0.0.1:{port}: {errors}");
@@ -124,6 +146,10 @@ public sealed class Dnsmasq : IDisposable
         }
 
         _process.Dispose();
+        if (_configuration is not null)
+        {
+            File.Delete(_configuration);
+        }
     }
 
     /// <summary>A port free for both UDP and TCP on 127.0.0.1 right now.</summary>
