@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using DnsClient;
 
 namespace DmarcSecurity.Api.Enrichment;
 
@@ -156,6 +157,23 @@ public sealed class DnsOptions
     /// <summary>How long a timeout or resolver error is kept before the address is asked again.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan FailureTtl { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A resolver client on <see cref="Servers"/> (else the system's) with <see cref="Timeout"/> and
+    /// <see cref="Retries"/>: no cache of its own (callers keep what they need), DNS errors as answers, TCP when an answer
+    /// is truncated.</summary>
+    public LookupClient CreateClient()
+    {
+        TryParseServers(Servers, out var servers, out _);
+        var lookup = servers.Count > 0 ? new LookupClientOptions(servers.ToArray()) : new LookupClientOptions();
+        lookup.Timeout = Timeout;
+        lookup.Retries = Retries;
+        lookup.UseCache = false;
+        lookup.ThrowDnsErrors = false;
+        lookup.UseTcpFallback = true;
+        lookup.ContinueOnDnsError = false;
+        lookup.ContinueOnEmptyResponse = false;
+        return new LookupClient(lookup);
+    }
 
     public static bool TryParseServers(string? text, out List<IPEndPoint> servers, out string? bad)
     {

@@ -39,16 +39,8 @@ public sealed partial class ReverseDns : IDisposable
         _slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         if (_options.Enabled)
         {
-            DnsOptions.TryParseServers(_options.Servers, out var servers, out _);
-            var lookup = servers.Count > 0 ? new LookupClientOptions(servers.ToArray()) : new LookupClientOptions();
-            lookup.Timeout = _options.Timeout;
-            lookup.Retries = _options.Retries;
-            lookup.UseCache = false; // ours keeps negative answers and failures too, with our floor and ceiling
-            lookup.ThrowDnsErrors = false;
-            lookup.UseTcpFallback = true;
-            lookup.ContinueOnDnsError = false;
-            lookup.ContinueOnEmptyResponse = false;
-            _client = new LookupClient(lookup);
+            // No cache in the client: ours keeps negative answers and failures too, with our floor and ceiling.
+            _client = _options.CreateClient();
             Servers = _client.NameServers.Select(n => $"{n.Address}:{n.Port}").ToList();
         }
     }

@@ -43,16 +43,7 @@ public sealed class PostureResolver
     public PostureResolver(IOptions<EnrichmentOptions> options)
     {
         var dns = options.Value.Dns;
-        DnsOptions.TryParseServers(dns.Servers, out var servers, out _);
-        var lookup = servers.Count > 0 ? new LookupClientOptions(servers.ToArray()) : new LookupClientOptions();
-        lookup.Timeout = dns.Timeout;
-        lookup.Retries = dns.Retries;
-        lookup.UseCache = false;
-        lookup.ThrowDnsErrors = false;
-        lookup.UseTcpFallback = true;
-        lookup.ContinueOnDnsError = false;
-        lookup.ContinueOnEmptyResponse = false;
-        _client = new LookupClient(lookup);
+        _client = dns.CreateClient();
         _budget = dns.Timeout * (dns.Retries + 1) * 2 + TimeSpan.FromMilliseconds(250);
         Servers = _client.NameServers.Select(n => $"{n.Address}:{n.Port}").ToList();
     }

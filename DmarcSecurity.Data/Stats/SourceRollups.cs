@@ -1,4 +1,5 @@
 using System.Globalization;
+using DmarcSecurity.Data.Database;
 using System.Text;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -100,9 +101,9 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
 
         var shares = new List<(long ReportId, DateTimeOffset Day, double Share)>();
         var reports = new List<long>();
-        await using (var command = Command(connection, dbTransaction,
+        await using (var command = connection.CreateCommand(dbTransaction,
                          "SELECT q.report_id, p.begin_at, p.end_at FROM rollup_queue q JOIN reports p ON p.id = q.report_id " +
-                         $"ORDER BY q.report_id LIMIT {MaxReportsPerBatch}", []))
+                         $"ORDER BY q.report_id LIMIT {MaxReportsPerBatch}"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (shares.Count < MaxDaysPerBatch && await reader.ReadAsync(cancellationToken))
@@ -153,32 +154,21 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
         return reports.Count;
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, IEnumerable<(string Name, object Value)> parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
-
     private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, sql, []);
+        await using var command = connection.CreateCommand(transaction, sql);
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
     private static async Task ExecuteAsync(
         DbConnection connection, DbTransaction transaction, string sql, IEnumerable<(string Name, object Value)> parameters, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, sql, parameters);
+        await using var command = connection.CreateCommand(transaction, sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.AddParameter(name, value);
+        }
+
         command.CommandTimeout = 300;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

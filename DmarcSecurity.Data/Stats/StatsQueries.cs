@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using DmarcSecurity.Data.Database;
 using DmarcSecurity.Data.Reports;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -326,15 +327,10 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
 
     private static DbCommand Command(DmarcDbContext context, ReportSelection selection, string sql, (string Name, object Value)[] parameters)
     {
-        var command = context.Database.GetDbConnection().CreateCommand();
-        command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = selection.Cte + sql;
+        var command = context.Database.GetDbConnection().CreateCommand(context.Database.CurrentTransaction?.GetDbTransaction(), selection.Cte + sql);
         foreach (var (name, value) in selection.Parameters.Concat(parameters))
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
+            command.AddParameter(name, value);
         }
 
         return command;
