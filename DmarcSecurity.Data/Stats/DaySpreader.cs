@@ -14,7 +14,8 @@ internal readonly record struct MessageTotals(
         a.None + b.None, a.Quarantine + b.Quarantine, a.Reject + b.Reject);
 }
 
-/// <summary>Spreads report windows over the UTC days they cover, in proportion to time, clipped to [from, to).</summary>
+/// <summary>Spreads report windows over the UTC days they cover, in proportion to time, clipped to [from, to): for the
+/// timeline, and for the rollups by day (<see cref="SourceRollups"/>).</summary>
 internal static class DaySpreader
 {
     public static IReadOnlyList<TimelinePointDto> Spread(
@@ -23,25 +24,9 @@ internal static class DaySpreader
         var days = new SortedDictionary<DateOnly, MessageTotals>();
         foreach (var (begin, end, totals) in windows)
         {
-            var duration = (end - begin).TotalSeconds;
-            if (duration <= 0)
+            foreach (var (day, share) in Days(begin, end, from, to))
             {
-                Add(days, begin, totals);
-                continue;
-            }
-
-            var start = from is { } f && f > begin ? f : begin;
-            var stop = to is { } t && t < end ? t : end;
-            for (var day = new DateTimeOffset(start.UtcDateTime.Date, TimeSpan.Zero); day < stop; day = day.AddDays(1))
-            {
-                var overlapStart = day > start ? day : start;
-                var nextDay = day.AddDays(1);
-                var overlapStop = nextDay < stop ? nextDay : stop;
-                var share = (overlapStop - overlapStart).TotalSeconds / duration;
-                if (share > 0)
-                {
-                    Add(days, day, totals.Scale(share));
-                }
+                Add(days, day, totals.Scale(share));
             }
         }
 
@@ -50,6 +35,31 @@ internal static class DaySpreader
                 d.Key, d.Value.Messages, d.Value.Passing, d.Value.Messages - d.Value.Passing, d.Value.DkimPass, d.Value.SpfPass,
                 d.Value.None, d.Value.Quarantine, d.Value.Reject))
             .ToList();
+    }
+
+    /// <summary>The UTC days of the window [begin, end) inside [from, to), each with its share of the whole window's
+    /// time; a window without duration is all on its first day.</summary>
+    public static IEnumerable<(DateTimeOffset Day, double Share)> Days(
+        DateTimeOffset begin, DateTimeOffset end, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        var duration = (end - begin).TotalSeconds;
+        if (duration <= 0)
+        {
+            yield return (new DateTimeOffset(begin.UtcDateTime.Date, TimeSpan.Zero), 1);
+            yield break;
+        }
+
+        var start = from is { } f && f > begin ? f : begin;
+        var stop = to is { } t && t < end ? t : end;
+        for (var day = new DateTimeOffset(start.UtcDateTime.Date, TimeSpan.Zero); day < stop; day = day.AddDays(1))
+        {
+            var nextDay = day.AddDays(1);
+            var share = ((nextDay < stop ? nextDay : stop) - (day > start ? day : start)).TotalSeconds / duration;
+            if (share > 0)
+            {
+                yield return (day, share);
+            }
+        }
     }
 
     private static void Add(SortedDictionary<DateOnly, MessageTotals> days, DateTimeOffset at, MessageTotals totals)

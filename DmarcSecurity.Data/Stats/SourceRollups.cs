@@ -50,30 +50,6 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
 
     public static DateTimeOffset MonthOf(DateTimeOffset at) => new(at.Year, at.Month, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>The UTC days of [begin, end) with each one's share of the window; a window without duration is all on
-    /// its first day (as <see cref="DaySpreader"/> and the views' weights count it).</summary>
-    public static IEnumerable<(DateTimeOffset Day, double Share)> Days(DateTimeOffset begin, DateTimeOffset end)
-    {
-        begin = begin.ToUniversalTime();
-        end = end.ToUniversalTime();
-        var duration = (end - begin).TotalSeconds;
-        var first = new DateTimeOffset(begin.UtcDateTime.Date, TimeSpan.Zero);
-        if (duration <= 0)
-        {
-            yield return (first, 1);
-            yield break;
-        }
-
-        for (var day = first; day < end; day = day.AddDays(1))
-        {
-            var overlap = ((day.AddDays(1) < end ? day.AddDays(1) : end) - (day > begin ? day : begin)).TotalSeconds;
-            if (overlap > 0)
-            {
-                yield return (day, overlap / duration);
-            }
-        }
-    }
-
     /// <summary>Queues newly stored reports for the roll-up, in the transaction that stores them.</summary>
     public static async Task QueueAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> reportIds, CancellationToken cancellationToken)
     {
@@ -110,7 +86,7 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
             {
                 var id = reader.GetInt64(0);
                 reports.Add(id);
-                shares.AddRange(Days(dialect.ReadTimestamp(reader, 1), dialect.ReadTimestamp(reader, 2)).Select(d => (id, d.Day, d.Share)));
+                shares.AddRange(DaySpreader.Days(dialect.ReadTimestamp(reader, 1).ToUniversalTime(), dialect.ReadTimestamp(reader, 2).ToUniversalTime()).Select(d => (id, d.Day, d.Share)));
             }
         }
 
