@@ -1,3 +1,5 @@
+using DmarcSecurity.Core.Enrichment;
+
 namespace DmarcSecurity.Api.Enrichment;
 
 /// <summary>A sending service and what kind of sender it is.</summary>
@@ -12,7 +14,7 @@ public sealed class SenderServices
 {
     public static readonly IReadOnlySet<string> Kinds = new HashSet<string>(StringComparer.Ordinal)
     {
-        "mailbox-provider", "marketing", "transactional", "crm", "ticketing", "security-gateway", "forwarder", "hosting", "isp", "saas",
+        "mailbox-provider", "marketing", "transactional", "crm", "ticketing", "security-gateway", SourceIdentity.ForwarderKind, "hosting", "isp", "saas",
     };
 
     private readonly Dictionary<string, SenderService> _byDomain = new(StringComparer.Ordinal);

@@ -61,7 +61,7 @@ public static class ExportsApi
 
         var summary = new DomainSummary(
             DomainName.Normalise(domain), from, to, clock.GetUtcNow(), totals, await stats.TimelineAsync(filter, cancellationToken),
-            await stats.SourcesAsync(filter, 10, SourceRanking.Failing, cancellationToken),
+            await StatsApi.RankedAsync(stats, identities, filter, 10, SourceRanking.Failing, cancellationToken),
             await DomainSenders.SendersAsync(filter, stats, identities, contexts, cancellationToken));
         return TypedResults.File(DomainSummaryPdf.Write(summary), "application/pdf", $"dmarc-summary-{summary.Domain}.pdf");
     }

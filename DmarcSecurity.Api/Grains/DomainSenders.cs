@@ -17,7 +17,8 @@ namespace DmarcSecurity.Api.Grains;
 /// <param name="Kind">The service's kind from the map (mailbox-provider, marketing, transactional, forwarder, ...);
 /// null when the name is not from the map.</param>
 /// <param name="Passing">Messages that passed DMARC (DKIM or SPF aligned).</param>
-/// <param name="Forwarded">Failing messages the receiver put down to a forwarder or mailing list.</param>
+/// <param name="Forwarded">Failing messages the receiver put down to a forwarder or mailing list, and every failing
+/// message of a known forwarder (a service of kind forwarder).</param>
 /// <param name="UnauthorisedPassing">Not authorised, yet some of its mail passes DMARC: it holds a DKIM key or an SPF
 /// include of the domain. Authorise it, or take the key or include away.</param>
 public sealed record DomainSenderDto(
@@ -90,10 +91,11 @@ public static class DomainSenders
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var services = page.Items
-            .GroupBy(s => NameOf(known.GetValueOrDefault(s.SourceIp)), StringComparer.OrdinalIgnoreCase)
+            .Select(s => s.Identified(known.GetValueOrDefault(s.SourceIp)))
+            .GroupBy(s => NameOf(s.Identity), StringComparer.OrdinalIgnoreCase)
             .Select(g =>
             {
-                var identity = known.GetValueOrDefault(g.First().SourceIp);
+                var identity = g.First().Identity;
                 var messages = g.Sum(s => s.Messages);
                 var failing = g.Sum(s => s.Failing);
                 var isAuthorised = authorised.Contains(g.Key);

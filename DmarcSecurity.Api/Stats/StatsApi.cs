@@ -47,8 +47,7 @@ public static class StatsApi
     public static Task<Results<Ok<IReadOnlyList<SourceStatsDto>>, ValidationProblem>> GetSources(
         [AsParameters] ReportFilterParameters filter, int? top, string? order, IStatsQueries stats, SourceIdentities identities,
         CancellationToken cancellationToken) =>
-        Run(filter, top, async (f, t) => await WithIdentitiesAsync(
-            await stats.SourcesAsync(f, t, SourceOrderParameter.Parse(order), cancellationToken), identities, cancellationToken), new SourceOrderParameter(order));
+        Run(filter, top, (f, t) => RankedAsync(stats, identities, f, t, SourceOrderParameter.Parse(order), cancellationToken), new SourceOrderParameter(order));
 
     public static Task<Results<Ok<AlignmentDto>, ValidationProblem>> GetAlignment(
         [AsParameters] ReportFilterParameters filter, IStatsQueries stats, CancellationToken cancellationToken) =>
@@ -66,18 +65,40 @@ public static class StatsApi
         [AsParameters] ReportFilterParameters filter, int? top, IStatsQueries stats, SourceIdentities identities, CancellationToken cancellationToken) =>
         Run(filter, top, async (f, t) =>
         {
-            var dashboard = await stats.DashboardAsync(f, t, cancellationToken);
+            var dashboard = await stats.DashboardAsync(f, t, WithForwarderRoom(t), cancellationToken);
             var known = await identities.IdentifyAsync(dashboard.TopSources.Concat(dashboard.TopFailing).Select(s => s.SourceIp), cancellationToken);
-            return dashboard with { TopSources = With(dashboard.TopSources, known), TopFailing = With(dashboard.TopFailing, known) };
+            return dashboard with { TopSources = With(dashboard.TopSources, known), TopFailing = Unexplained(With(dashboard.TopFailing, known), t) };
         });
 
-    /// <summary>The rows with who each source is: every address looked up at once, under the enrichment's bound and wait.</summary>
+    /// <summary>The top sources of a ranking with who each is. Ranked by failing messages, the known forwarders among
+    /// them drop out (their failures are the forwarding's), and the next sources take their places.</summary>
+    internal static async Task<IReadOnlyList<SourceStatsDto>> RankedAsync(
+        IStatsQueries stats, SourceIdentities identities, ReportFilter filter, int top, SourceRanking ranking, CancellationToken cancellationToken)
+    {
+        if (ranking != SourceRanking.Failing)
+        {
+            return await WithIdentitiesAsync(await stats.SourcesAsync(filter, top, ranking, cancellationToken), identities, cancellationToken);
+        }
+
+        return Unexplained(await WithIdentitiesAsync(await stats.SourcesAsync(filter, WithForwarderRoom(top), ranking, cancellationToken), identities, cancellationToken), top);
+    }
+
+    /// <summary>The rows with who each source is (<see cref="SourceStatsDto.Identified"/>): every address looked up at
+    /// once, under the enrichment's bound and wait.</summary>
     internal static async Task<IReadOnlyList<SourceStatsDto>> WithIdentitiesAsync(
         IReadOnlyList<SourceStatsDto> rows, SourceIdentities identities, CancellationToken cancellationToken) =>
         With(rows, await identities.IdentifyAsync(rows.Select(r => r.SourceIp), cancellationToken));
 
     private static IReadOnlyList<SourceStatsDto> With(IReadOnlyList<SourceStatsDto> rows, IReadOnlyDictionary<string, Core.Enrichment.SourceIdentity> known) =>
-        rows.Select(r => r with { Identity = known.GetValueOrDefault(r.SourceIp) }).ToList();
+        rows.Select(r => r.Identified(known.GetValueOrDefault(r.SourceIp))).ToList();
+
+    /// <summary>How many failing sources to ask for so that <paramref name="top"/> remain once known forwarders drop out:
+    /// twice as many. A view with more known forwarders than that among its most failing sources lists fewer.</summary>
+    private static int WithForwarderRoom(int top) => Math.Min(TopParameter.Max, top * 2);
+
+    /// <summary>The failing sources whose failures no forwarder explains, at most <paramref name="top"/>.</summary>
+    private static IReadOnlyList<SourceStatsDto> Unexplained(IReadOnlyList<SourceStatsDto> rows, int top) =>
+        rows.Where(r => r.Failing > r.Forwarded).Take(top).ToList();
 
     private static async Task<Results<Ok<T>, ValidationProblem>> Run<T>(
         ReportFilterParameters filter, int? top, Func<ReportFilter, int, Task<T>> query, IValidatable? more = null)

@@ -130,8 +130,8 @@ internal sealed class CachedStatsQueries(IStatsQueries inner, HybridCache cache,
     public Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken) =>
         CachedAsync("reporters", filter, top, ct => inner.ReportersAsync(filter, top, ct), cancellationToken);
 
-    public Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken) =>
-        CachedAsync("dashboard", filter, top, ct => inner.DashboardAsync(filter, top, ct), cancellationToken);
+    public Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, int failingTop, CancellationToken cancellationToken) =>
+        CachedAsync($"dashboard-{failingTop}", filter, top, ct => inner.DashboardAsync(filter, top, failingTop, ct), cancellationToken);
 
     /// <summary>The weekly digest's, once a week: not worth keeping.</summary>
     public Task<IReadOnlyList<DomainSourceDto>> DomainSourcesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>

@@ -15,7 +15,15 @@ namespace DmarcSecurity.Core.Enrichment;
 /// <param name="Note">What is missing and how to get it (no geolocation database configured: where to download one), or null.</param>
 public sealed record SourceIdentity(
     string Ip, string? Ptr, string? BaseDomain, string? Country, string? City, long? Asn, string? AsOrg, string? Service, string? ServiceKind,
-    ReverseDnsStatus ReverseDns = ReverseDnsStatus.Off, string? Note = null);
+    ReverseDnsStatus ReverseDns = ReverseDnsStatus.Off, string? Note = null)
+{
+    /// <summary>The kind of the services that pass other senders' mail on: forwarding services and mailing lists.</summary>
+    public const string ForwarderKind = "forwarder";
+
+    /// <summary>A known forwarder: a service of <see cref="ForwarderKind"/> in the services map. DMARC failures of its
+    /// mail are the forwarding's, as a receiver's forwarder override reason says.</summary>
+    public bool IsKnownForwarder() => ServiceKind == ForwarderKind;
+}
 
 /// <summary>The state of an address's reverse DNS lookup.</summary>
 public enum ReverseDnsStatus

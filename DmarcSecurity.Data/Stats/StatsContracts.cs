@@ -28,9 +28,14 @@ public sealed record DomainStatsDto(string Domain, long Reports, long Messages, 
 /// <param name="Identity">Who the source is (service, reverse DNS, country, ...), added by the Api when it answers; the
 /// queries leave it null.</param>
 /// <param name="Forwarded">Of the failing messages, those the receiver said came through a forwarder or mailing list
-/// (override reason <c>forwarded</c>, <c>mailing_list</c>, <c>trusted_forwarder</c>). Ranking by failing messages
-/// ranks by the others.</param>
-public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentity? Identity = null, long Forwarded = 0);
+/// (override reason <c>forwarded</c>, <c>mailing_list</c>, <c>trusted_forwarder</c>), or all of them when the source
+/// is a known forwarder (<see cref="Identified"/>). Ranking by failing messages ranks by the others.</param>
+public sealed record SourceStatsDto(string SourceIp, long Messages, long Failing, double FailureRate, long Domains, SourceIdentity? Identity = null, long Forwarded = 0)
+{
+    /// <summary>This source with who it is: a known forwarder explains every failing message of its own.</summary>
+    public SourceStatsDto Identified(SourceIdentity? identity) =>
+        this with { Identity = identity, Forwarded = identity?.IsKnownForwarder() == true ? Failing : Forwarded };
+}
 
 public sealed record AlignmentDto(long Messages, long DkimPass, long SpfPass, long BothPass, long DkimOnly, long SpfOnly, long Neither);
 
@@ -102,9 +107,10 @@ public interface IStatsQueries
     Task<IReadOnlyList<ReporterStatsDto>> ReportersAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
 
     /// <summary>Summary, timeline, alignment, top sources by messages and by failing messages, reporters and domains (each
-    /// list at most <paramref name="top"/> long), with the same figures the separate queries give, and one aggregation
-    /// of the records instead of four. Dispositions come from the reports' own counts.</summary>
-    Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken);
+    /// list at most <paramref name="top"/> long, the failing sources <paramref name="failingTop"/>: a caller that drops
+    /// known forwarders asks for more), with the same figures the separate queries give, and one aggregation of the
+    /// records instead of four. Dispositions come from the reports' own counts.</summary>
+    Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, int failingTop, CancellationToken cancellationToken);
 
     /// <summary>Every (domain, source address) pair in the reports of [<paramref name="from"/>, <paramref name="to"/>),
     /// each marked with whether the address had sent as the domain before <paramref name="from"/>: the weekly digest's

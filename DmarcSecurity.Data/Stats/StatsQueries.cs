@@ -200,7 +200,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             cancellationToken, ("@top", Top(top)));
     }
 
-    public async Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, CancellationToken cancellationToken)
+    public async Task<DashboardDto> DashboardAsync(ReportFilter filter, int top, int failingTop, CancellationToken cancellationToken)
     {
         // Every part on one connection and in one transaction.
         var selection = new ReportSelection(filter, dialect);
@@ -219,12 +219,12 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             "ips AS (SELECT ip, SUM(m) AS m, SUM(f) AS f, SUM(fw) AS fw, COUNT(*) AS n FROM pairs GROUP BY ip) " +
             "SELECT 0 AS kind, ip, CAST(NULL AS TEXT) AS d, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips ORDER BY m DESC, ip LIMIT @top) t " +
             // Top failing: by the failures no forwarder explains, so a mailing list does not rank as a spoofer.
-            "UNION ALL SELECT 1, ip, NULL, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips WHERE f - fw > 0 ORDER BY f - fw DESC, m DESC, ip LIMIT @top) u " +
+            "UNION ALL SELECT 1, ip, NULL, m, f, fw, n FROM (SELECT ip, m, f, fw, n FROM ips WHERE f - fw > 0 ORDER BY f - fw DESC, m DESC, ip LIMIT @failingTop) u " +
             "UNION ALL SELECT 2, NULL, NULL, 0, 0, 0, COUNT(*) FROM ips " +
             "UNION ALL SELECT 3, NULL, d, 0, 0, 0, COUNT(*) FROM pairs GROUP BY d",
             r => (Kind: Long(r, 0), Address: r.IsDBNull(1) ? null : Text(r, 1), Domain: r.IsDBNull(2) ? null : r.GetString(2),
                 Messages: Double(r, 3), Failing: Double(r, 4), Forwarded: Double(r, 5), Count: Long(r, 6)),
-            cancellationToken, ("@top", Top(top)));
+            cancellationToken, ("@top", Top(top)), ("@failingTop", Top(failingTop)));
 
         List<SourceStatsDto> Sources(long kind) => rows.Where(r => r.Kind == kind)
             .Select(r => new SourceStatsDto(r.Address!, Round(r.Messages), Round(r.Failing), Rate(r.Failing, r.Messages), r.Count, Forwarded: Round(r.Forwarded))).ToList();

@@ -100,7 +100,7 @@ public abstract class SourceRollupTests(DataFixture fixture)
             var stats = fixture.Stats;
             views.Add(Rounded(JsonSerializer.SerializeToNode(new
             {
-                Dashboard = await stats.DashboardAsync(filter, 10, CancellationToken.None),
+                Dashboard = await stats.DashboardAsync(filter, 10, 10, CancellationToken.None),
                 Summary = await stats.SummaryAsync(filter, CancellationToken.None),
                 Domains = await stats.DomainsAsync(filter, 10, CancellationToken.None),
                 Failing = await stats.SourcesPageAsync(filter, new PageRequest(1, 2), SourceRanking.Failing, CancellationToken.None),

@@ -129,7 +129,7 @@ public abstract class StatsTests(DataFixture fixture, bool rolledUp)
         var filter = new ReportFilter(Domain: domain);
         var failing = await fixture.Stats.SourcesAsync(filter, 10, SourceRanking.Failing, CancellationToken.None);
         var byMessages = await fixture.Stats.SourcesAsync(filter, 10, SourceRanking.Messages, CancellationToken.None);
-        var dashboard = await fixture.Stats.DashboardAsync(filter, 10, CancellationToken.None);
+        var dashboard = await fixture.Stats.DashboardAsync(filter, 10, 10, CancellationToken.None);
 
         // The list's own 20 unexplained failures rank below the 40 of a source no forwarder explains; the forwarder whose
         // every failure is explained is not among the failing at all.
@@ -262,7 +262,7 @@ public abstract class StatsTests(DataFixture fixture, bool rolledUp)
             new ReportFilter(Domain: "nothing-here.example"),
         })
         {
-            var dashboard = await fixture.Stats.DashboardAsync(filter, 10, CancellationToken.None);
+            var dashboard = await fixture.Stats.DashboardAsync(filter, 10, 10, CancellationToken.None);
 
             var summary = await fixture.Stats.SummaryAsync(filter, CancellationToken.None);
             Assert.Equal(summary with { Dispositions = dashboard.Summary.Dispositions }, dashboard.Summary);

@@ -18,6 +18,7 @@ public sealed class EnrichmentWorld : IAsyncLifetime
     public const string Ses = "54.240.8.30";
     public const string Proofpoint = "81.2.69.5";
     public const string Berlin = "2001:db8:1::25";
+    public const string Lists = "203.0.113.25";
     public const string NoName = "192.0.2.7";
     public const string Silent = "198.51.100.99";
 
@@ -28,6 +29,7 @@ public sealed class EnrichmentWorld : IAsyncLifetime
         [Ses] = "a8-30.smtp-out.amazonses.com",
         [Proofpoint] = "mx0a-00123401.pphosted.com",
         [Berlin] = "mail.example.co.uk",
+        [Lists] = "mail-lists.googlegroups.com",
     };
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("dmarc-enrich-").FullName;

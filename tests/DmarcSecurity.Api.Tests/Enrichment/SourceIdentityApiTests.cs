@@ -92,6 +92,37 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
     }
 
     [Fact]
+    public async Task A_known_forwarder_is_forwarding_not_failing_and_leaves_the_top_failing_to_the_spoofer()
+    {
+        const string lists = "lists.example";
+        var existing = await Upload.GetAsync<PagedResult<ReportSummaryDto>>(_client, $"/api/reports?domain={lists}");
+        if (existing.TotalCount == 0)
+        {
+            // A mailing list breaks DKIM and SPF for 300 messages and the receiver gives no override reason; a spoofer fails 50.
+            await Upload.FilesAsync(_client, ("lists.xml", ReportXml.Build("lists-1", lists, "google.com", null, null,
+                new TestRecord(EnrichmentWorld.Gmail, 500), new TestRecord(EnrichmentWorld.Lists, 300, "none", "fail", "fail"),
+                new TestRecord(EnrichmentWorld.NoName, 50, "none", "fail", "fail"))));
+        }
+
+        await Upload.GetAsync<List<SourceStatsDto>>(_client, $"/api/stats/sources?domain={lists}&top=10"); // reverse DNS answers come in
+
+        var dashboard = await Upload.GetAsync<DashboardDto>(_client, $"/api/stats/dashboard?domain={lists}&top=1");
+        var failing = await Upload.GetAsync<List<SourceStatsDto>>(_client, $"/api/stats/sources?domain={lists}&top=5&order=failing");
+        var page = await Upload.GetAsync<PagedResult<SourceStatsDto>>(_client, $"/api/sources?domain={lists}&order=failing");
+        var senders = await Upload.GetAsync<Grains.DomainSendersDto>(_client, $"/api/domains/{lists}/senders");
+        var csv = (await _client.GetStringAsync($"/api/exports/sources.csv?domain={lists}")).TrimEnd().Split("\r\n");
+
+        Assert.Equal([EnrichmentWorld.NoName], dashboard.TopFailing.Select(s => s.SourceIp));
+        Assert.Equal([EnrichmentWorld.NoName], failing.Select(s => s.SourceIp));
+        var forwarder = Assert.Single(page.Items, s => s.SourceIp == EnrichmentWorld.Lists);
+        Assert.Equal((300L, 300L, "Google Groups", "forwarder"), (forwarder.Failing, forwarder.Forwarded, forwarder.Identity?.Service, forwarder.Identity?.ServiceKind));
+        Assert.Equal((50L, 0L), page.Items.Where(s => s.SourceIp == EnrichmentWorld.NoName).Select(s => (s.Failing, s.Forwarded)).Single());
+        var groups = Assert.Single(senders.Services, s => s.Service == "Google Groups");
+        Assert.Equal(("forwarder", 300L, 300L), (groups.Kind, groups.Failing, groups.Forwarded));
+        Assert.StartsWith($"{EnrichmentWorld.Lists},300,300,300,1,1,Google Groups,forwarder,mail-lists.googlegroups.com,googlegroups.com,", csv[2]);
+    }
+
+    [Fact]
     public async Task A_source_shows_who_it_is()
     {
         var source = await Upload.GetAsync<JsonElement>(_client, $"/api/sources/{EnrichmentWorld.Gmail}");
