@@ -3,6 +3,7 @@ using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Core.Addresses;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DmarcSecurity.Api.Posture;
 
@@ -13,6 +14,8 @@ public static class PostureApi
     {
         builder.Services.AddOptions<PostureOptions>().BindConfiguration(PostureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PostureResolver>();
+        builder.Services.TryAddSingleton(new MtaStsConnection());
+        builder.Services.AddSingleton<MtaStsPolicyFetcher>();
         builder.Services.AddSingleton<DnsPostureChecker>();
         builder.Services.AddSingleton<DnsPostureService>();
         builder.Services.AddScheduledJob<DnsPostureJob>();

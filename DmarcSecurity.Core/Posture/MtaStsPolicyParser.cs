@@ -39,7 +39,8 @@ public static class MtaStsPolicyParser
     public static MtaStsPolicy Parse(string text)
     {
         var findings = new List<PostureFinding>();
-        if (text.Any(c => char.IsControl(c) && c is not ('\r' or '\n' or '\t')))
+        // U+FFFD stands for bytes that were not UTF-8.
+        if (text.Any(c => (char.IsControl(c) && c is not ('\r' or '\n' or '\t')) || c == '\uFFFD'))
         {
             findings.Add(PostureFinding.Error("mta-sts.policy-binary", "The policy file is not text (it holds control characters or binary bytes): senders cannot read it."));
             return new MtaStsPolicy(null, null, [], null, findings);
