@@ -11,7 +11,7 @@ public sealed record DkimSelector(string Domain, string Selector);
 /// <summary>What one check found, before it is stored.</summary>
 public sealed record PostureCheck(
     string Domain, DateTimeOffset CheckedAt, IReadOnlyList<string> Resolvers, int Lookups, bool Incomplete, DmarcPostureDto Dmarc, SpfPostureDto Spf,
-    IReadOnlyList<DkimPostureDto> Dkim, TxtPostureDto MtaSts, TxtPostureDto TlsRpt)
+    IReadOnlyList<DkimPostureDto> Dkim, MtaStsPostureDto MtaSts, TxtPostureDto TlsRpt)
 {
     public FindingSeverity Worst => new[] { Dmarc.Findings, Spf.Findings, MtaSts.Findings, TlsRpt.Findings }.Concat(Dkim.Select(d => d.Findings))
         .SelectMany(f => f).Select(f => f.Severity).DefaultIfEmpty(FindingSeverity.Ok).Max();
@@ -20,10 +20,12 @@ public sealed record PostureCheck(
 /// <summary>
 /// Checks what a domain publishes for email authentication against the configured resolvers: DMARC (with the
 /// organisational domain's fallback and the external authorisation of report targets), SPF expanded under RFC 7208's
-/// limits, the DKIM keys of selectors seen in reports, MTA-STS and TLS-RPT. Every DNS problem becomes a finding; the
-/// check itself does not throw for anything the DNS answers.
+/// limits, the DKIM keys of selectors seen in reports, MTA-STS (with its policy file, fetched over HTTPS, against the
+/// domain's MX hosts) and TLS-RPT. Every DNS or HTTPS problem becomes a finding; the check itself does not throw for
+/// anything the DNS or a policy host answers.
 /// </summary>
-public sealed class DnsPostureChecker(PostureResolver resolver, PublicSuffixListSource suffixes, IOptions<PostureOptions> options, TimeProvider clock)
+public sealed class DnsPostureChecker(
+    PostureResolver resolver, PublicSuffixListSource suffixes, MtaStsPolicyFetcher policies, IOptions<PostureOptions> options, TimeProvider clock)
 {
     /// <summary>RFC 7208 section 4.6.4.</summary>
     public const int SpfLookupLimit = 10;
@@ -42,8 +44,7 @@ public sealed class DnsPostureChecker(PostureResolver resolver, PublicSuffixList
             dkim.Add(await CheckDkimAsync(selector, lookups));
         }
 
-        var mtaSts = await CheckTxtAsync($"_mta-sts.{domain}", "MTA-STS", SmtpTlsRecordParser.IsMtaSts, SmtpTlsRecordParser.CheckMtaSts, lookups,
-            "No MTA-STS record: sending servers may deliver to this domain without TLS when an attacker strips it.");
+        var mtaSts = await CheckMtaStsAsync(domain, lookups, cancellationToken);
         var tlsRpt = await CheckTxtAsync($"_smtp._tls.{domain}", "TLS-RPT", SmtpTlsRecordParser.IsTlsRpt, SmtpTlsRecordParser.CheckTlsRpt, lookups,
             "No TLS-RPT record: nobody is told when sending servers fail to connect to this domain over TLS.");
         var incomplete = lookups.Failures.Count > 0 || lookups.CapReached;
@@ -197,6 +198,61 @@ public sealed class DnsPostureChecker(PostureResolver resolver, PublicSuffixList
         }
 
         return new DkimPostureDto(selector.Selector, selector.Domain, name, keys[0], key.KeyType, key.KeyBits, key.Revoked, Dtos(findings));
+    }
+
+    private async Task<MtaStsPostureDto> CheckMtaStsAsync(string domain, PostureLookups lookups, CancellationToken cancellationToken)
+    {
+        var txt = await CheckTxtAsync($"_mta-sts.{domain}", "MTA-STS", SmtpTlsRecordParser.IsMtaSts, SmtpTlsRecordParser.CheckMtaSts, lookups,
+            "No MTA-STS record: sending servers may deliver to this domain without TLS when an attacker strips it.");
+        if (txt.Record is null || txt.Findings.Any(f => f.Severity == FindingSeverity.Error))
+        {
+            return new MtaStsPostureDto(txt.Name, txt.Record, null, txt.Findings);
+        }
+
+        var host = $"mta-sts.{domain}";
+        var url = MtaStsPolicyFetcher.Url(host);
+        var findings = txt.Findings.ToList();
+        var addresses = await lookups.QueryAsync(host, QueryType.A);
+        if (addresses.IsVoid)
+        {
+            addresses = await lookups.QueryAsync(host, QueryType.AAAA);
+        }
+
+        if (addresses.Outcome != DnsOutcome.Found)
+        {
+            findings.Add(PostureFindingDto.From(addresses.Outcome == DnsOutcome.Failed
+                ? PostureFinding.Error("dns.failed", $"{host} could not be looked up: {addresses.Problem}.")
+                : PostureFinding.Error("mta-sts.policy-unreachable", $"{host} has no address, so senders cannot fetch the policy the record announces.")));
+            return new MtaStsPostureDto(txt.Name, txt.Record, new MtaStsPolicyDto(url, null, null, [], null, [], []), findings);
+        }
+
+        var fetched = await policies.FetchAsync(host, [.. addresses.Values.Select(System.Net.IPAddress.Parse)], cancellationToken);
+        findings.AddRange(Dtos(fetched.Findings));
+        if (fetched.Text is null)
+        {
+            return new MtaStsPostureDto(txt.Name, txt.Record, new MtaStsPolicyDto(url, null, null, [], null, [], []), findings);
+        }
+
+        var policy = MtaStsPolicyParser.Parse(fetched.Text);
+        findings.AddRange(Dtos(policy.Findings));
+        IReadOnlyList<string> mxHosts = [], unmatched = [];
+        if (policy.Mode is not "none" && policy.Mx.Count > 0)
+        {
+            var mx = await lookups.QueryAsync(domain, QueryType.MX);
+            mxHosts = mx.Values;
+            unmatched = policy.Unmatched(mxHosts);
+            findings.Add(PostureFindingDto.From(mx.Outcome switch
+            {
+                DnsOutcome.Failed => PostureFinding.Error("dns.failed", $"The MX hosts of {domain} could not be looked up to compare with the policy: {mx.Problem}."),
+                DnsOutcome.NoData or DnsOutcome.NoName => PostureFinding.Warning("mta-sts.no-mx", $"{domain} publishes no MX records to compare with the policy."),
+                _ when unmatched.Count > 0 => PostureFinding.Error("mta-sts.mx-unmatched",
+                    $"MX hosts the policy's mx patterns do not match: {string.Join(", ", unmatched)}. Senders enforcing the policy refuse to deliver to them."),
+                _ => PostureFinding.Ok("mta-sts.mx-matched", $"The policy matches every MX host ({string.Join(", ", mxHosts)})."),
+            }));
+        }
+
+        return new MtaStsPostureDto(txt.Name, txt.Record, new MtaStsPolicyDto(url, fetched.Text, policy.Mode, policy.Mx, policy.MaxAge, mxHosts, unmatched),
+            findings);
     }
 
     private static async Task<TxtPostureDto> CheckTxtAsync(

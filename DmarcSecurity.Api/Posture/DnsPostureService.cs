@@ -29,6 +29,10 @@ public sealed class PostureOptions
     [Range(0, 100)]
     public int MaxSelectors { get; set; } = 20;
 
+    /// <summary>How long fetching the MTA-STS policy file may take, connection, TLS and body together.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    public TimeSpan MtaStsTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Checks kept per domain.</summary>
     [Range(2, 1000)]
     public int KeptChecks { get; set; } = 30;

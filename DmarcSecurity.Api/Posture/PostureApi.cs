@@ -3,6 +3,7 @@ using DmarcSecurity.Api.Auth;
 using DmarcSecurity.Api.Common;
 using DmarcSecurity.Api.Jobs;
 using DmarcSecurity.Core.Addresses;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DmarcSecurity.Api.Posture;
 
@@ -13,6 +14,8 @@ public static class PostureApi
     {
         builder.Services.AddOptions<PostureOptions>().BindConfiguration(PostureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PostureResolver>();
+        builder.Services.TryAddSingleton(new MtaStsConnection());
+        builder.Services.AddSingleton<MtaStsPolicyFetcher>();
         builder.Services.AddSingleton<DnsPostureChecker>();
         builder.Services.AddSingleton<DnsPostureService>();
         builder.Services.AddScheduledJob<DnsPostureJob>();
@@ -23,7 +26,7 @@ public static class PostureApi
     {
         var group = endpoints.MapGroup("/api/domains").WithTags("DNS posture").RequireAuthorization(Policies.Viewer);
         group.MapGet("/{domain}/posture", GetPosture).WithName(nameof(GetPosture))
-            .WithSummary("The newest DNS posture check of the domain (DMARC, SPF with its expansion, DKIM keys of the selectors in its reports, MTA-STS, TLS-RPT), with when it ran.");
+            .WithSummary("The newest DNS posture check of the domain (DMARC, SPF with its expansion, DKIM keys of the selectors in its reports, MTA-STS with its policy file, TLS-RPT), with when it ran.");
         group.MapGet("/{domain}/posture/history", GetPostureHistory).WithName(nameof(GetPostureHistory))
             .WithSummary("The domain's stored posture checks, newest first, with what changed at each.");
         group.MapPost("/{domain}/posture/check", CheckPosture).WithName(nameof(CheckPosture))

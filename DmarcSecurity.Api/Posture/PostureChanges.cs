@@ -9,6 +9,7 @@ namespace DmarcSecurity.Api.Posture;
 public static class PostureChanges
 {
     private static readonly string[] s_policyRank = ["none", "quarantine", "reject"];
+    private static readonly string[] s_stsModeRank = ["none", "testing", "enforce"];
 
     public static (List<string> Changes, bool Weakened) Compare(DnsPostureDto before, PostureCheck now)
     {
@@ -66,6 +67,7 @@ public static class PostureChanges
 
         Record("SPF record", before.Spf.Record, now.Spf.Record, Add);
         Record("MTA-STS record", before.MtaSts.Record, now.MtaSts.Record, Add);
+        Policy(before.MtaSts.Policy, now.MtaSts.Policy, Add);
         Record("TLS-RPT record", before.TlsRpt.Record, now.TlsRpt.Record, Add);
         foreach (var old in before.Dkim.Where(d => d.Record is not null))
         {
@@ -103,7 +105,7 @@ public static class PostureChanges
     /// <summary>A short fingerprint of what a check found: its records and its errors.</summary>
     public static string Fingerprint(PostureCheck check)
     {
-        var parts = new[] { check.Dmarc.Record, check.Spf.Record, check.MtaSts.Record, check.TlsRpt.Record }
+        var parts = new[] { check.Dmarc.Record, check.Spf.Record, check.MtaSts.Record, check.MtaSts.Policy?.Text, check.TlsRpt.Record }
             .Concat(check.Dkim.Select(d => $"{d.Name}={d.Record}"))
             .Concat(Errors(check.Dmarc.Findings, check.Spf.Findings, check.MtaSts.Findings, check.TlsRpt.Findings, check.Dkim.SelectMany(d => d.Findings))
                 .Select(f => f.Code).Order(StringComparer.Ordinal));
@@ -133,6 +135,54 @@ public static class PostureChanges
             add($"the {what} changed: '{TagList.Quote(before)}' -> '{TagList.Quote(now)}'", false);
         }
     }
+
+    /// <summary>The policy file compared when both checks fetched it (a check from before files were fetched, or one
+    /// of a record that was not valid, did not): its content, said as mode, mx and max_age where those changed.</summary>
+    private static void Policy(MtaStsPolicyDto? before, MtaStsPolicyDto? now, Action<string, bool> add)
+    {
+        if (before is null || now is null || before.Text == now.Text)
+        {
+            return;
+        }
+
+        if (now.Text is null)
+        {
+            add($"the MTA-STS policy file {now.Url} can no longer be fetched", true);
+            return;
+        }
+
+        if (before.Text is null)
+        {
+            add($"the MTA-STS policy file {now.Url} can be fetched again (mode {now.Mode ?? "(none)"})", false);
+            return;
+        }
+
+        var said = false;
+        if (before.Mode != now.Mode)
+        {
+            add($"MTA-STS mode: {before.Mode ?? "(none)"} -> {now.Mode ?? "(none)"}", Array.IndexOf(s_stsModeRank, now.Mode) < Array.IndexOf(s_stsModeRank, before.Mode));
+            said = true;
+        }
+
+        if (!before.Mx.SequenceEqual(now.Mx))
+        {
+            add($"MTA-STS mx: {string.Join(",", before.Mx)} -> {string.Join(",", now.Mx)}", false);
+            said = true;
+        }
+
+        if (before.MaxAge != now.MaxAge)
+        {
+            add($"MTA-STS max_age: {before.MaxAge?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} -> {now.MaxAge?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}", false);
+            said = true;
+        }
+
+        if (!said)
+        {
+            add($"the MTA-STS policy file changed: '{TagList.Quote(OneLine(before.Text))}' -> '{TagList.Quote(OneLine(now.Text))}'", false);
+        }
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings("; ").TrimEnd(' ', ';');
 
     private static int Rank(string? policy) => policy is null ? -1 : Array.IndexOf(s_policyRank, policy);
 

@@ -13,7 +13,7 @@ public sealed record PostureFindingDto(FindingSeverity Severity, string Code, st
 /// <param name="Incomplete">A query timed out or failed, or the lookup cap was reached: some findings may be missing.</param>
 public sealed record DnsPostureDto(
     long Id, string Domain, DateTimeOffset CheckedAt, string Trigger, FindingSeverity Worst, IReadOnlyList<string> Resolvers, int Lookups, bool Incomplete,
-    DmarcPostureDto Dmarc, SpfPostureDto Spf, IReadOnlyList<DkimPostureDto> Dkim, TxtPostureDto MtaSts, TxtPostureDto TlsRpt,
+    DmarcPostureDto Dmarc, SpfPostureDto Spf, IReadOnlyList<DkimPostureDto> Dkim, MtaStsPostureDto MtaSts, TxtPostureDto TlsRpt,
     IReadOnlyList<string> Changes);
 
 /// <param name="Name">Where the record was looked for (and found, when <paramref name="Record"/> is set).</param>
@@ -40,3 +40,16 @@ public sealed record DkimPostureDto(string Selector, string Domain, string Name,
     IReadOnlyList<PostureFindingDto> Findings);
 
 public sealed record TxtPostureDto(string Name, string? Record, IReadOnlyList<PostureFindingDto> Findings);
+
+/// <summary>The <c>_mta-sts</c> record and, when it is valid, the policy file it announces.</summary>
+/// <param name="Policy">Null when the file was not fetched (no valid record, or a check from before files were fetched).</param>
+public sealed record MtaStsPostureDto(string Name, string? Record, MtaStsPolicyDto? Policy, IReadOnlyList<PostureFindingDto> Findings);
+
+/// <summary>The policy file as fetched and read (RFC 8461 section 3.2).</summary>
+/// <param name="Text">The file's text; null when it could not be fetched (the findings say why).</param>
+/// <param name="Mx">The policy's <c>mx</c> patterns.</param>
+/// <param name="MaxAge">Seconds senders may cache the policy.</param>
+/// <param name="MxHosts">The domain's MX hosts as the DNS answered.</param>
+/// <param name="UnmatchedMx">MX hosts no pattern matches: senders enforcing the policy refuse them.</param>
+public sealed record MtaStsPolicyDto(string Url, string? Text, string? Mode, IReadOnlyList<string> Mx, long? MaxAge, IReadOnlyList<string> MxHosts,
+    IReadOnlyList<string> UnmatchedMx);

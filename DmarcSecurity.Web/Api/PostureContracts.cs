@@ -6,7 +6,7 @@ public sealed record PostureFindingDto(string Severity, string Code, string Mess
 
 public sealed record DnsPostureDto(
     long Id, string Domain, DateTimeOffset CheckedAt, string Trigger, string Worst, IReadOnlyList<string> Resolvers, int Lookups, bool Incomplete,
-    DmarcPostureDto Dmarc, SpfPostureDto Spf, IReadOnlyList<DkimPostureDto> Dkim, TxtPostureDto MtaSts, TxtPostureDto TlsRpt,
+    DmarcPostureDto Dmarc, SpfPostureDto Spf, IReadOnlyList<DkimPostureDto> Dkim, MtaStsPostureDto MtaSts, TxtPostureDto TlsRpt,
     IReadOnlyList<string> Changes);
 
 public sealed record DmarcPostureDto(
@@ -25,3 +25,8 @@ public sealed record DkimPostureDto(string Selector, string Domain, string Name,
     IReadOnlyList<PostureFindingDto> Findings);
 
 public sealed record TxtPostureDto(string Name, string? Record, IReadOnlyList<PostureFindingDto> Findings);
+
+public sealed record MtaStsPostureDto(string Name, string? Record, MtaStsPolicyDto? Policy, IReadOnlyList<PostureFindingDto> Findings);
+
+public sealed record MtaStsPolicyDto(string Url, string? Text, string? Mode, IReadOnlyList<string> Mx, long? MaxAge, IReadOnlyList<string> MxHosts,
+    IReadOnlyList<string> UnmatchedMx);

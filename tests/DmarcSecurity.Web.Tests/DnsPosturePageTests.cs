@@ -24,7 +24,9 @@ public sealed class DnsPosturePageTests(Platform platform)
         await Expect(posture.GetByTestId("spf-lookups")).ToHaveTextAsync("1 of 10 lookups · 0 void");
         await Expect(posture.Locator($"[data-testid=spf-node][data-domain='_spf.{Reports.SeedDomain}']")).ToContainTextAsync("v=spf1 ip4:192.0.2.10 ?all");
         var tls = posture.GetByTestId("posture-tls");
-        await Expect(tls.Locator("[data-code='mta-sts.missing'][data-severity=Warning]")).ToContainTextAsync("No MTA-STS record");
+        await Expect(tls).ToContainTextAsync("v=STSv1; id=20261207");
+        await Expect(tls.GetByTestId("mta-sts-policy")).ToContainTextAsync($"https://mta-sts.{Reports.SeedDomain}/.well-known/mta-sts.txt (not fetched)");
+        await Expect(tls.Locator("[data-code='mta-sts.policy-unreachable'][data-severity=Error]")).ToContainTextAsync($"mta-sts.{Reports.SeedDomain} has no address");
         await Expect(tls.Locator("[data-code='tls-rpt.record'][data-severity=Ok]")).ToContainTextAsync($"tls@{Reports.SeedDomain}");
         await Expect(posture.GetByTestId("posture-dkim")).ToContainTextAsync("No DKIM selector");
         Directory.CreateDirectory(Platform.ScreenshotDirectory);

@@ -189,12 +189,13 @@ public sealed class Platform : IAsyncLifetime
         }, localZones: [Reports.SeedDomain], configuration:
         [
             // What the seed domain publishes, for its DNS posture: DMARC reporting to a service that accepts it, SPF with
-            // an include, TLS-RPT; no MTA-STS.
+            // an include, TLS-RPT, and an MTA-STS record whose policy host has no address.
             $"txt-record=_dmarc.{Reports.SeedDomain},\"v=DMARC1; p=reject; rua=mailto:dmarc@{Reports.SeedDomain},mailto:agg@reports.example.net\"",
             $"txt-record={Reports.SeedDomain}._report._dmarc.reports.example.net,\"v=DMARC1\"",
             $"txt-record={Reports.SeedDomain},\"v=spf1 ip4:{Reports.KnownSender} include:_spf.{Reports.SeedDomain} -all\"",
             $"txt-record=_spf.{Reports.SeedDomain},\"v=spf1 ip4:192.0.2.10 ?all\"",
             $"txt-record=_smtp._tls.{Reports.SeedDomain},\"v=TLSRPTv1; rua=mailto:tls@{Reports.SeedDomain}\"",
+            $"txt-record=_mta-sts.{Reports.SeedDomain},\"v=STSv1; id=20261207\"",
         ]);
         return new Dictionary<string, string>
         {

@@ -35,9 +35,16 @@ public sealed class DnsPostureCheckerTests(PostureWorld world) : IClassFixture<P
         var dkim = Assert.Single(check.Dkim);
         Assert.Equal(("s1._domainkey.good.test", "rsa", (int?)2048, false), (dkim.Name, dkim.KeyType, dkim.KeyBits, dkim.Revoked));
         Assert.Equal("v=STSv1; id=20261207T000000", check.MtaSts.Record);
+        var policy = check.MtaSts.Policy!;
+        Assert.Equal(("https://mta-sts.good.test/.well-known/mta-sts.txt", PostureWorld.GoodPolicy, "enforce", (long?)604_800),
+            (policy.Url, policy.Text, policy.Mode, policy.MaxAge));
+        Assert.Equal(["mail.good.test"], policy.Mx);
+        Assert.Equal(["mail.good.test"], policy.MxHosts);
+        Assert.Empty(policy.UnmatchedMx);
+        Assert.Contains("mta-sts.mx-matched", Codes(check.MtaSts.Findings, FindingSeverity.Ok));
         Assert.Equal("v=TLSRPTv1; rua=mailto:tls@good.test", check.TlsRpt.Record);
-        // _dmarc, the authorisation, SPF, its include, mx, a, the DKIM key, MTA-STS, TLS-RPT.
-        Assert.Equal(9, check.Lookups);
+        // _dmarc, the authorisation, SPF, its include, mx, a, the DKIM key, MTA-STS, the policy host, the MX hosts, TLS-RPT.
+        Assert.Equal(11, check.Lookups);
     }
 
     [Fact]

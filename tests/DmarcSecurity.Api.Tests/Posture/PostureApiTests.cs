@@ -9,6 +9,8 @@ using DmarcSecurity.Core.Posture;
 using DmarcSecurity.Data.Reports;
 using DmarcSecurity.Data.Jobs;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DmarcSecurity.Api.Tests.Posture;
 
@@ -38,7 +40,9 @@ public abstract class PostureApiTests(ApiFixture fixture, PostureWorld world) : 
 
     private (WebApplicationFactory<Program>, HttpClient) Start(Testing.Enrichment.Dnsmasq dns)
     {
-        var factory = fixture.CreateFactory(world.Settings(dns));
+        // The policy hosts are the test server's, whose CA only this registration trusts.
+        var factory = fixture.CreateFactory(world.Settings(dns)).WithWebHostBuilder(web =>
+            web.ConfigureTestServices(services => services.AddSingleton(world.Https.Connection)));
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", fixture.AdminApiKey);
         return (factory, client);
@@ -66,6 +70,9 @@ public abstract class PostureApiTests(ApiFixture fixture, PostureWorld world) : 
         Assert.Equal([world.Dns.Server], latest.Resolvers);
         Assert.Equal(check.Id, history[0].Id);
         Assert.Equal("v=spf1 ip4:192.0.2.0/24 include:_spf.good.test mx a -all", latest.Spf.Tree!.Record);
+        var policy = latest.MtaSts.Policy!;
+        Assert.Equal(("enforce", (long?)604_800, PostureWorld.GoodPolicy), (policy.Mode, policy.MaxAge, policy.Text));
+        Assert.Equal(["mail.good.test"], policy.Mx);
     }
 
     [Fact]
@@ -76,13 +83,16 @@ public abstract class PostureApiTests(ApiFixture fixture, PostureWorld world) : 
         var (changedFactory, changedClient) = Start(world.Changed);
         try
         {
+            world.Https.Responders[PostureWorld.Good] = Posture.MtaStsServer.Policy(PostureWorld.GoodPolicy.Replace("enforce", "testing", StringComparison.Ordinal));
             var changed = await CheckAsync(changedClient, PostureWorld.Good);
             var again = await CheckAsync(changedClient, PostureWorld.Good);
+            world.Serve();
             var back = await CheckAsync(_client, PostureWorld.Good);
 
             Assert.Equal(
                 ["DMARC p: reject -> none", "DMARC sp: reject -> (none)",
                  "the SPF record changed: 'v=spf1 ip4:192.0.2.0/24 include:_spf.good.test mx a -all' -> 'v=spf1 ip4:192.0.2.0/24 include:_spf.good.test mx a ~all'",
+                 "MTA-STS mode: enforce -> testing",
                  "the DKIM key s1._domainkey.good.test disappeared",
                  "new error: No key at s1._domainkey.good.test: mail signed with selector s1 fails DKIM."],
                 changed.Changes);
@@ -96,6 +106,7 @@ public abstract class PostureApiTests(ApiFixture fixture, PostureWorld world) : 
         }
         finally
         {
+            world.Serve();
             changedClient.Dispose();
             await changedFactory.DisposeAsync();
         }

@@ -15,7 +15,15 @@ public sealed class PostureChangesTests
 
     private static PostureCheck Check(DmarcPostureDto dmarc, string? spf = "v=spf1 -all", params DkimPostureDto[] dkim) =>
         new("example.com", At, ["127.0.0.1:53"], 5, false, dmarc, new SpfPostureDto(spf, 0, 0, null, []), dkim,
-            new TxtPostureDto("_mta-sts.example.com", null, []), new TxtPostureDto("_smtp._tls.example.com", null, []));
+            new MtaStsPostureDto("_mta-sts.example.com", null, null, []), new TxtPostureDto("_smtp._tls.example.com", null, []));
+
+    private static PostureCheck WithPolicy(string? text, string? mode = "enforce", long maxAge = 604_800)
+    {
+        var check = Check(Dmarc("v=DMARC1; p=reject", "reject"));
+        var policy = new MtaStsPolicyDto("https://mta-sts.example.com/.well-known/mta-sts.txt", text, text is null ? null : mode,
+            text is null ? [] : ["mail.example.com"], text is null ? null : maxAge, ["mail.example.com"], []);
+        return check with { MtaSts = new MtaStsPostureDto("_mta-sts.example.com", "v=STSv1; id=1", policy, []) };
+    }
 
     private static DnsPostureDto Stored(PostureCheck c) =>
         new(1, c.Domain, c.CheckedAt, "schedule", c.Worst, c.Resolvers, c.Lookups, c.Incomplete, c.Dmarc, c.Spf, c.Dkim, c.MtaSts, c.TlsRpt, []);
@@ -80,5 +88,45 @@ public sealed class PostureChangesTests
         Assert.Equal(["the SPF record was removed", "new error: No SPF record (v=spf1) at example.com."], changes);
         Assert.True(weakened);
         Assert.NotEqual(PostureChanges.Fingerprint(before), PostureChanges.Fingerprint(after));
+    }
+
+    [Fact]
+    public void A_policy_file_that_moves_from_enforce_to_testing_is_a_change_that_weakens_and_a_new_fingerprint()
+    {
+        var before = WithPolicy("version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n");
+        var after = WithPolicy("version: STSv1\r\nmode: testing\r\nmx: mail.example.com\r\nmax_age: 86400\r\n", "testing", 86_400);
+
+        var (changes, weakened) = PostureChanges.Compare(Stored(before), after);
+
+        Assert.Equal(["MTA-STS mode: enforce -> testing", "MTA-STS max_age: 604800 -> 86400"], changes);
+        Assert.True(weakened);
+        Assert.NotEqual(PostureChanges.Fingerprint(before), PostureChanges.Fingerprint(after));
+    }
+
+    [Fact]
+    public void A_policy_file_changed_only_in_its_text_is_a_change_quoting_it()
+    {
+        var before = WithPolicy("version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n");
+        var after = WithPolicy("version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 604800\n");
+
+        var (changes, weakened) = PostureChanges.Compare(Stored(before), after);
+
+        Assert.Equal(["the MTA-STS policy file changed: 'version: STSv1; mode: enforce; mx: mail.example.com; max_age: 604800' -> "
+            + "'version: STSv1; mode: enforce; mx: mail.example.com; max_age: 604800'"], changes);
+        Assert.False(weakened);
+    }
+
+    [Fact]
+    public void A_policy_file_that_can_no_longer_be_fetched_weakens_and_a_check_from_before_files_were_fetched_is_no_change()
+    {
+        var fetched = WithPolicy("version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n");
+        var older = fetched with { MtaSts = fetched.MtaSts with { Policy = null } };
+
+        var (gone, weakened) = PostureChanges.Compare(Stored(fetched), WithPolicy(null));
+        var (upgraded, _) = PostureChanges.Compare(Stored(older), fetched);
+
+        Assert.Equal(["the MTA-STS policy file https://mta-sts.example.com/.well-known/mta-sts.txt can no longer be fetched"], gone);
+        Assert.True(weakened);
+        Assert.Empty(upgraded);
     }
 }
