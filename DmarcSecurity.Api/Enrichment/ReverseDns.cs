@@ -10,12 +10,15 @@ using Microsoft.Extensions.Options;
 namespace DmarcSecurity.Api.Enrichment;
 
 /// <summary>A reverse DNS answer and until when it holds.</summary>
-public sealed record PtrAnswer(ReverseDnsStatus Status, string? Name, DateTimeOffset Expires);
+/// <param name="Confirmed">The name resolves back to the address (forward-confirmed reverse DNS). Whoever holds an
+/// address block sets its PTR names to anything; only a confirmed name says the name's owner sends from there.</param>
+public sealed record PtrAnswer(ReverseDnsStatus Status, string? Name, DateTimeOffset Expires, bool Confirmed = false);
 
 /// <summary>
 /// PTR lookups with a cache that keeps names and "no name" for their TTL (the SOA's negative TTL for NXDOMAIN) between a
 /// floor and a ceiling, and timeouts and resolver errors for a short while; one query per address in flight however
-/// many views ask, and at most <see cref="DnsOptions.MaxConcurrency"/> queries at once.
+/// many views ask, and at most <see cref="DnsOptions.MaxConcurrency"/> queries at once. A name found is looked up
+/// forward (A or AAAA) in the same slot and time budget, to confirm it names the address.
 /// </summary>
 public sealed partial class ReverseDns : IDisposable
 {
@@ -113,7 +116,8 @@ public sealed partial class ReverseDns : IDisposable
         {
             EnrichmentTelemetry.DnsQueries.Add(1);
             var response = await _client!.QueryReverseAsync(address, timeout.Token);
-            return Interpret(address, response);
+            var answer = Interpret(address, response);
+            return answer.Name is { } name ? answer with { Confirmed = await ConfirmAsync(address, name, timeout.Token) } : answer;
         }
         catch (Exception ex) when (ex is DnsResponseException or OperationCanceledException or System.Net.Sockets.SocketException or TimeoutException)
         {
@@ -147,6 +151,23 @@ public sealed partial class ReverseDns : IDisposable
         var soa = response.Authorities.SoaRecords().FirstOrDefault();
         var negative = soa is null ? _options.NegativeTtl : TimeSpan.FromSeconds(Math.Min(soa.InitialTimeToLive, soa.Minimum));
         return new PtrAnswer(ReverseDnsStatus.None, null, now + Clamp(negative));
+    }
+
+    /// <summary>Whether <paramref name="name"/> resolves to <paramref name="address"/>; no answer in time is no.</summary>
+    private async Task<bool> ConfirmAsync(IPAddress address, string name, CancellationToken cancellationToken)
+    {
+        var target = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        try
+        {
+            var type = target.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? QueryType.AAAA : QueryType.A;
+            var response = await _client!.QueryAsync(name, type, cancellationToken: cancellationToken);
+            return response.Answers.AddressRecords().Any(r => r.Address.Equals(target));
+        }
+        catch (Exception ex) when (ex is DnsResponseException or OperationCanceledException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            LogFailed(_logger, name, ex.Message);
+            return false;
+        }
     }
 
     private PtrAnswer Failure() => new(ReverseDnsStatus.Failed, null, _time.GetUtcNow() + _options.FailureTtl);

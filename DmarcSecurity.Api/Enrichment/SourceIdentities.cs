@@ -64,10 +64,12 @@ public sealed partial class SourceIdentities(
         var facts = geo.Lookup(address);
         var name = ptr?.Name;
         var service = services.Match(name, facts.Asn);
+        // Verified by a name that resolves back to the address, or by the network alone.
+        var verified = service is not null && (ptr?.Confirmed == true || services.Match(null, facts.Asn) == service);
         return new SourceIdentity(
             address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : address.ToString(),
             name, suffixes.List?.RegistrableDomain(name), facts.Country, facts.City, facts.Asn, facts.AsOrg, service?.Name, service?.Kind,
-            ptr?.Status ?? ReverseDnsStatus.Pending, note);
+            ptr?.Status ?? ReverseDnsStatus.Pending, note, verified);
     }
 }
 

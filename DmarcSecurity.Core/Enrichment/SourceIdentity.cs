@@ -13,16 +13,20 @@ namespace DmarcSecurity.Core.Enrichment;
 /// <param name="ServiceKind">What kind of sender that service is (mailbox-provider, marketing, transactional, ...).</param>
 /// <param name="ReverseDns">Whether the reverse DNS answer is known: a view that asked before it came shows <see cref="ReverseDnsStatus.Pending"/> and the next one shows the answer.</param>
 /// <param name="Note">What is missing and how to get it (no geolocation database configured: where to download one), or null.</param>
+/// <param name="ServiceVerified">The service is known from the network's ASN, or from a reverse DNS name that resolves
+/// back to the address. A PTR name alone is whatever the address block's holder wrote: it names the service for the
+/// views, but excuses nothing (<see cref="IsKnownForwarder"/>).</param>
 public sealed record SourceIdentity(
     string Ip, string? Ptr, string? BaseDomain, string? Country, string? City, long? Asn, string? AsOrg, string? Service, string? ServiceKind,
-    ReverseDnsStatus ReverseDns = ReverseDnsStatus.Off, string? Note = null)
+    ReverseDnsStatus ReverseDns = ReverseDnsStatus.Off, string? Note = null, bool ServiceVerified = false)
 {
     /// <summary>The kind of the services that pass other senders' mail on: forwarding services and mailing lists.</summary>
     public const string ForwarderKind = "forwarder";
 
-    /// <summary>A known forwarder: a service of <see cref="ForwarderKind"/> in the services map. DMARC failures of its
-    /// mail are the forwarding's, as a receiver's forwarder override reason says.</summary>
-    public bool IsKnownForwarder() => ServiceKind == ForwarderKind;
+    /// <summary>A known forwarder: a service of <see cref="ForwarderKind"/> in the services map, verified
+    /// (<see cref="ServiceVerified"/>). DMARC failures of its mail are the forwarding's, as a receiver's forwarder
+    /// override reason says.</summary>
+    public bool IsKnownForwarder() => ServiceKind == ForwarderKind && ServiceVerified;
 }
 
 /// <summary>The state of an address's reverse DNS lookup.</summary>

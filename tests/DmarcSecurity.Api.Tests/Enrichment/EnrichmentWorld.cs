@@ -19,6 +19,9 @@ public sealed class EnrichmentWorld : IAsyncLifetime
     public const string Proofpoint = "81.2.69.5";
     public const string Berlin = "2001:db8:1::25";
     public const string Lists = "203.0.113.25";
+
+    /// <summary>Named as Google Groups by its PTR record, but the name does not resolve back to it: anyone can write such a name.</summary>
+    public const string FakeLists = "203.0.113.66";
     public const string NoName = "192.0.2.7";
     public const string Silent = "198.51.100.99";
 
@@ -30,6 +33,7 @@ public sealed class EnrichmentWorld : IAsyncLifetime
         [Proofpoint] = "mx0a-00123401.pphosted.com",
         [Berlin] = "mail.example.co.uk",
         [Lists] = "mail-lists.googlegroups.com",
+        [FakeLists] = "mail-fake.googlegroups.com",
     };
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("dmarc-enrich-").FullName;
@@ -67,7 +71,9 @@ public sealed class EnrichmentWorld : IAsyncLifetime
             [new MmdbNetwork("2001:db8:1::/48", new Dictionary<string, object> { ["autonomous_system_number"] = 3320, ["autonomous_system_organization"] = "Deutsche Telekom AG" })],
             FlatTypes, aliasIpv4: false);
         Dns = await Dnsmasq.StartAsync(Ptr, ttl: 600, localZones: ["2.0.192.in-addr.arpa"],
-            forwardZones: new Dictionary<string, System.Net.IPEndPoint> { ["100.51.198.in-addr.arpa"] = Quiet.EndPoint });
+            forwardZones: new Dictionary<string, System.Net.IPEndPoint> { ["100.51.198.in-addr.arpa"] = Quiet.EndPoint },
+            // Forward-confirmed: the list server's name resolves back to it.
+            extra: [$"--address=/{Ptr[Lists]}/{Lists}"]);
     }
 
     public static readonly IReadOnlyDictionary<string, string> FlatTypes = new Dictionary<string, string> { ["city"] = "utf8_string" };

@@ -23,6 +23,19 @@ public sealed class ReverseDnsTests(EnrichmentWorld world) : IClassFixture<Enric
         Assert.InRange((answer.Expires - DateTimeOffset.UtcNow).TotalSeconds, 590, 600);
     }
 
+    [Theory]
+    [InlineData(EnrichmentWorld.Lists, "mail-lists.googlegroups.com", true)]
+    [InlineData(EnrichmentWorld.FakeLists, "mail-fake.googlegroups.com", false)]
+    [InlineData(EnrichmentWorld.Gmail, "mail-wr1-f54.google.com", false)]
+    public async Task A_name_is_confirmed_only_when_it_resolves_back_to_the_address(string ip, string name, bool confirmed)
+    {
+        using var dns = world.Resolver(_ => { });
+
+        var answer = await dns.LookupAsync(IPAddress.Parse(ip));
+
+        Assert.Equal((ReverseDnsStatus.Found, name, confirmed), (answer.Status, answer.Name, answer.Confirmed));
+    }
+
     [Fact]
     public async Task A_TTL_above_the_ceiling_is_cut_to_it()
     {

@@ -98,10 +98,11 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
         var existing = await Upload.GetAsync<PagedResult<ReportSummaryDto>>(_client, $"/api/reports?domain={lists}");
         if (existing.TotalCount == 0)
         {
-            // A mailing list breaks DKIM and SPF for 300 messages and the receiver gives no override reason; a spoofer fails 50.
+            // A mailing list breaks DKIM and SPF for 300 messages and the receiver gives no override reason; a spoofer
+            // fails 50, and another one whose PTR name claims Google Groups, without resolving back to it, fails 20.
             await Upload.FilesAsync(_client, ("lists.xml", ReportXml.Build("lists-1", lists, "google.com", null, null,
                 new TestRecord(EnrichmentWorld.Gmail, 500), new TestRecord(EnrichmentWorld.Lists, 300, "none", "fail", "fail"),
-                new TestRecord(EnrichmentWorld.NoName, 50, "none", "fail", "fail"))));
+                new TestRecord(EnrichmentWorld.NoName, 50, "none", "fail", "fail"), new TestRecord(EnrichmentWorld.FakeLists, 20, "none", "fail", "fail"))));
         }
 
         await Upload.GetAsync<List<SourceStatsDto>>(_client, $"/api/stats/sources?domain={lists}&top=10"); // reverse DNS answers come in
@@ -113,12 +114,15 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
         var csv = (await _client.GetStringAsync($"/api/exports/sources.csv?domain={lists}")).TrimEnd().Split("\r\n");
 
         Assert.Equal([EnrichmentWorld.NoName], dashboard.TopFailing.Select(s => s.SourceIp));
-        Assert.Equal([EnrichmentWorld.NoName], failing.Select(s => s.SourceIp));
+        Assert.Equal([EnrichmentWorld.NoName, EnrichmentWorld.FakeLists], failing.Select(s => s.SourceIp));
         var forwarder = Assert.Single(page.Items, s => s.SourceIp == EnrichmentWorld.Lists);
-        Assert.Equal((300L, 300L, "Google Groups", "forwarder"), (forwarder.Failing, forwarder.Forwarded, forwarder.Identity?.Service, forwarder.Identity?.ServiceKind));
+        Assert.Equal((300L, 300L, "Google Groups", "forwarder", true),
+            (forwarder.Failing, forwarder.Forwarded, forwarder.Identity?.Service, forwarder.Identity?.ServiceKind, forwarder.Identity?.ServiceVerified));
+        var fake = failing[1];
+        Assert.Equal((20L, 0L, "Google Groups", false), (fake.Failing, fake.Forwarded, fake.Identity?.Service, fake.Identity?.ServiceVerified));
         Assert.Equal((50L, 0L), page.Items.Where(s => s.SourceIp == EnrichmentWorld.NoName).Select(s => (s.Failing, s.Forwarded)).Single());
         var groups = Assert.Single(senders.Services, s => s.Service == "Google Groups");
-        Assert.Equal(("forwarder", 300L, 300L), (groups.Kind, groups.Failing, groups.Forwarded));
+        Assert.Equal(("forwarder", 2, 320L, 300L), (groups.Kind, groups.Sources, groups.Failing, groups.Forwarded));
         Assert.StartsWith($"{EnrichmentWorld.Lists},300,300,300,1,1,Google Groups,forwarder,mail-lists.googlegroups.com,googlegroups.com,", csv[2]);
     }
 
@@ -130,7 +134,7 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
         var identity = source.GetProperty("identity").Deserialize<SourceIdentity>(Upload.Json);
         Assert.Equal(
             new SourceIdentity(EnrichmentWorld.Gmail, "mail-wr1-f54.google.com", "google.com", "US", "Mountain View", 15169, "GOOGLE",
-                "Google Workspace", "mailbox-provider", ReverseDnsStatus.Found, null),
+                "Google Workspace", "mailbox-provider", ReverseDnsStatus.Found, null, ServiceVerified: true),
             identity);
     }
 
