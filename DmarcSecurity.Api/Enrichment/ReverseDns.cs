@@ -160,6 +160,7 @@ public sealed partial class ReverseDns : IDisposable
         try
         {
             var type = target.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? QueryType.AAAA : QueryType.A;
+            EnrichmentTelemetry.DnsQueries.Add(1);
             var response = await _client!.QueryAsync(name, type, cancellationToken: cancellationToken);
             return response.Answers.AddressRecords().Any(r => r.Address.Equals(target));
         }
@@ -184,7 +185,7 @@ internal static class EnrichmentTelemetry
     public const string Name = "DmarcSecurity.Enrichment";
     private static readonly Meter s_meter = new(Name);
     public static readonly Counter<long> Identities = s_meter.CreateCounter<long>("dmarc.enrichment.identities", description: "Source identities answered");
-    public static readonly Counter<long> DnsQueries = s_meter.CreateCounter<long>("dmarc.enrichment.dns.queries", description: "PTR queries sent");
+    public static readonly Counter<long> DnsQueries = s_meter.CreateCounter<long>("dmarc.enrichment.dns.queries", description: "DNS queries sent: PTR lookups and the forward confirmations of the names found");
     public static readonly Counter<long> DnsCacheHits = s_meter.CreateCounter<long>("dmarc.enrichment.dns.cache_hits", description: "PTR answers from the cache");
     public static readonly Histogram<double> DnsLatency = s_meter.CreateHistogram<double>("dmarc.enrichment.dns.duration", "ms", "PTR lookup time");
 }
