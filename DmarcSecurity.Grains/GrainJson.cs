@@ -29,6 +29,7 @@ namespace DmarcSecurity.Grains;
 [JsonSerializable(typeof(IdsEvidenceEvent))]
 [JsonSerializable(typeof(AnomalyScoredEvent))]
 [JsonSerializable(typeof(DnsPostureChangedEvent))]
+[JsonSerializable(typeof(SourceIdentifiedEvent))]
 [JsonSerializable(typeof(AlertOutput))]
 [JsonSerializable(typeof(DecisionOutput))]
 [JsonSerializable(typeof(OutboxOutput))]

@@ -12,6 +12,7 @@ public static class EnrichmentSetup
             s.GetRequiredService<Microsoft.Extensions.Options.IOptions<EnrichmentOptions>>(), s.GetRequiredService<ILogger<ReverseDns>>()));
         builder.Services.AddSingleton<PublicSuffixListSource>();
         builder.Services.AddSingleton(_ => SenderServices.Load());
+        builder.Services.AddSingleton<KnownForwarders>();
         builder.Services.AddSingleton<SourceIdentities>();
         return builder;
     }

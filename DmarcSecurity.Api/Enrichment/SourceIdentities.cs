@@ -8,10 +8,12 @@ namespace DmarcSecurity.Api.Enrichment;
 /// Answers who a source is when a view asks: geolocation and network from the databases (in memory, cached), reverse
 /// DNS from the cache or from lookups started now, all addresses of a view at once under the DNS concurrency bound; the
 /// view waits at most <see cref="EnrichmentOptions.WaitForLookups"/> and shows the rest as pending, while the lookups
-/// finish and fill the cache for the next view. Nothing here runs at ingestion.
+/// finish and fill the cache for the next view. Nothing here runs at ingestion. The known forwarders a view finds are
+/// told to their grains (<see cref="KnownForwarders"/>).
 /// </summary>
 public sealed partial class SourceIdentities(
-    GeoIpDatabases geo, ReverseDns dns, SenderServices services, PublicSuffixListSource suffixes, IOptions<EnrichmentOptions> options)
+    GeoIpDatabases geo, ReverseDns dns, SenderServices services, PublicSuffixListSource suffixes, IOptions<EnrichmentOptions> options,
+    KnownForwarders? forwarders = null)
 {
     /// <summary>Where to get a database when none is configured; shown by the API and the UI.</summary>
     public const string GeoIpHint =
@@ -44,6 +46,11 @@ public sealed partial class SourceIdentities(
         }
 
         EnrichmentTelemetry.Identities.Add(addresses.Count);
+        if (forwarders is not null)
+        {
+            await forwarders.TellAsync(identities, cancellationToken);
+        }
+
         return identities;
     }
 

@@ -15,4 +15,5 @@ namespace DmarcSecurity.Core.Grains;
 [JsonSerializable(typeof(IdsEvidenceEvent))]
 [JsonSerializable(typeof(AnomalyScoredEvent))]
 [JsonSerializable(typeof(DnsPostureChangedEvent))]
+[JsonSerializable(typeof(SourceIdentifiedEvent))]
 public sealed partial class GrainEventJson : JsonSerializerContext;

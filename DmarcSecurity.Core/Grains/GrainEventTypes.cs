@@ -30,6 +30,10 @@ public static class GrainEventTypes
     /// <summary><see cref="AnomalyScoredEvent"/>, for the source-IP grain the anomaly detector scored.</summary>
     public const string AnomalyScored = "anomaly.scored";
 
+    /// <summary><see cref="SourceIdentifiedEvent"/>, for the source-IP grain of an address found to be, or to be no
+    /// longer, a known forwarder.</summary>
+    public const string SourceIdentified = "source.identified";
+
     /// <summary><see cref="DnsPostureChangedEvent"/>, for the domain grain whose published DNS changed.</summary>
     public const string DnsPostureChanged = "dns.posture-changed";
 }

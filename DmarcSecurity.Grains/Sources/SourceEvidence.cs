@@ -1,4 +1,5 @@
 using System.Net;
+using DmarcSecurity.Core.Enrichment;
 using DmarcSecurity.Grains.Decisions;
 using DmarcSecurity.Core.Grains;
 using DmarcSecurity.Grains.Settings;
@@ -84,6 +85,11 @@ internal static class SourceEvidence
         };
     }
 
+    public static SourceIpState Add(SourceIpState state, SourceIdentifiedEvent identified) => state with
+    {
+        KnownForwarder = identified.ServiceKind == SourceIdentity.ForwarderKind && identified.ServiceVerified ? identified.Service ?? identified.ServiceKind : null,
+    };
+
     public static SourceIpState Add(SourceIpState state, AnomalyScoredEvent anomaly) =>
         state.AnomalyDay is { } day && day > anomaly.Day ? state
             : state with { AnomalyScore = Math.Clamp(anomaly.Score, 0, 1), AnomalyDay = anomaly.Day, AnomalyModel = anomaly.Model };
@@ -150,7 +156,11 @@ internal static class SourceEvidence
     {
         var windowStart = WindowStart(now, settings.Decisions);
         var remembered = now - settings.Decisions.OffenceMemory;
-        var days = state.Days.Where(d => d.Day >= Days.Of(windowStart)).ToList();
+        var forwarder = state.KnownForwarder is not null;
+        // A known forwarder's failures are the forwarding's, as if every receiver had said so.
+        var days = state.Days.Where(d => d.Day >= Days.Of(windowStart))
+            .Select(d => forwarder ? d with { FailingBoth = 0, Forwarded = d.Forwarded + d.FailingBoth } : d)
+            .ToList();
         var ids = state.IdsDays.Where(d => d.Day >= Days.Of(windowStart)).ToList();
         var reputation = settings.Reputation.Match(address);
         return new ThreatEvidence(
@@ -158,7 +168,7 @@ internal static class SourceEvidence
             days.Sum(d => d.FailingBoth),
             days.Sum(d => d.Quarantine),
             days.Sum(d => d.Reject),
-            state.Domains.Values.Count(d => d.LastFailedAt >= windowStart),
+            forwarder ? 0 : state.Domains.Values.Count(d => d.LastFailedAt >= windowStart),
             days.Count(d => d.FailingBoth > 0),
             state.Offences.Count(o => o.At > remembered),
             reputation?.Score,
@@ -166,7 +176,7 @@ internal static class SourceEvidence
             settings.Allowlist.Match(address) is not null,
             state.AnomalyScore)
         {
-            FailureReports = state.FailureDays.Where(d => d.Day >= Days.Of(windowStart)).Sum(d => d.Reports),
+            FailureReports = forwarder ? 0 : state.FailureDays.Where(d => d.Day >= Days.Of(windowStart)).Sum(d => d.Reports),
             Forwarded = days.Sum(d => d.Forwarded),
             IdsAlerts = ids.Sum(d => d.Alerts),
             IdsTopPriority = ids.Select(d => d.TopPriority).Aggregate((int?)null, MinPriority),

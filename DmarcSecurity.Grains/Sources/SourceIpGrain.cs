@@ -32,6 +32,10 @@ public sealed class SourceIpGrain(string ip, GrainSettings settings)
     public SourceIpState Observe(SourceIpState state, IdsEvidenceEvent ids, DateTimeOffset now) =>
         SourceEvidence.Add(state, ids, now, settings);
 
+    /// <summary>Takes who the address is: a verified known forwarder's DMARC failures are the forwarding's;
+    /// <see cref="Assess"/> scores again once the batch is in.</summary>
+    public static SourceIpState Observe(SourceIpState state, SourceIdentifiedEvent identified) => SourceEvidence.Add(state, identified);
+
     /// <summary>Takes the anomaly detector's latest score; <see cref="Assess"/> decides once the batch is in.</summary>
     public static SourceIpState Observe(SourceIpState state, AnomalyScoredEvent anomaly) => SourceEvidence.Add(state, anomaly);
 

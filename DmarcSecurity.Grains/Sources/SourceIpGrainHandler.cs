@@ -35,6 +35,10 @@ public sealed class SourceIpGrainHandler(IGrainSettingsSource settings) : IGrain
                     current = grain.Observe(current, GrainJson.ReadEvent(e, json.IdsEvidenceEvent), now);
                     observed = true;
                     break;
+                case GrainEventTypes.SourceIdentified:
+                    current = SourceIpGrain.Observe(current, GrainJson.ReadEvent(e, json.SourceIdentifiedEvent));
+                    observed = true;
+                    break;
                 case GrainEventTypes.AnomalyScored:
                     current = SourceIpGrain.Observe(current, GrainJson.ReadEvent(e, json.AnomalyScoredEvent));
                     observed = true;

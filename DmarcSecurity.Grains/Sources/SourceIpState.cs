@@ -40,6 +40,11 @@ public sealed record SourceIpState
     /// <see cref="SourceEvidence.MaxTargets"/>.</summary>
     public IReadOnlyList<SeenTarget> Targets { get; init; } = [];
 
+    /// <summary>The forwarding service the address is known as (a verified known forwarder of the services map), or
+    /// null: then its DMARC failures, and the failure reports naming it, are the forwarding's, not evidence against it.
+    /// Its IDS evidence still counts.</summary>
+    public string? KnownForwarder { get; init; }
+
     /// <summary>The anomaly detector's latest score (0..1) for the address; the anomaly component is 0 until one.</summary>
     public double? AnomalyScore { get; init; }
 

@@ -6,7 +6,11 @@ using DmarcSecurity.Api.Tests.Infrastructure;
 using DmarcSecurity.Core.Enrichment;
 using DmarcSecurity.Data.Reports;
 using DmarcSecurity.Data.Stats;
+using DmarcSecurity.Core.Grains;
+using DmarcSecurity.Data.Database;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DmarcSecurity.Api.Tests.Enrichment;
 
@@ -124,6 +128,14 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
         var groups = Assert.Single(senders.Services, s => s.Service == "Google Groups");
         Assert.Equal(("forwarder", 2, 320L, 300L), (groups.Kind, groups.Sources, groups.Failing, groups.Forwarded));
         Assert.StartsWith($"{EnrichmentWorld.Lists},300,300,300,1,1,Google Groups,forwarder,mail-lists.googlegroups.com,googlegroups.com,", csv[2]);
+
+        // The list server's grain heard it is a known forwarder, once however many views saw it; the impostor's did not.
+        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContextAsync();
+        var told = await db.GrainInbox.Where(e => e.EventType == GrainEventTypes.SourceIdentified).ToListAsync();
+        var listEvent = Assert.Single(told, e => e.GrainKey == EnrichmentWorld.Lists);
+        Assert.Equal(GrainTypes.SourceIp, listEvent.GrainType);
+        Assert.Equal(new SourceIdentifiedEvent("Google Groups", "forwarder", true), JsonSerializer.Deserialize(listEvent.Payload, GrainEventJson.Default.SourceIdentifiedEvent));
+        Assert.DoesNotContain(told, e => e.GrainKey == EnrichmentWorld.FakeLists);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using DmarcSecurity.Grains.Decisions;
 using DmarcSecurity.Grains.Runtime;
 using DmarcSecurity.Grains.Settings;
 using DmarcSecurity.Grains.Sources;
@@ -34,6 +35,40 @@ public class ForwardingEvidenceTests
         Assert.True(
             Decisions.ThreatScorer.Score(evidence, GrainSettings.Default.Scoring).Score < Decisions.ThreatScorer.Score(spoofEvidence, GrainSettings.Default.Scoring).Score);
     }
+
+    [Fact]
+    public void A_verified_known_forwarders_failures_are_forwarded_and_a_claim_by_its_reverse_DNS_name_alone_changes_nothing()
+    {
+        var handler = new SourceIpGrainHandler(new FixedGrainSettings(GrainSettings.Default));
+        var grain = new SourceIpGrain(Ip, GrainSettings.Default);
+        var failing = grain.Observe(new SourceIpState(), Record(FirstDay, 500, failing: true, disposition: "none"), s_now);
+        var failure = new DmarcFailureEvent("f1", "reporter.example", Domain, At(FirstDay, 3), ["dmarc"], "delivered");
+        failing = grain.Observe(failing, failure, s_now);
+        InboxEvent Identified(long id, string? service, string? kind, bool verified) => new(id, GrainTypes.SourceIp, Ip, GrainEventTypes.SourceIdentified,
+            JsonSerializer.Serialize(new SourceIdentifiedEvent(service, kind, verified), GrainEventJson.Default.SourceIdentifiedEvent), s_now);
+        SourceIpState Apply(SourceIpState state, InboxEvent e) =>
+            JsonSerializer.Deserialize(handler.Apply(Ip, JsonSerializer.Serialize(state, GrainJsonContext.Default.SourceIpState), [e], s_now).State,
+                GrainJsonContext.Default.SourceIpState)!;
+
+        var known = Apply(failing, Identified(1, "Google Groups", "forwarder", verified: true));
+        var claimed = Apply(failing, Identified(2, "Google Groups", "forwarder", verified: false));
+        var mailbox = Apply(failing, Identified(3, "Google Workspace", "mailbox-provider", verified: true));
+        var gone = Apply(known, Identified(4, null, null, verified: false));
+
+        Assert.Equal(("Google Groups", (string?)null, (string?)null, (string?)null),
+            (known.KnownForwarder, claimed.KnownForwarder, mailbox.KnownForwarder, gone.KnownForwarder));
+        ThreatEvidence Evidence(SourceIpState state) => SourceEvidence.Evidence(state, IPAddress.Parse(Ip), s_now, GrainSettings.Default);
+        Assert.Equal((500L, 0L, 500L, 0, 0, 0L), Figures(Evidence(known)));
+        Assert.Equal((500L, 500L, 0L, 1, 1, 1L), Figures(Evidence(claimed)));
+        Assert.Equal(Figures(Evidence(claimed)), Figures(Evidence(gone)));
+        // The grain scored again on taking the event.
+        Assert.Equal(0, known.Assessment!.Score.Breakdown.Pattern.Value);
+        Assert.True(claimed.Assessment!.Score.Breakdown.Pattern.Value > 0.5);
+        Assert.Equal(claimed.Assessment.Score.Score, gone.Assessment!.Score.Score, 12);
+    }
+
+    private static (long Messages, long FailingBoth, long Forwarded, int FailingDomains, int FailingDays, long FailureReports) Figures(ThreatEvidence e) =>
+        (e.Messages, e.FailingBoth, e.Forwarded, e.FailingDomains, e.FailingDays, e.FailureReports);
 
     [Fact]
     public void Days_stored_before_forwarding_was_counted_load_with_none_forwarded()
