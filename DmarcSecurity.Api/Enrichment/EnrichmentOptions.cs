@@ -25,6 +25,9 @@ public sealed class EnrichmentOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan WaitForLookups { get; set; } = TimeSpan.FromSeconds(1.5);
 
+    /// <summary>The <c>known-forwarders</c> job's settings.</summary>
+    public KnownForwardersOptions KnownForwarders { get; set; } = new();
+
     /// <summary>Addresses whose answers are kept in memory, for geolocation and for reverse DNS each.</summary>
     [Range(100, 10_000_000)]
     public int CacheEntries { get; set; } = 200_000;
@@ -32,7 +35,7 @@ public sealed class EnrichmentOptions : IValidatableObject
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Data annotations do not go into nested sections by themselves.
-        foreach (var (prefix, section) in new (string, object)[] { ("Enrichment:GeoIp", GeoIp), ("Enrichment:Dns", Dns) })
+        foreach (var (prefix, section) in new (string, object)[] { ("Enrichment:GeoIp", GeoIp), ("Enrichment:Dns", Dns), ("Enrichment:KnownForwarders", KnownForwarders) })
         {
             var nested = new List<ValidationResult>();
             Validator.TryValidateObject(section, new ValidationContext(section), nested, validateAllProperties: true);
@@ -194,4 +197,21 @@ public sealed class DnsOptions
 
         return true;
     }
+}
+
+/// <summary>The <c>known-forwarders</c> job: who the most failing sources of the last days are, looked up so that the
+/// grains of the known forwarders among them learn it without a view showing them.</summary>
+public sealed class KnownForwardersOptions
+{
+    /// <summary>How often it runs; zero turns the schedule off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The UTC days it looks back over, today included.</summary>
+    [Range(1, 30)]
+    public int Days { get; set; } = 2;
+
+    /// <summary>How many of the most failing sources it looks up.</summary>
+    [Range(1, 1000)]
+    public int Sources { get; set; } = 500;
 }

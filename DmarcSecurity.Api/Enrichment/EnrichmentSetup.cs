@@ -1,4 +1,5 @@
 using DmarcSecurity.Api.Auth;
+using DmarcSecurity.Api.Jobs;
 
 namespace DmarcSecurity.Api.Enrichment;
 
@@ -14,6 +15,7 @@ public static class EnrichmentSetup
         builder.Services.AddSingleton(_ => SenderServices.Load());
         builder.Services.AddSingleton<KnownForwarders>();
         builder.Services.AddSingleton<SourceIdentities>();
+        builder.Services.AddScheduledJob<KnownForwardersJob>();
         return builder;
     }
 

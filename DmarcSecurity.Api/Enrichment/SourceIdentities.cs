@@ -25,14 +25,16 @@ public sealed partial class SourceIdentities(
         (await IdentifyAsync([address], cancellationToken))[0];
 
     /// <summary>The identities of <paramref name="addresses"/>, in the same order.</summary>
-    public async Task<IReadOnlyList<SourceIdentity>> IdentifyAsync(IReadOnlyList<IPAddress> addresses, CancellationToken cancellationToken)
+    /// <param name="wait">How long to wait for lookups not cached yet; <see cref="EnrichmentOptions.WaitForLookups"/> by default.</param>
+    public async Task<IReadOnlyList<SourceIdentity>> IdentifyAsync(IReadOnlyList<IPAddress> addresses, CancellationToken cancellationToken, TimeSpan? wait = null)
     {
         var lookups = addresses.Select(dns.LookupAsync).ToArray();
         var all = Task.WhenAll(lookups);
-        if (!all.IsCompleted && options.Value.WaitForLookups > TimeSpan.Zero)
+        var waitFor = wait ?? options.Value.WaitForLookups;
+        if (!all.IsCompleted && waitFor > TimeSpan.Zero)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            await Task.WhenAny(all, Task.Delay(options.Value.WaitForLookups, stop.Token));
+            await Task.WhenAny(all, Task.Delay(waitFor, stop.Token));
             await stop.CancelAsync();
             cancellationToken.ThrowIfCancellationRequested();
         }

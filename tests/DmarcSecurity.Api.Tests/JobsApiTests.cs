@@ -13,7 +13,7 @@ public abstract class JobsApiTests(ApiFixture fixture)
     public async Task Jobs_are_listed_run_now_and_their_runs_kept()
     {
         var jobs = await Upload.GetAsync<List<JobDto>>(fixture.Client, "/api/jobs");
-        Assert.Equal(["anomaly-detection", "dns-posture", "retention", "severity-advice", "severity-training", "siem-export", "weekly-digest"], jobs.Select(j => j.Name));
+        Assert.Equal(["anomaly-detection", "dns-posture", "known-forwarders", "retention", "severity-advice", "severity-training", "siem-export", "weekly-digest"], jobs.Select(j => j.Name));
         var retention = Assert.Single(jobs, j => j.Name == "retention");
         Assert.Equal(TimeSpan.FromHours(6), retention.Interval);
         Assert.NotNull(retention.NextRunAt);

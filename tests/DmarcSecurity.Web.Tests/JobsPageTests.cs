@@ -12,7 +12,7 @@ public sealed class JobsPageTests(Platform platform)
         var page = await platform.SignInAsync(Platform.AdminEmail);
         await page.GotoAsync("/admin/jobs");
         await Platform.WaitForInteractiveAsync(page);
-        await Expect(page.GetByTestId("job-row")).ToHaveCountAsync(8);
+        await Expect(page.GetByTestId("job-row")).ToHaveCountAsync(9);
         await Expect(page.Locator("[data-job=dns-posture]")).ToContainTextAsync("DMARC, SPF, DKIM, MTA-STS and TLS-RPT");
         var retention = page.Locator("[data-job=retention]");
 

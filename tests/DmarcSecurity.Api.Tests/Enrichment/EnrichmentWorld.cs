@@ -22,6 +22,9 @@ public sealed class EnrichmentWorld : IAsyncLifetime
 
     /// <summary>Named as Google Groups by its PTR record, but the name does not resolve back to it: anyone can write such a name.</summary>
     public const string FakeLists = "203.0.113.66";
+
+    /// <summary>A Mailman list server, forward-confirmed, that no view shows: the known-forwarders job finds it.</summary>
+    public const string Mailman = "203.0.113.27";
     public const string NoName = "192.0.2.7";
     public const string Silent = "198.51.100.99";
 
@@ -34,6 +37,7 @@ public sealed class EnrichmentWorld : IAsyncLifetime
         [Berlin] = "mail.example.co.uk",
         [Lists] = "mail-lists.googlegroups.com",
         [FakeLists] = "mail-fake.googlegroups.com",
+        [Mailman] = "mail.list.org",
     };
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("dmarc-enrich-").FullName;
@@ -73,7 +77,7 @@ public sealed class EnrichmentWorld : IAsyncLifetime
         Dns = await Dnsmasq.StartAsync(Ptr, ttl: 600, localZones: ["2.0.192.in-addr.arpa"],
             forwardZones: new Dictionary<string, System.Net.IPEndPoint> { ["100.51.198.in-addr.arpa"] = Quiet.EndPoint },
             // Forward-confirmed: the list server's name resolves back to it.
-            extra: [$"--address=/{Ptr[Lists]}/{Lists}"]);
+            extra: [$"--address=/{Ptr[Lists]}/{Lists}", $"--address=/{Ptr[Mailman]}/{Mailman}"]);
     }
 
     public static readonly IReadOnlyDictionary<string, string> FlatTypes = new Dictionary<string, string> { ["city"] = "utf8_string" };

@@ -139,6 +139,27 @@ public sealed class SourceIdentityApiTests(PostgreSqlApiFixture fixture, Enrichm
     }
 
     [Fact]
+    public async Task The_known_forwarders_job_finds_a_list_server_among_the_most_failing_sources_that_no_view_showed()
+    {
+        const string domain = "job-lists.example";
+        var yesterday = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-1), TimeSpan.Zero);
+        await Upload.FilesAsync(_client, ("job-lists.xml", ReportXml.Build($"job-lists-{Guid.NewGuid():N}", domain, "google.com", yesterday, null,
+            new TestRecord(EnrichmentWorld.Mailman, 120, "none", "fail", "fail"), new TestRecord(EnrichmentWorld.NoName, 30, "none", "fail", "fail"))));
+
+        using var run = await _client.PostAsync("/api/jobs/known-forwarders/run", null);
+        var result = await run.Content.ReadFromJsonAsync<JsonElement>(Upload.Json);
+
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        Assert.Equal("Succeeded", result.GetProperty("outcome").GetString());
+        Assert.Matches(@"^Looked up the \d+ most failing sources of the last 2 days: 1 known forwarders \(Mailman mailing lists\), 0 lookups not answered in time\.$",
+            result.GetProperty("summary").GetString());
+        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<DmarcDbContext>>().CreateDbContextAsync();
+        var told = await db.GrainInbox.Where(e => e.EventType == GrainEventTypes.SourceIdentified && e.GrainKey == EnrichmentWorld.Mailman).ToListAsync();
+        Assert.Equal(new SourceIdentifiedEvent("Mailman mailing lists", "forwarder", true),
+            JsonSerializer.Deserialize(Assert.Single(told).Payload, GrainEventJson.Default.SourceIdentifiedEvent));
+    }
+
+    [Fact]
     public async Task A_source_shows_who_it_is()
     {
         var source = await Upload.GetAsync<JsonElement>(_client, $"/api/sources/{EnrichmentWorld.Gmail}");
