@@ -88,6 +88,7 @@ public static class DecisionMaker
             .Append(string.Join(" + ", new[] { ("pattern", b.Pattern), ("context", b.Context), ("history", b.History), ("reputation", b.Reputation), ("anomaly", b.Anomaly) }
                 .Select(c => Invariant($"{c.Item1} {c.Item2.Value:0.000}×{c.Item2.Weight:0.##}"))))
             .Append(Invariant($"; {e.FailingBoth} of {e.Messages} messages failed DKIM and SPF alignment, as {e.FailingDomains} domain(s) on {e.FailingDays} day(s)"))
+            .Append(e.KnownForwarder is { } forwarder ? Invariant($" ({e.Forwarded} forwarded: a known forwarder, {forwarder})") : "")
             .Append(Invariant($"; {e.PriorOffences} earlier offence(s)"));
         if (e.IdsAlerts > 0 || e.IdsProbes > 0)
         {

@@ -29,9 +29,13 @@ public sealed record ThreatEvidence(
     /// <summary>DMARC failure reports (RFC 6591) about its messages in the evidence window.</summary>
     public long FailureReports { get; init; }
 
-    /// <summary>Messages that failed DMARC through a forwarder or mailing list (the receiver said so), in the window:
-    /// shown, and not counted in <see cref="FailingBoth"/>, so a forwarder is not scored as a spoofer.</summary>
+    /// <summary>Messages that failed DMARC through a forwarder or mailing list (the receiver said so, or the address is
+    /// a <see cref="KnownForwarder"/>), in the window: shown, and not counted in <see cref="FailingBoth"/>, so a
+    /// forwarder is not scored as a spoofer.</summary>
     public long Forwarded { get; init; }
+
+    /// <summary>The forwarding service the address is known as (<see cref="Sources.SourceIpState.KnownForwarder"/>), or null.</summary>
+    public string? KnownForwarder { get; init; }
 
     /// <summary>IDS signature alerts and notices in the evidence window.</summary>
     public long IdsAlerts { get; init; }

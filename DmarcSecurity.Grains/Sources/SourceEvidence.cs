@@ -178,6 +178,7 @@ internal static class SourceEvidence
         {
             FailureReports = forwarder ? 0 : state.FailureDays.Where(d => d.Day >= Days.Of(windowStart)).Sum(d => d.Reports),
             Forwarded = days.Sum(d => d.Forwarded),
+            KnownForwarder = state.KnownForwarder,
             IdsAlerts = ids.Sum(d => d.Alerts),
             IdsTopPriority = ids.Select(d => d.TopPriority).Aggregate((int?)null, MinPriority),
             IdsProbes = ids.Sum(d => d.Probes),

@@ -65,6 +65,11 @@ public class ForwardingEvidenceTests
         Assert.Equal(0, known.Assessment!.Score.Breakdown.Pattern.Value);
         Assert.True(claimed.Assessment!.Score.Breakdown.Pattern.Value > 0.5);
         Assert.Equal(claimed.Assessment.Score.Score, gone.Assessment!.Score.Score, 12);
+        Assert.Equal("Google Groups", Evidence(known).KnownForwarder);
+        var decision = Decisions.DecisionMaker.Make(IPAddress.Parse(Ip), known.Assessment.Score, Evidence(known), null, DecisionOrigins.Dmarc, Guid.Empty, null,
+            s_now, GrainSettings.Default.Decisions);
+        Assert.Contains("; 0 of 500 messages failed DKIM and SPF alignment, as 0 domain(s) on 0 day(s) (500 forwarded: a known forwarder, Google Groups); ",
+            decision.Reason);
     }
 
     private static (long Messages, long FailingBoth, long Forwarded, int FailingDomains, int FailingDays, long FailureReports) Figures(ThreatEvidence e) =>
