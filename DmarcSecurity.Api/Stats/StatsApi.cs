@@ -75,12 +75,10 @@ public static class StatsApi
     internal static async Task<IReadOnlyList<SourceStatsDto>> RankedAsync(
         IStatsQueries stats, SourceIdentities identities, ReportFilter filter, int top, SourceRanking ranking, CancellationToken cancellationToken)
     {
-        if (ranking != SourceRanking.Failing)
-        {
-            return await WithIdentitiesAsync(await stats.SourcesAsync(filter, top, ranking, cancellationToken), identities, cancellationToken);
-        }
-
-        return Unexplained(await WithIdentitiesAsync(await stats.SourcesAsync(filter, WithForwarderRoom(top), ranking, cancellationToken), identities, cancellationToken), top);
+        var failing = ranking == SourceRanking.Failing;
+        var rows = await WithIdentitiesAsync(
+            await stats.SourcesAsync(filter, failing ? WithForwarderRoom(top) : top, ranking, cancellationToken), identities, cancellationToken);
+        return failing ? Unexplained(rows, top) : rows;
     }
 
     /// <summary>The rows with who each source is (<see cref="SourceStatsDto.Identified"/>): every address looked up at
