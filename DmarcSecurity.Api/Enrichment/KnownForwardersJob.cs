@@ -11,7 +11,7 @@ namespace DmarcSecurity.Api.Enrichment;
 /// <summary>Looks up who the most failing sources of the last days are, waiting for every answer, so that the grains of
 /// the verified known forwarders among them learn it (<see cref="KnownForwarders"/>) though no view showed them.</summary>
 public sealed class KnownForwardersJob(
-    IStatsQueries stats, SourceIdentities identities, IDbContextFactory<DmarcDbContext> contexts, IOptionsMonitor<EnrichmentOptions> options,
+    IStatsQueries stats, SourceIdentities identities, ReverseDns dns, IDbContextFactory<DmarcDbContext> contexts, IOptionsMonitor<EnrichmentOptions> options,
     TimeProvider clock, ILogger<KnownForwardersJob> logger) : ScheduledJob(contexts, clock, logger)
 {
     public override string Name => "known-forwarders";
@@ -28,9 +28,8 @@ public sealed class KnownForwardersJob(
         var days = settings.KnownForwarders.Days;
         var sources = await stats.SourcesAsync(new ReportFilter(From: tomorrow.AddDays(-days), To: tomorrow), settings.KnownForwarders.Sources,
             SourceRanking.Failing, cancellationToken);
-        // Every lookup to its end: one DNS timeout per try, and the forward confirmation within the same budget.
-        var wait = settings.Dns.Timeout * (settings.Dns.Retries + 1) + TimeSpan.FromSeconds(1);
-        var found = await identities.IdentifyAsync([.. sources.Select(s => IPAddress.Parse(s.SourceIp))], cancellationToken, wait);
+        // Every lookup to its end, however long it waits for a slot.
+        var found = await identities.IdentifyAsync([.. sources.Select(s => IPAddress.Parse(s.SourceIp))], cancellationToken, dns.LongestLookup);
         var forwarders = found.Where(i => i.IsKnownForwarder()).ToList();
         var unanswered = found.Count(i => i.ReverseDns == ReverseDnsStatus.Pending);
         return $"Looked up the {sources.Count} most failing sources of the last {days} days: {forwarders.Count} known forwarders" +

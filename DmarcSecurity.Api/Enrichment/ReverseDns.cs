@@ -50,6 +50,12 @@ public sealed partial class ReverseDns : IDisposable
 
     public IReadOnlyList<string> Servers { get; } = [];
 
+    /// <summary>One lookup's time once it has a slot: every try of the PTR query, the forward confirmation within it.</summary>
+    public TimeSpan LookupBudget => _options.Timeout * (_options.Retries + 1) + TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest a lookup started now can take: waiting for a slot, then its budget.</summary>
+    public TimeSpan LongestLookup => QueueLimit + LookupBudget;
+
     public bool Enabled => _client is not null;
 
     /// <summary>The cached answer, or null when the address has not been asked or its answer has expired.</summary>
@@ -110,8 +116,7 @@ public sealed partial class ReverseDns : IDisposable
             return new PtrAnswer(ReverseDnsStatus.Pending, null, _time.GetUtcNow());
         }
 
-        var budget = _options.Timeout * (_options.Retries + 1) + TimeSpan.FromMilliseconds(250);
-        using var timeout = new CancellationTokenSource(budget);
+        using var timeout = new CancellationTokenSource(LookupBudget);
         try
         {
             EnrichmentTelemetry.DnsQueries.Add(1);

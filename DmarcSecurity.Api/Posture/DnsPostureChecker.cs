@@ -223,14 +223,14 @@ public sealed class DnsPostureChecker(
             findings.Add(PostureFindingDto.From(addresses.Outcome == DnsOutcome.Failed
                 ? PostureFinding.Error("dns.failed", $"{host} could not be looked up: {addresses.Problem}.")
                 : PostureFinding.Error("mta-sts.policy-unreachable", $"{host} has no address, so senders cannot fetch the policy the record announces.")));
-            return new MtaStsPostureDto(txt.Name, txt.Record, new MtaStsPolicyDto(url, null, null, [], null, [], []), findings);
+            return new MtaStsPostureDto(txt.Name, txt.Record, MtaStsPolicyDto.Unfetched(url), findings);
         }
 
         var fetched = await policies.FetchAsync(host, [.. addresses.Values.Select(System.Net.IPAddress.Parse)], cancellationToken);
         findings.AddRange(Dtos(fetched.Findings));
         if (fetched.Text is null)
         {
-            return new MtaStsPostureDto(txt.Name, txt.Record, new MtaStsPolicyDto(url, null, null, [], null, [], []), findings);
+            return new MtaStsPostureDto(txt.Name, txt.Record, MtaStsPolicyDto.Unfetched(url), findings);
         }
 
         var policy = MtaStsPolicyParser.Parse(fetched.Text);

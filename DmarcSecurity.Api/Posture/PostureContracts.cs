@@ -52,4 +52,8 @@ public sealed record MtaStsPostureDto(string Name, string? Record, MtaStsPolicyD
 /// <param name="MxHosts">The domain's MX hosts as the DNS answered.</param>
 /// <param name="UnmatchedMx">MX hosts no pattern matches: senders enforcing the policy refuse them.</param>
 public sealed record MtaStsPolicyDto(string Url, string? Text, string? Mode, IReadOnlyList<string> Mx, long? MaxAge, IReadOnlyList<string> MxHosts,
-    IReadOnlyList<string> UnmatchedMx);
+    IReadOnlyList<string> UnmatchedMx)
+{
+    /// <summary>The policy at <paramref name="url"/> that could not be had; the findings say why.</summary>
+    public static MtaStsPolicyDto Unfetched(string url) => new(url, null, null, [], null, [], []);
+}

@@ -110,6 +110,7 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
         foreach (var (table, column) in new[] { ("source_days", "day"), ("source_months", "month") })
         {
             const string Weighted = "r.count * s.share";
+            // "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT, or it reads the upsert as part of the join.
             await ExecuteAsync(connection, dbTransaction,
                 $"WITH s (report_id, day, month, share) AS (VALUES {rows}) " +
                 $"INSERT INTO {table} ({column}, domain, source_ip, messages, failing, forwarded) " +
