@@ -14,7 +14,8 @@ namespace DmarcSecurity.Api.Tests;
 /// <summary>What the grains know: domains, sources and the runtime itself.</summary>
 public abstract class GrainsApiTests(ApiFixture fixture)
 {
-    private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
+    // Read at each use: a class loaded before midnight UTC and run after it would seed yesterday as today.
+    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 
     private HttpClient Client => fixture.Client;
 
