@@ -5,7 +5,8 @@
 # Orleans silo processes (events/s with one silo and two, upload-to-decision lag, failover after SIGKILL, the silo's
 # memory idle and after 1,000,000 events), the dashboard with 1,000,000 records stored (the Api's answer uncached and
 # cached, with Redis as the shared layer, and the Web app's server-side render), the views over 10,000,000 records
-# rolled up by day and month (the dashboard and the sources page uncached, for 30 days, a year and all time),
+# rolled up by day and month and packed (the dashboard, the sources page and the country map uncached, for 30 days, a
+# year and all time),
 # notification delivery to a webhook that fails half its requests and then goes down for a minute, the anomaly
 # detectors' training and scoring times with their ROC AUC on generated data with known outliers, and IDS log read
 # throughput (events/s for Suricata EVE, Snort fast, Zeek conn TSV and JSON, generated in memory), and source identity

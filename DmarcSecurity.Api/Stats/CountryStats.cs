@@ -40,7 +40,7 @@ public sealed class CountryStats(IStatsQueries stats, GeoIpDatabases geo, Hybrid
         var totals = new Dictionary<string, (long Sources, double Messages, double Failing)>(StringComparer.Ordinal);
         foreach (var source in sources)
         {
-            var country = IPAddress.TryParse(source.SourceIp, out var address) && geo.Lookup(address).Country is { Length: > 0 } code
+            var country = geo.Lookup(source.SourceIp).Country is { Length: > 0 } code
                 ? code.ToUpperInvariant()
                 : Unknown;
             var (count, messages, failing) = totals.GetValueOrDefault(country);

@@ -148,6 +148,11 @@ public sealed class DmarcDbContext(DbContextOptions<DmarcDbContext> options) : D
         modelBuilder.ApplyConfiguration(new Stats.RollupQueueConfiguration());
         Stats.SourceRollupConfiguration.Configure(modelBuilder, "source_days", "day");
         Stats.SourceRollupConfiguration.Configure(modelBuilder, "source_months", "month");
+        if (provider == DatabaseProvider.PostgreSql)
+        {
+            modelBuilder.ApplyConfiguration(new Stats.SourcePackConfiguration());
+        }
+
         modelBuilder.ApplyConfiguration(new TlsReports.TlsReportConfiguration());
         modelBuilder.ApplyConfiguration(new TlsReports.TlsPolicyConfiguration());
         modelBuilder.ApplyConfiguration(new TlsReports.TlsFailureDetailConfiguration());

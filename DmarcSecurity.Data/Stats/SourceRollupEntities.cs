@@ -58,3 +58,29 @@ internal static class SourceRollupConfiguration
         });
     }
 }
+
+/// <summary>Every domain's rolled-up rows of one UTC day or month, packed (<see cref="SourcePack"/>; PostgreSQL only).</summary>
+public sealed class SourcePackEntity
+{
+    /// <summary><c>day</c> or <c>month</c>.</summary>
+    public required string Period { get; set; }
+
+    /// <summary>UTC midnight of the day, or of the month's first day.</summary>
+    public DateTimeOffset Bucket { get; set; }
+
+    /// <summary>Null while the roll-up has changed the day or month since it was last packed.</summary>
+    public byte[]? Data { get; set; }
+}
+
+internal sealed class SourcePackConfiguration : IEntityTypeConfiguration<SourcePackEntity>
+{
+    public void Configure(EntityTypeBuilder<SourcePackEntity> builder)
+    {
+        // Written and read by SQL only.
+        builder.ToTable("source_packs");
+        builder.HasKey(p => new { p.Period, p.Bucket });
+        builder.Property(p => p.Period).HasColumnName("period");
+        builder.Property(p => p.Bucket).HasColumnName("bucket");
+        builder.Property(p => p.Data).HasColumnName("data");
+    }
+}

@@ -16,6 +16,11 @@ public interface ISourceRollups
     /// process is rolling up).</summary>
     Task<int> RollUpAsync(CancellationToken cancellationToken);
 
+    /// <summary>Packs a few of the days and months the roll-up changed (source_packs, schema 0027; PostgreSQL only, where
+    /// the views over every domain read them); the number packed, 0 when none was waiting (or another process holds
+    /// the roll-up's lock).</summary>
+    Task<int> PackAsync(CancellationToken cancellationToken);
+
     /// <summary>True when this process has stored a report since the last call; false after <paramref name="timeout"/>
     /// without one.</summary>
     Task<bool> WaitForReportsAsync(TimeSpan timeout, CancellationToken cancellationToken);
@@ -27,6 +32,10 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
     /// SQLite's limit on parameters.</summary>
     private const int MaxDaysPerBatch = 1_000;
     private const int MaxReportsPerBatch = 200;
+
+    /// <summary>Days and months packed per transaction: a month of many sources takes a fraction of a second, and the
+    /// roll-up waits for the lock meanwhile.</summary>
+    private const int MaxBucketsPerPack = 4;
 
     /// <summary>Any fixed key: the roll-up's advisory lock on PostgreSQL.</summary>
     private const long LockKey = 0x526f6c6c7570;
@@ -50,6 +59,8 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
 
     public static DateTimeOffset MonthOf(DateTimeOffset at) => new(at.Year, at.Month, 1, 0, 0, 0, TimeSpan.Zero);
 
+    public static DateTimeOffset DayOf(DateTimeOffset at) => new(at.Year, at.Month, at.Day, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Queues newly stored reports for the roll-up, in the transaction that stores them.</summary>
     public static async Task QueueAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<long> reportIds, CancellationToken cancellationToken)
     {
@@ -64,16 +75,14 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
     public async Task<int> RollUpAsync(CancellationToken cancellationToken)
     {
         await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await context.Database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
-        var connection = context.Database.GetDbConnection();
-        var dbTransaction = transaction.GetDbTransaction();
-        // On SQLite the transaction began IMMEDIATE, holding the database's write lock from here on.
-        if (dialect.Provider == DatabaseProvider.PostgreSql
-            && !(bool)(await ScalarAsync(connection, dbTransaction, $"SELECT pg_try_advisory_xact_lock({LockKey})", cancellationToken))!)
+        await using var transaction = await LockedAsync(context, cancellationToken);
+        if (transaction is null)
         {
             return 0;
         }
+
+        var connection = context.Database.GetDbConnection();
+        var dbTransaction = transaction.GetDbTransaction();
 
         var shares = new List<(long ReportId, DateTimeOffset Day, double Share)>();
         var reports = new List<long>();
@@ -124,11 +133,87 @@ internal sealed class SourceRollups(IDbContextFactory<DmarcDbContext> contextFac
                 parameters, cancellationToken);
         }
 
+        if (dialect.Provider == DatabaseProvider.PostgreSql)
+        {
+            // The packs of the days and months changed are out of date until packed again.
+            var buckets = shares.Select(s => (Period: "day", Bucket: s.Day)).Concat(shares.Select(s => (Period: "month", Bucket: MonthOf(s.Day))))
+                .Distinct().Select((b, i) => (b.Period, Name: $"@b{i}", Value: (object)dialect.TimestampValue(b.Bucket))).ToList();
+            await ExecuteAsync(connection, dbTransaction,
+                $"INSERT INTO source_packs (period, bucket) VALUES {string.Join(", ", buckets.Select(b => $"('{b.Period}', {b.Name})"))} " +
+                "ON CONFLICT (period, bucket) DO UPDATE SET data = NULL",
+                buckets.Select(b => (b.Name, b.Value)), cancellationToken);
+        }
+
         var ids = reports.Select((id, i) => ($"@q{i}", (object)id)).ToList();
         await ExecuteAsync(connection, dbTransaction,
             $"DELETE FROM rollup_queue WHERE report_id IN ({string.Join(", ", ids.Select(i => i.Item1))})", ids, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return reports.Count;
+    }
+
+    public async Task<int> PackAsync(CancellationToken cancellationToken)
+    {
+        if (dialect.Provider != DatabaseProvider.PostgreSql)
+        {
+            return 0;
+        }
+
+        await using var context = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await LockedAsync(context, cancellationToken);
+        if (transaction is null)
+        {
+            return 0;
+        }
+
+        var connection = context.Database.GetDbConnection();
+        var dbTransaction = transaction.GetDbTransaction();
+        var buckets = new List<(string Period, DateTimeOffset Bucket)>();
+        await using (var command = connection.CreateCommand(dbTransaction,
+                         $"SELECT period, bucket FROM source_packs WHERE data IS NULL ORDER BY period, bucket LIMIT {MaxBucketsPerPack}"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                buckets.Add((reader.GetString(0), dialect.ReadTimestamp(reader, 1)));
+            }
+        }
+
+        foreach (var (period, bucket) in buckets)
+        {
+            var entries = new List<PackEntry>();
+            await using (var command = connection.CreateCommand(dbTransaction,
+                             $"SELECT domain, source_ip, messages, failing, forwarded FROM source_{period}s WHERE {period} = @bucket"))
+            {
+                command.AddParameter("@bucket", dialect.TimestampValue(bucket));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    entries.Add(new PackEntry(reader.GetString(0), SourceAddress.Of(reader.GetValue(1)), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4)));
+                }
+            }
+
+            await ExecuteAsync(connection, dbTransaction, "UPDATE source_packs SET data = @data WHERE period = @period AND bucket = @bucket",
+                [("@data", SourcePack.Encode(entries)), ("@period", period), ("@bucket", dialect.TimestampValue(bucket))], cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return buckets.Count;
+    }
+
+    /// <summary>A transaction holding the roll-up's lock (an advisory lock on PostgreSQL; on SQLite the transaction
+    /// begins IMMEDIATE, holding the database's write lock), or null when another process holds it.</summary>
+    private async Task<IDbContextTransaction?> LockedAsync(DmarcDbContext context, CancellationToken cancellationToken)
+    {
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        if (dialect.Provider == DatabaseProvider.PostgreSql
+            && !(bool)(await ScalarAsync(context.Database.GetDbConnection(), transaction.GetDbTransaction(), $"SELECT pg_try_advisory_xact_lock({LockKey})", cancellationToken))!)
+        {
+            await transaction.DisposeAsync();
+            return null;
+        }
+
+        return transaction;
     }
 
     private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)

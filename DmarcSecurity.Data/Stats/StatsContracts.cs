@@ -60,8 +60,9 @@ public sealed record DashboardDto(
 public sealed record DomainSourceDto(string Domain, string SourceIp, long Messages, bool SeenBefore);
 
 /// <summary>One source address of a period with its messages and failing messages (weighted like every ranged figure,
-/// not rounded): what the country map adds up.</summary>
-public sealed record SourceTotalDto(string SourceIp, double Messages, double Failing);
+/// not rounded): what the country map adds up, millions of them over every domain and a long period (hence the address
+/// as parsed, not as text).</summary>
+public sealed record SourceTotalDto(IPAddress SourceIp, double Messages, double Failing);
 
 /// <summary>How the top source IPs are ranked: by messages sent, or by messages failing DMARC.</summary>
 public enum SourceRanking

@@ -8,10 +8,14 @@ namespace DmarcSecurity.Data.Stats;
 
 /// <summary>Dashboard statistics. Totals, timeline, alignment, dispositions, domains and reporters read the per-report
 /// counters (reports table only); source counts and rankings read <see cref="ReportSelection"/>'s <c>src</c>: the
-/// rollups by day and month where the period allows, else the selected reports' records. Every method costs a fixed
+/// rollups by day and month where the period allows, else the selected reports' records; over every domain on
+/// PostgreSQL, the packs of those rollups, summed here (<see cref="SourceAggregate"/>). Every method costs a fixed
 /// number of round trips whatever the data volume.</summary>
 internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFactory, ISqlDialect dialect) : IStatsQueries
 {
+    /// <summary>Whether views over every domain sum the packs (the default); tests turn it off to compare with the SQL.</summary>
+    internal bool UsePacks { get; init; } = true;
+
     private const string Passing = "(dkim_pass_count + spf_pass_count - both_pass_count)";
 
     /// <summary>Distinct source addresses of the selection.</summary>
@@ -38,7 +42,9 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         await using var context = await OpenAsync(cancellationToken);
 
         var totals = await TotalsAsync(context, selection, cancellationToken);
-        var sources = (await QueryAsync(context, selection, CountSources, r => Long(r, 0), cancellationToken)).Single();
+        var sources = await PackedSourcesAsync(context, selection, filter, cancellationToken) is { } summing
+            ? (await summing).Count
+            : (await QueryAsync(context, selection, CountSources, r => Long(r, 0), cancellationToken)).Single();
         // The summary names the dispositions that occurred.
         var dispositions = await DispositionsAsync(context, selection, cancellationToken);
         return totals.ToSummary(sources, dispositions.Where(d => d.Value > 0).ToDictionary());
@@ -78,10 +84,12 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         }
 
         var names = domains.Select((d, i) => (Name: $"@d{i}", Value: (object)d.Domain)).ToArray();
-        var sources = (await QueryAsync(context, selection,
-            $"SELECT d, COUNT(DISTINCT ip) FROM src WHERE d IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY d",
-            r => (Domain: r.GetString(0), Sources: Long(r, 1)), cancellationToken, names))
-            .ToDictionary(s => s.Domain, s => s.Sources);
+        var sources = await PackedSourcesAsync(context, selection, filter, cancellationToken) is { } summing
+            ? (await summing).SourcesPerDomain
+            : (await QueryAsync(context, selection,
+                              $"SELECT d, COUNT(DISTINCT ip) FROM src WHERE d IN ({string.Join(", ", names.Select(n => n.Name))}) GROUP BY d",
+                              r => (Domain: r.GetString(0), Sources: Long(r, 1)), cancellationToken, names))
+                          .ToDictionary(s => s.Domain, s => s.Sources);
         return domains.Select(d => d.ToDto(sources.GetValueOrDefault(d.Domain))).ToList();
     }
 
@@ -89,7 +97,9 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     {
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
-        return await SourcesAsync(context, selection, Top(top), 0, ranking, cancellationToken);
+        return await PackedSourcesAsync(context, selection, filter, cancellationToken) is { } summing
+            ? (await summing).Ranked(ranking, 0, Top(top)).Rows
+            : await SourcesAsync(context, selection, Top(top), 0, ranking, cancellationToken);
     }
 
     public async Task<PagedResult<SourceStatsDto>> SourcesPageAsync(ReportFilter filter, PageRequest page, SourceRanking ranking, CancellationToken cancellationToken)
@@ -97,6 +107,12 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         var (number, size) = Paging.Clamp(page);
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
+        if (await PackedSourcesAsync(context, selection, filter, cancellationToken) is { } summing)
+        {
+            var (shown, listed) = (await summing).Ranked(ranking, (long)(number - 1) * size, size);
+            return new PagedResult<SourceStatsDto>(shown, number, size, listed);
+        }
+
         // The page and the total from one aggregation; a page past the end counts on its own.
         var rows = await QueryAsync(context, selection,
             $"SELECT ip, m, f, fw, COUNT(*) OVER () FROM ({PerAddress}) a{Listed(ranking)} {Order(ranking)} LIMIT @top OFFSET @skip",
@@ -110,8 +126,10 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
     {
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
-        return await QueryAsync(context, selection, "SELECT ip, SUM(m), SUM(f) FROM src GROUP BY ip",
-            r => new SourceTotalDto(Text(r, 0), Double(r, 1), Double(r, 2)), cancellationToken);
+        return await PackedSourcesAsync(context, selection, filter, cancellationToken) is { } summing
+            ? (await summing).Totals()
+            : await QueryAsync(context, selection, "SELECT ip, SUM(m), SUM(f) FROM src GROUP BY ip",
+                r => new SourceTotalDto(r.GetValue(0) as IPAddress ?? IPAddress.Parse(Text(r, 0)), Double(r, 1), Double(r, 2)), cancellationToken);
     }
 
     /// <summary>The sources a ranking lists: for failing, those with a failure no forwarder explains.</summary>
@@ -205,12 +223,27 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         // Every part on one connection and in one transaction.
         var selection = new ReportSelection(filter, dialect);
         await using var context = await OpenAsync(cancellationToken);
+        // Packs are summed in the Api while the database answers the rest.
+        var summing = await PackedSourcesAsync(context, selection, filter, cancellationToken);
         var timeline = await TimelineAsync(context, selection, filter, cancellationToken);
         var alignment = await AlignmentAsync(context, selection, cancellationToken);
         var reporters = await ReportersAsync(context, selection, top, cancellationToken);
         var totals = await TotalsAsync(context, selection, cancellationToken);
         var dispositions = await DispositionsAsync(context, selection, cancellationToken);
         var domains = await DomainTotalsAsync(context, selection, top, cancellationToken);
+        if (summing is not null)
+        {
+            var packed = await summing;
+            var perDomainPacked = packed.SourcesPerDomain;
+            return new DashboardDto(
+                totals.ToSummary(packed.Count, dispositions),
+                timeline,
+                alignment,
+                packed.Ranked(SourceRanking.Messages, 0, Top(top)).Rows,
+                packed.Ranked(SourceRanking.Failing, 0, Top(failingTop)).Rows,
+                reporters,
+                domains.Select(d => d.ToDto(perDomainPacked.GetValueOrDefault(d.Domain))).ToList());
+        }
 
         // One aggregation of the sources by (domain, address), then by address: the distinct sources overall and per
         // domain, and the top addresses by messages and by failing messages.
@@ -289,6 +322,43 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
             new(Domain, Reports, Round(Messages), Round(Passing), Round(Messages) - Round(Passing), Rate(Passing, Messages), sources);
     }
 
+    /// <summary>The sources of a selection over every domain summed from the packs of its days and months and the
+    /// rows of those not packed (<see cref="ReportSelection.PacksQuery"/>); null for a selection without packs, whose
+    /// sources the SQL of <c>src</c> sums. Read in the one snapshot of the view's transaction, then summed on the thread
+    /// pool: the task returned is the sum.</summary>
+    private async Task<Task<SourceAggregate>?> PackedSourcesAsync(
+        DmarcDbContext context, ReportSelection selection, ReportFilter filter, CancellationToken cancellationToken)
+    {
+        if (!UsePacks || selection.PacksQuery is not { } packsQuery)
+        {
+            return null;
+        }
+
+        var packs = new List<byte[]>();
+        var unpacked = new List<(string Period, DateTimeOffset Bucket)>();
+        foreach (var (period, bucket, data) in await QueryAsync(context, selection, packsQuery,
+                     r => (r.GetString(0), dialect.ReadTimestamp(r, 1), r.IsDBNull(2) ? null : (byte[])r.GetValue(2)), cancellationToken))
+        {
+            if (data is null)
+            {
+                unpacked.Add((period, bucket));
+            }
+            else
+            {
+                packs.Add(data);
+            }
+        }
+
+        var rows = await QueryAsync(context, new ReportSelection(filter, dialect, unpacked), "SELECT d, ip, m, f, fw FROM src",
+            r => new PackEntry(r.GetString(0), SourceAddress.Of(r.GetValue(1)), Double(r, 2), Double(r, 3), Double(r, 4)), cancellationToken);
+        if (rows.Count > 0)
+        {
+            packs.Add(SourcePack.Encode(rows));
+        }
+
+        return Task.Run(() => SourceAggregate.Sum(packs), cancellationToken);
+    }
+
     private async Task<T> OnOwnConnectionAsync<T>(
         ReportFilter filter, Func<DmarcDbContext, ReportSelection, Task<T>> query, CancellationToken cancellationToken)
     {
@@ -302,8 +372,9 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         await context.Database.OpenConnectionAsync(cancellationToken);
         if (dialect.StatsSettings is { } settings)
         {
-            // Rolled back when the context is disposed; it only carries the SET LOCALs.
-            await context.Database.BeginTransactionAsync(cancellationToken);
+            // Rolled back when the context is disposed; it carries the SET LOCALs, and one snapshot for the several
+            // statements of a view (packs, then the rows of the days not packed).
+            await context.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
             await context.Database.ExecuteSqlRawAsync(settings, cancellationToken);
         }
 

@@ -10,7 +10,7 @@ namespace DmarcSecurity.Api.Tests;
 /// address its score; the one address that spoofs and attacks stands out.</summary>
 public abstract class AnomalyApiTests(ApiFixture fixture)
 {
-    private static readonly DateOnly Yesterday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
+    private static DateOnly Yesterday => DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

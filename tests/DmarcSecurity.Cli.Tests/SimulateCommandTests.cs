@@ -7,12 +7,12 @@ namespace DmarcSecurity.Cli.Tests;
 
 public sealed class SimulateCommandTests(CliApi api) : IClassFixture<CliApi>
 {
-    private static readonly string s_today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Simulate_stores_the_reports_and_the_hostile_sources_have_records_and_ids_alerts()
     {
-        var run = await api.RunAsync("simulate", "--count", "6", "--seed", "20260301", "--ids", "--domain", "simulated.example", "--until", s_today);
+        var run = await api.RunAsync("simulate", "--count", "6", "--seed", "20260301", "--ids", "--domain", "simulated.example", "--until", Today);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("6 files: 6 stored, 0 duplicate, 0 rejected.", run.Output);
@@ -38,7 +38,7 @@ public sealed class SimulateCommandTests(CliApi api) : IClassFixture<CliApi>
     [Fact]
     public async Task Simulate_twice_with_the_same_seed_sends_duplicates()
     {
-        string[] args = ["simulate", "--count", "3", "--seed", "99", "--domain", "again.example", "--until", s_today];
+        string[] args = ["simulate", "--count", "3", "--seed", "99", "--domain", "again.example", "--until", Today];
         var first = await api.RunAsync(args);
 
         var second = await api.RunAsync(args);

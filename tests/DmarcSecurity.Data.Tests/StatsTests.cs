@@ -197,8 +197,8 @@ public abstract class StatsTests(DataFixture fixture, bool rolledUp)
         Assert.Equal(
             [("192.0.2.1", 104.0, 4.0), ("198.51.100.10", 2.0, 0.0), ("198.51.100.11", 2.0, 0.0), ("198.51.100.12", 2.0, 0.0),
                 ("198.51.100.13", 2.0, 0.0), ("198.51.100.14", 2.0, 0.0), ("2001:db8::25", 6.0, 6.0)],
-            all.OrderBy(s => s.SourceIp, StringComparer.Ordinal).Select(s => (s.SourceIp, s.Messages, s.Failing)));
-        Assert.Equal((52.0, 2.0), half.Where(s => s.SourceIp == "192.0.2.1").Select(s => (s.Messages, s.Failing)).Single());
+            all.Select(s => (SourceIp: s.SourceIp.ToString(), s.Messages, s.Failing)).OrderBy(s => s.SourceIp, StringComparer.Ordinal));
+        Assert.Equal((52.0, 2.0), half.Where(s => s.SourceIp.ToString() == "192.0.2.1").Select(s => (s.Messages, s.Failing)).Single());
     }
 
     [Fact]
