@@ -27,7 +27,10 @@ public abstract class IdsIngestApiTests(ApiFixture fixture)
         return JsonSerializer.Deserialize<IdsIngestResponse>(body, Upload.Json)!;
     }
 
-    private static string UniqueIp() => $"203.0.113.{Random.Shared.Next(1, 255)}";
+    private static int s_lastIp;
+
+    /// <summary>Another address for each call (the tests of a class share a database: a random one could repeat).</summary>
+    private static string UniqueIp() => $"203.0.113.{(Interlocked.Increment(ref s_lastIp) % 254) + 1}";
 
     [Fact]
     public async Task An_EVE_log_is_read_its_alerts_stored_and_each_source_gets_one_evidence_event_per_day()
