@@ -9,34 +9,23 @@ namespace DmarcSecurity.Data.Stats;
 internal readonly record struct PackEntry(string Domain, SourceAddress Address, double Messages, double Failing, double Forwarded);
 
 /// <summary>A source address as the views group and order it: IPv4 before IPv6, then by the address's bytes (as
-/// PostgreSQL orders inet host addresses). Two 64-bit halves, so grouping millions of them hashes fast.</summary>
+/// PostgreSQL orders inet host addresses), as two 64-bit halves.</summary>
 internal readonly record struct SourceAddress(bool V6, ulong High, ulong Low) : IComparable<SourceAddress>
 {
     public static SourceAddress Of(IPAddress address)
     {
         Span<byte> bytes = stackalloc byte[16];
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            address.TryWriteBytes(bytes, out _);
-            return new SourceAddress(false, 0, BinaryPrimitives.ReadUInt32BigEndian(bytes));
-        }
-
         address.TryWriteBytes(bytes, out _);
-        return new SourceAddress(true, BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+        return address.AddressFamily == AddressFamily.InterNetwork
+            ? new SourceAddress(false, 0, BinaryPrimitives.ReadUInt32BigEndian(bytes))
+            : new SourceAddress(true, BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
     }
 
-    /// <summary>Addresses come back as IPAddress (PostgreSQL inet) or text (SQLite).</summary>
-    public static SourceAddress Of(object value) => Of(value as IPAddress ?? IPAddress.Parse(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!));
+    public static SourceAddress Of(object value) => Of(AddressOf(value));
 
-    /// <summary>Spreads addresses evenly over <paramref name="parts"/> parts.</summary>
-    public int Part(int parts) => (int)((ulong)GetHashCode() % (uint)parts);
-
-    public override int GetHashCode()
-    {
-        var mixed = (High ^ (Low * 0x9E3779B97F4A7C15UL)) + (V6 ? 1UL : 0UL);
-        mixed ^= mixed >> 29;
-        return (int)(mixed ^ (mixed >> 32)) & int.MaxValue;
-    }
+    /// <summary>An address as a query returns it: IPAddress (PostgreSQL inet) or text (SQLite).</summary>
+    public static IPAddress AddressOf(object value) =>
+        value as IPAddress ?? IPAddress.Parse(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!);
 
     public int CompareTo(SourceAddress other) =>
         V6 != other.V6 ? V6.CompareTo(other.V6) : High != other.High ? High.CompareTo(other.High) : Low.CompareTo(other.Low);

@@ -129,7 +129,7 @@ internal sealed class StatsQueries(IDbContextFactory<DmarcDbContext> contextFact
         return await PackedSourcesAsync(context, selection, filter, cancellationToken) is { } summing
             ? (await summing).Totals()
             : await QueryAsync(context, selection, "SELECT ip, SUM(m), SUM(f) FROM src GROUP BY ip",
-                r => new SourceTotalDto(r.GetValue(0) as IPAddress ?? IPAddress.Parse(Text(r, 0)), Double(r, 1), Double(r, 2)), cancellationToken);
+                r => new SourceTotalDto(SourceAddress.AddressOf(r.GetValue(0)), Double(r, 1), Double(r, 2)), cancellationToken);
     }
 
     /// <summary>The sources a ranking lists: for failing, those with a failure no forwarder explains.</summary>
